@@ -1,0 +1,8 @@
+//! The patient case: its model and its reader.
+
+pub mod json;
+pub mod model;
+pub mod read;
+
+pub use model::*;
+pub use read::{MAX_CASE_BYTES, Problem, SCHEMA, read_case};

@@ -1,0 +1,908 @@
+//! The case file v1 reader: bytes in, a validated [`Case`] or every problem at once.
+//!
+//! Strict by design (`case-format.md`): unknown fields, wrong types, values outside their
+//! vocabulary or plausible range, unit confusion, dates after `as_of`, malformed HGVS, unknown
+//! fusion genes and contradictions are all reported, each with its JSON path and what is
+//! accepted. Nothing is guessed; `null` counts as absent (unknown).
+
+use jiff::civil::Date;
+use serde_json::{Map, Value};
+
+use super::json::parse_strict;
+use super::model::*;
+use crate::hgvs;
+use crate::staging::{self, M, N, StageGroup, T};
+use crate::units::{self, Kind};
+use atcpath_kb::{EventKind, Kb, Modality};
+
+/// The schema id a case file must declare.
+pub const SCHEMA: &str = "atcpath.case/1";
+/// Largest case file accepted, in bytes. A case is a few kilobytes; this refuses runaway input
+/// before it is parsed.
+pub const MAX_CASE_BYTES: usize = 4 * 1024 * 1024;
+
+/// One problem in a case file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// JSON path of the offending field, e.g. `patient.weight.value`; `$` for the whole document.
+    pub path: String,
+    /// What is wrong and what is accepted.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Reads and validates a case file.
+///
+/// `as_of` overrides the case's own decision date (the date events are checked against).
+///
+/// # Errors
+/// Every [`Problem`] found, in document order; never panics on any input.
+pub fn read_case(bytes: &[u8], kb: &Kb, as_of: Option<Date>) -> Result<Case, Vec<Problem>> {
+    let one = |path: &str, message: String| {
+        vec![Problem {
+            path: path.into(),
+            message,
+        }]
+    };
+    if bytes.len() > MAX_CASE_BYTES {
+        return Err(one(
+            "$",
+            format!(
+                "file is {} bytes; a case file is at most {MAX_CASE_BYTES} bytes",
+                bytes.len()
+            ),
+        ));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(one(
+            "$",
+            "file is empty; expected a JSON object with schema, id and as_of".into(),
+        ));
+    }
+    let value = parse_strict(bytes).map_err(|e| {
+        let at = if e.line() > 0 {
+            format!(" at line {}, column {}", e.line(), e.column())
+        } else {
+            String::new()
+        };
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        one("$", format!("not valid JSON{at}: {msg}"))
+    })?;
+    let mut r = Reader {
+        problems: Vec::new(),
+        kb,
+    };
+    let case = r.case(&value, as_of);
+    match case {
+        Some(c) if r.problems.is_empty() => Ok(c),
+        _ => Err(r.problems),
+    }
+}
+
+struct Reader<'k> {
+    problems: Vec<Problem>,
+    kb: &'k Kb,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A field of an object: `None` when absent or null (unknown).
+fn field<'v>(m: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
+    m.get(key).filter(|v| !v.is_null())
+}
+
+impl Reader<'_> {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn object<'v>(
+        &mut self,
+        v: &'v Value,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Value::Object(m) = v else {
+            self.err(
+                if path.is_empty() { "$" } else { path },
+                format!("expected an object, found {}", type_name(v)),
+            );
+            return None;
+        };
+        for k in m.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let near = allowed
+                    .iter()
+                    .map(|a| (strsim::jaro_winkler(a, k), a))
+                    .filter(|(s, _)| *s > 0.85)
+                    .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .map(|(_, a)| format!("did you mean {a:?}? "))
+                    .unwrap_or_default();
+                self.err(
+                    join(path, k),
+                    format!("unknown field; {near}accepted here: {}", allowed.join(", ")),
+                );
+            }
+        }
+        Some(m)
+    }
+
+    fn string(&mut self, v: &Value, path: &str) -> Option<String> {
+        match v {
+            Value::String(s) if s.trim().is_empty() => {
+                self.err(path, "is empty; omit the field when unknown");
+                None
+            }
+            Value::String(s) if s.len() > 10_000 => {
+                self.err(path, "is longer than 10000 characters");
+                None
+            }
+            Value::String(s) => Some(s.clone()),
+            _ => {
+                self.err(path, format!("expected a string, found {}", type_name(v)));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, v: &Value, path: &str, lo: f64, hi: f64, unit: &str) -> Option<f64> {
+        let Some(x) = v.as_f64() else {
+            self.err(path, format!("expected a number, found {}", type_name(v)));
+            return None;
+        };
+        if x < lo || x > hi {
+            self.err(
+                path,
+                format!("{x} is outside the accepted range {lo} to {hi}{unit}"),
+            );
+            return None;
+        }
+        Some(x)
+    }
+
+    fn boolean(&mut self, v: &Value, path: &str) -> Option<bool> {
+        let b = v.as_bool();
+        if b.is_none() {
+            self.err(
+                path,
+                format!("expected true or false, found {}", type_name(v)),
+            );
+        }
+        b
+    }
+
+    fn date(&mut self, v: &Value, path: &str) -> Option<Date> {
+        let s = self.string(v, path)?;
+        let shaped = s.len() == 10
+            && s.bytes().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    c == b'-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            });
+        match s.parse::<Date>() {
+            Ok(d) if shaped => Some(d),
+            _ => {
+                self.err(
+                    path,
+                    format!("{s:?} is not an ISO 8601 calendar date (YYYY-MM-DD)"),
+                );
+                None
+            }
+        }
+    }
+
+    fn choice<E: Copy>(&mut self, v: &Value, path: &str, options: &[(&str, E)]) -> Option<E> {
+        let s = self.string(v, path)?;
+        let found = options.iter().find(|(name, _)| *name == s).map(|(_, e)| *e);
+        if found.is_none() {
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+            self.err(
+                path,
+                format!("{s:?} is not accepted (accepted: {})", names.join(", ")),
+            );
+        }
+        found
+    }
+
+    fn list<'v>(&mut self, v: &'v Value, path: &str) -> Option<&'v [Value]> {
+        match v {
+            Value::Array(a) => Some(a),
+            _ => {
+                self.err(path, format!("expected a list, found {}", type_name(v)));
+                None
+            }
+        }
+    }
+
+    fn choices<E: Copy>(&mut self, v: &Value, path: &str, options: &[(&str, E)]) -> Option<Vec<E>> {
+        let items = self.list(v, path)?;
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match self.choice(item, &format!("{path}[{i}]"), options) {
+                Some(e) => out.push(e),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn quantity(&mut self, v: &Value, path: &str, kind: Kind) -> Option<units::Quantity> {
+        let m = self.object(v, path, &["value", "unit"])?;
+        let value = match field(m, "value") {
+            Some(x) => match x.as_f64() {
+                Some(x) => Some(x),
+                None => {
+                    self.err(
+                        join(path, "value"),
+                        format!("expected a number, found {}", type_name(x)),
+                    );
+                    None
+                }
+            },
+            None => {
+                self.err(
+                    join(path, "value"),
+                    "required when the measurement is given",
+                );
+                None
+            }
+        };
+        let unit = match field(m, "unit") {
+            Some(u) => self.string(u, &join(path, "unit")),
+            None => {
+                self.err(
+                    join(path, "unit"),
+                    format!("required (accepted: {})", kind.accepted_units()),
+                );
+                None
+            }
+        };
+        let (value, unit) = (value?, unit?);
+        match units::quantity(kind, value, &unit) {
+            Ok(q) => Some(q),
+            Err(e) => {
+                let p = if e.0.starts_with("unit ") {
+                    join(path, "unit")
+                } else {
+                    join(path, "value")
+                };
+                self.err(p, e.0);
+                None
+            }
+        }
+    }
+
+    fn modalities(&mut self, v: Option<&Value>, path: &str) -> Vec<Modality> {
+        let opts: Vec<(&str, Modality)> = Modality::ALL.iter().map(|m| (m.id(), *m)).collect();
+        v.and_then(|v| self.choices(v, path, &opts))
+            .unwrap_or_default()
+    }
+
+    fn case(&mut self, v: &Value, as_of_override: Option<Date>) -> Option<Case> {
+        const TOP: [&str; 12] = [
+            "schema",
+            "id",
+            "source",
+            "as_of",
+            "patient",
+            "labs",
+            "diagnosis",
+            "tumor",
+            "molecular",
+            "treatments",
+            "preferences",
+            "events",
+        ];
+        let m = self.object(v, "", &TOP)?;
+        match field(m, "schema") {
+            Some(Value::String(s)) if s == SCHEMA => {}
+            Some(other) => self.err(
+                "schema",
+                format!("must be exactly {SCHEMA:?}, found {other}"),
+            ),
+            None => self.err("schema", format!("required: {SCHEMA:?}")),
+        }
+        let id = match field(m, "id") {
+            Some(v) => self.string(v, "id"),
+            None => {
+                self.err("id", "required: the case's identifier");
+                None
+            }
+        };
+        if let Some(id) = &id {
+            if id.len() > 200 || id.chars().any(char::is_control) {
+                self.err(
+                    "id",
+                    "must be at most 200 characters with no control characters",
+                );
+            }
+        }
+        let own_as_of = match field(m, "as_of") {
+            Some(v) => self.date(v, "as_of"),
+            None => {
+                self.err("as_of", "required: the decision date (YYYY-MM-DD)");
+                None
+            }
+        };
+        let as_of = as_of_override.or(own_as_of);
+        let source = field(m, "source").and_then(|v| self.source(v));
+        let empty = Value::Object(Map::new());
+        let patient = self.patient(field(m, "patient").unwrap_or(&empty));
+        let labs = self.labs(field(m, "labs").unwrap_or(&empty));
+        let diagnosis = self.diagnosis(field(m, "diagnosis").unwrap_or(&empty), as_of);
+        let tumor = self.tumor(field(m, "tumor").unwrap_or(&empty));
+        let molecular = self.molecular(field(m, "molecular").unwrap_or(&empty));
+        let treatments = field(m, "treatments")
+            .map(|v| self.treatments(v, as_of))
+            .unwrap_or_default();
+        let preferences = self.preferences(field(m, "preferences").unwrap_or(&empty));
+        let events = field(m, "events")
+            .map(|v| self.events(v, as_of))
+            .unwrap_or_default();
+        Some(Case {
+            id: id?,
+            as_of: as_of?,
+            source,
+            patient: patient?,
+            labs: labs?,
+            diagnosis: diagnosis?,
+            tumor: tumor?,
+            molecular: molecular?,
+            treatments,
+            preferences: preferences?,
+            events,
+        })
+    }
+
+    fn source(&mut self, v: &Value) -> Option<Source> {
+        let m = self.object(v, "source", &["citation", "doi", "note"])?;
+        let mut s = Source::default();
+        s.citation = field(m, "citation").and_then(|v| self.string(v, "source.citation"));
+        s.doi = field(m, "doi").and_then(|v| self.string(v, "source.doi"));
+        s.note = field(m, "note").and_then(|v| self.string(v, "source.note"));
+        Some(s)
+    }
+
+    fn patient(&mut self, v: &Value) -> Option<Patient> {
+        const KEYS: [&str; 7] = [
+            "age_years",
+            "sex",
+            "weight",
+            "height",
+            "ecog",
+            "comorbidities",
+            "unfit_for",
+        ];
+        let m = self.object(v, "patient", &KEYS)?;
+        let mut p = Patient::default();
+        p.age_years = field(m, "age_years")
+            .and_then(|v| self.number(v, "patient.age_years", 0.0, 120.0, " years"));
+        p.sex = field(m, "sex").and_then(|v| {
+            self.choice(
+                v,
+                "patient.sex",
+                &[
+                    ("male", Sex::Male),
+                    ("female", Sex::Female),
+                    ("other", Sex::Other),
+                ],
+            )
+        });
+        p.weight =
+            field(m, "weight").and_then(|v| self.quantity(v, "patient.weight", Kind::Weight));
+        p.height =
+            field(m, "height").and_then(|v| self.quantity(v, "patient.height", Kind::Height));
+        p.ecog = field(m, "ecog").and_then(|v| match v.as_u64() {
+            Some(e) if e <= 4 => Some(e as u8),
+            _ => {
+                self.err(
+                    "patient.ecog",
+                    format!(
+                        "{v} is not an ECOG performance status (accepted: whole numbers 0 to 4)"
+                    ),
+                );
+                None
+            }
+        });
+        if let Some(list) =
+            field(m, "comorbidities").and_then(|v| self.list(v, "patient.comorbidities"))
+        {
+            for (i, item) in list.iter().enumerate() {
+                if let Some(s) = self.string(item, &format!("patient.comorbidities[{i}]")) {
+                    p.comorbidities.push(s);
+                }
+            }
+        }
+        p.unfit_for = self.modalities(field(m, "unfit_for"), "patient.unfit_for");
+        Some(p)
+    }
+
+    fn labs(&mut self, v: &Value) -> Option<Labs> {
+        let m = self.object(
+            v,
+            "labs",
+            &["creatinine", "total_bilirubin", "lvef_percent"],
+        )?;
+        let mut l = Labs::default();
+        l.creatinine = field(m, "creatinine")
+            .and_then(|v| self.quantity(v, "labs.creatinine", Kind::Creatinine));
+        l.total_bilirubin = field(m, "total_bilirubin")
+            .and_then(|v| self.quantity(v, "labs.total_bilirubin", Kind::Bilirubin));
+        if let Some(v) = field(m, "lvef_percent") {
+            match v.as_f64() {
+                Some(x) if x > 0.0 && x < 1.0 => self.err(
+                    "labs.lvef_percent",
+                    format!("{x} looks like a fraction; give the ejection fraction in percent (e.g. {})", x * 100.0),
+                ),
+                _ => l.lvef_percent = self.number(v, "labs.lvef_percent", 5.0, 90.0, " %"),
+            }
+        }
+        Some(l)
+    }
+
+    fn diagnosis(&mut self, v: &Value, as_of: Option<Date>) -> Option<Diagnosis> {
+        let m = self.object(
+            v,
+            "diagnosis",
+            &["histology", "expert_review", "date", "dtc_component"],
+        )?;
+        let mut d = Diagnosis::default();
+        d.histology = field(m, "histology").and_then(|v| {
+            self.choice(
+                v,
+                "diagnosis.histology",
+                &[
+                    ("anaplastic", Histology::Anaplastic),
+                    ("poorly_differentiated", Histology::PoorlyDifferentiated),
+                    ("squamous_cell", Histology::SquamousCell),
+                    ("other", Histology::Other),
+                    ("uncertain", Histology::Uncertain),
+                ],
+            )
+        });
+        d.expert_review =
+            field(m, "expert_review").and_then(|v| self.boolean(v, "diagnosis.expert_review"));
+        d.date = field(m, "date").and_then(|v| self.date(v, "diagnosis.date"));
+        self.not_after(d.date, as_of, "diagnosis.date");
+        d.dtc_component =
+            field(m, "dtc_component").and_then(|v| self.string(v, "diagnosis.dtc_component"));
+        Some(d)
+    }
+
+    fn not_after(&mut self, date: Option<Date>, as_of: Option<Date>, path: &str) {
+        if let (Some(d), Some(a)) = (date, as_of) {
+            if d > a {
+                self.err(
+                    path,
+                    format!(
+                        "{d} is after the decision date as_of {a}; no event may be later than as_of"
+                    ),
+                );
+            }
+        }
+    }
+
+    fn tumor(&mut self, v: &Value) -> Option<Tumor> {
+        const KEYS: [&str; 9] = [
+            "t",
+            "n",
+            "m",
+            "largest_dimension_mm",
+            "invasion",
+            "metastatic_sites",
+            "resectability",
+            "airway_compromise",
+            "stage_group",
+        ];
+        let m = self.object(v, "tumor", &KEYS)?;
+        let mut t = Tumor::default();
+        let ts: Vec<(&str, T)> = T::ALL.iter().map(|c| (c.as_str(), *c)).collect();
+        let ns: Vec<(&str, N)> = N::ALL.iter().map(|c| (c.as_str(), *c)).collect();
+        let ms: Vec<(&str, M)> = M::ALL.iter().map(|c| (c.as_str(), *c)).collect();
+        t.t = field(m, "t").and_then(|v| self.choice(v, "tumor.t", &ts));
+        t.n = field(m, "n").and_then(|v| self.choice(v, "tumor.n", &ns));
+        t.m = field(m, "m").and_then(|v| self.choice(v, "tumor.m", &ms));
+        t.largest_dimension_mm = field(m, "largest_dimension_mm").and_then(|v| {
+            let x = v.as_f64();
+            if let Some(x) = x.filter(|x| *x > 300.0 && *x <= 3000.0) {
+                self.err("tumor.largest_dimension_mm", format!("{x} mm is implausible for a thyroid primary (accepted: over 0 to 300 mm); was it written in tenths of a millimetre?"));
+                return None;
+            }
+            if x == Some(0.0) {
+                self.err("tumor.largest_dimension_mm", "must be greater than 0 mm (omit the field when unknown)");
+                return None;
+            }
+            self.number(v, "tumor.largest_dimension_mm", 0.0, 300.0, " mm")
+        });
+        use Invasion::*;
+        t.invasion = field(m, "invasion").and_then(|v| {
+            self.choices(
+                v,
+                "tumor.invasion",
+                &[
+                    ("strap_muscles", StrapMuscles),
+                    ("subcutaneous_soft_tissue", SubcutaneousSoftTissue),
+                    ("larynx", Larynx),
+                    ("trachea", Trachea),
+                    ("esophagus", Esophagus),
+                    ("recurrent_laryngeal_nerve", RecurrentLaryngealNerve),
+                    ("prevertebral_fascia", PrevertebralFascia),
+                    ("carotid_artery", CarotidArtery),
+                    ("mediastinal_vessels", MediastinalVessels),
+                ],
+            )
+        });
+        use MetastaticSite as S;
+        t.metastatic_sites = field(m, "metastatic_sites").and_then(|v| {
+            self.choices(
+                v,
+                "tumor.metastatic_sites",
+                &[
+                    ("lung", S::Lung),
+                    ("bone", S::Bone),
+                    ("liver", S::Liver),
+                    ("brain", S::Brain),
+                    ("distant_nodes", S::DistantNodes),
+                    ("pleura", S::Pleura),
+                    ("skin", S::Skin),
+                    ("other", S::Other),
+                ],
+            )
+        });
+        t.resectability = field(m, "resectability").and_then(|v| {
+            self.choice(
+                v,
+                "tumor.resectability",
+                &[
+                    ("resectable", Resectability::Resectable),
+                    ("borderline", Resectability::Borderline),
+                    ("unresectable", Resectability::Unresectable),
+                    ("unknown", Resectability::Unknown),
+                ],
+            )
+        });
+        t.airway_compromise =
+            field(m, "airway_compromise").and_then(|v| self.boolean(v, "tumor.airway_compromise"));
+        let gs: Vec<(&str, StageGroup)> =
+            StageGroup::ALL.iter().map(|g| (g.as_str(), *g)).collect();
+        t.stage_group =
+            field(m, "stage_group").and_then(|v| self.choice(v, "tumor.stage_group", &gs));
+
+        // Contradictions.
+        if t.m == Some(M::M0) && t.metastatic_sites.as_ref().is_some_and(|s| !s.is_empty()) {
+            self.err("tumor.m", "M0 contradicts tumor.metastatic_sites, which lists distant metastases (use M1, or remove the sites)");
+        }
+        if let Some(tc) = t.t {
+            if let Err(why) = staging::check_t(tc, t.largest_dimension_mm, t.invasion.as_deref()) {
+                self.err("tumor.t", why);
+            }
+        }
+        let s = staging::stage(&t);
+        if let (true, Some(derived), Some(recorded)) = (s.from_tnm, s.group, t.stage_group) {
+            if derived != recorded {
+                self.err(
+                    "tumor.stage_group",
+                    format!("recorded {recorded} disagrees with {derived} from {} (AJCC 8th); T, N and M decide", s.basis.join("; ")),
+                );
+            }
+        }
+        Some(t)
+    }
+
+    fn molecular(&mut self, v: &Value) -> Option<Molecular> {
+        const KEYS: [&str; 8] = [
+            "resulted",
+            "pending",
+            "variants",
+            "fusions",
+            "pd_l1_tps_percent",
+            "mmr",
+            "msi",
+            "tmb_mut_per_mb",
+        ];
+        let m = self.object(v, "molecular", &KEYS)?;
+        let tests = [
+            ("braf_v600e_ihc", TestId::BrafV600eIhc),
+            ("braf_v600e_pcr", TestId::BrafV600ePcr),
+            ("ngs_dna", TestId::NgsDna),
+            ("ngs_rna", TestId::NgsRna),
+            ("pd_l1_ihc", TestId::PdL1Ihc),
+            ("mmr_ihc", TestId::MmrIhc),
+            ("msi_pcr", TestId::MsiPcr),
+            ("tmb", TestId::Tmb),
+        ];
+        let mut mo = Molecular::default();
+        mo.resulted = field(m, "resulted")
+            .and_then(|v| self.choices(v, "molecular.resulted", &tests))
+            .unwrap_or_default();
+        mo.pending = field(m, "pending")
+            .and_then(|v| self.choices(v, "molecular.pending", &tests))
+            .unwrap_or_default();
+        for (i, t) in mo.pending.iter().enumerate() {
+            if mo.resulted.contains(t) {
+                self.err(
+                    format!("molecular.pending[{i}]"),
+                    "test is listed both as resulted and as pending; list it once",
+                );
+            }
+        }
+        if let Some(list) = field(m, "variants").and_then(|v| self.list(v, "molecular.variants")) {
+            for (i, item) in list.iter().enumerate() {
+                if let Some(var) = self.variant(item, &format!("molecular.variants[{i}]")) {
+                    mo.variants.push(var);
+                }
+            }
+        }
+        if let Some(list) = field(m, "fusions").and_then(|v| self.list(v, "molecular.fusions")) {
+            for (i, item) in list.iter().enumerate() {
+                if let Some(f) = self.fusion(item, &format!("molecular.fusions[{i}]")) {
+                    mo.fusions.push(f);
+                }
+            }
+        }
+        mo.pd_l1_tps_percent = field(m, "pd_l1_tps_percent")
+            .and_then(|v| self.number(v, "molecular.pd_l1_tps_percent", 0.0, 100.0, " %"));
+        mo.mmr = field(m, "mmr").and_then(|v| {
+            self.choice(
+                v,
+                "molecular.mmr",
+                &[
+                    ("proficient", Mmr::Proficient),
+                    ("deficient", Mmr::Deficient),
+                ],
+            )
+        });
+        mo.msi = field(m, "msi").and_then(|v| {
+            self.choice(
+                v,
+                "molecular.msi",
+                &[("stable", Msi::Stable), ("high", Msi::High)],
+            )
+        });
+        mo.tmb_mut_per_mb = field(m, "tmb_mut_per_mb")
+            .and_then(|v| self.number(v, "molecular.tmb_mut_per_mb", 0.0, 1000.0, " mut/Mb"));
+        Some(mo)
+    }
+
+    fn gene(&mut self, v: &Value, path: &str) -> Option<String> {
+        let s = self.string(v, path)?;
+        let ok = s.len() <= 20
+            && s.starts_with(|c: char| c.is_ascii_uppercase())
+            && s.chars().all(|c| {
+                c.is_ascii_uppercase()
+                    || c.is_ascii_digit()
+                    || c == '-'
+                    || c == 'o'
+                    || c == 'r'
+                    || c == 'f'
+            });
+        if !ok {
+            self.err(path, format!("{s:?} is not an HGNC gene symbol (upper-case letters and digits, e.g. BRAF, NTRK3)"));
+            return None;
+        }
+        Some(s)
+    }
+
+    fn variant(&mut self, v: &Value, path: &str) -> Option<Variant> {
+        let m = self.object(v, path, &["gene", "hgvs_p", "hgvs_c"])?;
+        let gene = match field(m, "gene") {
+            Some(g) => self.gene(g, &join(path, "gene")),
+            None => {
+                self.err(join(path, "gene"), "required: the HGNC symbol of the gene");
+                None
+            }
+        };
+        let protein = field(m, "hgvs_p").and_then(|v| {
+            let p = join(path, "hgvs_p");
+            let s = self.string(v, &p)?;
+            hgvs::parse_protein(&s).map_err(|e| self.err(&p, e.0)).ok()
+        });
+        let coding = field(m, "hgvs_c").and_then(|v| {
+            let p = join(path, "hgvs_c");
+            let s = self.string(v, &p)?;
+            hgvs::parse_coding(&s).map_err(|e| self.err(&p, e.0)).ok()
+        });
+        Some(Variant {
+            gene: gene?,
+            protein,
+            coding,
+        })
+    }
+
+    fn fusion(&mut self, v: &Value, path: &str) -> Option<Fusion> {
+        let m = self.object(v, path, &["five_prime", "three_prime"])?;
+        let mut genes = Vec::new();
+        for end in ["five_prime", "three_prime"] {
+            let p = join(path, end);
+            match field(m, end) {
+                Some(g) => {
+                    if let Some(g) = self.gene(g, &p) {
+                        if self.kb.is_known_gene(&g) {
+                            genes.push(g);
+                        } else {
+                            self.err(&p, format!("{g:?} is not a gene ATCPath recognises in fusions (known drivers: {}); check the symbol", self.kb.genes.fusion_drivers.join(", ")));
+                        }
+                    }
+                }
+                None => self.err(&p, "required: the HGNC symbol of the fusion partner"),
+            }
+        }
+        let [five, three]: [String; 2] = genes.try_into().ok()?;
+        if five == three {
+            self.err(
+                path,
+                format!("{five}-{three} is an intragenic event, not a fusion"),
+            );
+            return None;
+        }
+        Some(Fusion {
+            five_prime: five,
+            three_prime: three,
+        })
+    }
+
+    fn treatments(&mut self, v: &Value, as_of: Option<Date>) -> Vec<Treatment> {
+        let mut out = Vec::new();
+        let Some(list) = self.list(v, "treatments") else {
+            return out;
+        };
+        for (i, item) in list.iter().enumerate() {
+            let path = format!("treatments[{i}]");
+            let Some(m) = self.object(item, &path, &["drug", "start", "end", "cumulative_dose"])
+            else {
+                continue;
+            };
+            let drug = match field(m, "drug") {
+                Some(d) => self
+                    .string(d, &join(&path, "drug"))
+                    .map(|d| d.trim().to_lowercase()),
+                None => {
+                    self.err(join(&path, "drug"), "required: the generic drug name");
+                    None
+                }
+            };
+            let start = field(m, "start").and_then(|v| self.date(v, &join(&path, "start")));
+            let end = field(m, "end").and_then(|v| self.date(v, &join(&path, "end")));
+            self.not_after(start, as_of, &join(&path, "start"));
+            self.not_after(end, as_of, &join(&path, "end"));
+            if let (Some(s), Some(e)) = (start, end) {
+                if e < s {
+                    self.err(join(&path, "end"), format!("{e} is before start {s}"));
+                }
+            }
+            let cumulative_dose = field(m, "cumulative_dose").and_then(|v| {
+                let p = join(&path, "cumulative_dose");
+                let cm = self.object(v, &p, &["value", "unit"])?;
+                let unit = match field(cm, "unit") {
+                    Some(u) => self.choice(
+                        u,
+                        &join(&p, "unit"),
+                        &[("mg/m2", DoseUnit::MgPerM2), ("mg", DoseUnit::Mg)],
+                    ),
+                    None => {
+                        self.err(join(&p, "unit"), "required (accepted: mg/m2, mg)");
+                        None
+                    }
+                };
+                let value = match field(cm, "value") {
+                    Some(x) => self.number(x, &join(&p, "value"), 0.0, 100_000.0, ""),
+                    None => {
+                        self.err(join(&p, "value"), "required when the dose is given");
+                        None
+                    }
+                };
+                Some(CumulativeDose {
+                    value: value?,
+                    unit: unit?,
+                })
+            });
+            if let Some(drug) = drug {
+                out.push(Treatment {
+                    drug,
+                    start,
+                    end,
+                    cumulative_dose,
+                });
+            }
+        }
+        out
+    }
+
+    fn preferences(&mut self, v: &Value) -> Option<Preferences> {
+        let m = self.object(
+            v,
+            "preferences",
+            &["goals_of_care", "tracheostomy", "declines"],
+        )?;
+        let mut p = Preferences::default();
+        p.goals_of_care = field(m, "goals_of_care").and_then(|v| {
+            self.choice(
+                v,
+                "preferences.goals_of_care",
+                &[
+                    ("aggressive", Goals::Aggressive),
+                    ("palliative", Goals::Palliative),
+                    ("undecided", Goals::Undecided),
+                ],
+            )
+        });
+        p.tracheostomy = field(m, "tracheostomy").and_then(|v| {
+            self.choice(
+                v,
+                "preferences.tracheostomy",
+                &[
+                    ("accept", Tracheostomy::Accept),
+                    ("decline", Tracheostomy::Decline),
+                    ("undecided", Tracheostomy::Undecided),
+                ],
+            )
+        });
+        p.declines = self.modalities(field(m, "declines"), "preferences.declines");
+        Some(p)
+    }
+
+    fn events(&mut self, v: &Value, as_of: Option<Date>) -> Vec<Event> {
+        let kinds: Vec<(&str, EventKind)> = EventKind::ALL.iter().map(|k| (k.id(), *k)).collect();
+        let mut out = Vec::new();
+        let Some(list) = self.list(v, "events") else {
+            return out;
+        };
+        for (i, item) in list.iter().enumerate() {
+            let path = format!("events[{i}]");
+            let Some(m) = self.object(item, &path, &["kind", "date"]) else {
+                continue;
+            };
+            let kind = match field(m, "kind") {
+                Some(k) => self.choice(k, &join(&path, "kind"), &kinds),
+                None => {
+                    self.err(
+                        join(&path, "kind"),
+                        format!("required (accepted: {})", EventKind::accepted()),
+                    );
+                    None
+                }
+            };
+            let date = match field(m, "date") {
+                Some(d) => self.date(d, &join(&path, "date")),
+                None => {
+                    self.err(join(&path, "date"), "required (YYYY-MM-DD)");
+                    None
+                }
+            };
+            self.not_after(date, as_of, &join(&path, "date"));
+            if let (Some(kind), Some(date)) = (kind, date) {
+                out.push(Event { kind, date });
+            }
+        }
+        out
+    }
+}

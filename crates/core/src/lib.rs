@@ -1,0 +1,22 @@
+//! ATCPath clinical core: everything that decides, nothing that reads or writes.
+//!
+//! - [`case`]: the case model and the strict case-file reader (bytes in, validated case out);
+//! - [`units`], [`hgvs`]: quantities with units and variant notation;
+//! - [`staging`]: AJCC 8th edition staging;
+//! - [`molecular`]: the actionable molecular profile;
+//! - [`renal`]: creatinine clearance and BSA;
+//! - [`pathway`]: the ATC pathway, from case to [`report::Assessment`].
+//!
+//! Architecture invariant: no file, network, clock or terminal access here; clinical facts
+//! come from [`atcpath_kb::Kb`].
+
+pub mod case;
+pub mod hgvs;
+pub mod molecular;
+pub mod pathway;
+pub mod renal;
+pub mod report;
+pub mod staging;
+pub mod units;
+
+pub use pathway::{Config, assess};

@@ -1,0 +1,241 @@
+//! Alerts (clinical-pathway §3): when each fires, with this case's facts in the message.
+
+use super::options::Plan;
+use super::situation::{Situation, cumulative_anthracycline_mg_m2};
+use crate::case::{Case, Goals, Histology, MetastaticSite};
+use crate::report::{Alert, Interval, Line};
+use crate::staging::Staging;
+use atcpath_kb::{AlertId, Kb, Modality, OptionId, Severity, Thresholds};
+
+/// Builds an alert from its KB definition and the case-specific facts.
+pub fn alert(kb: &Kb, id: AlertId, facts: &str) -> Alert {
+    let def = kb.alert(id);
+    let message = if facts.is_empty() {
+        def.action.clone()
+    } else {
+        format!("{facts}. {}", def.action)
+    };
+    Alert {
+        id,
+        severity: def.severity,
+        message,
+        source: def.references.join(", "),
+    }
+}
+
+/// All alerts of a case, most severe first.
+#[allow(clippy::too_many_arguments)]
+pub fn alerts(
+    case: &Case,
+    kb: &Kb,
+    th: &Thresholds,
+    staging: &Staging,
+    sit: &Situation,
+    plan: &Plan,
+    crcl: Option<f64>,
+    intervals: &[Interval],
+) -> Vec<Alert> {
+    let mut out = Vec::new();
+    let t = &case.tumor;
+    if t.airway_compromise == Some(true) {
+        let inv = t.invasion.as_ref().map(|v| {
+            v.iter()
+                .map(|i| format!("{i:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        out.push(alert(
+            kb,
+            AlertId::AirwayCompromise,
+            &match inv {
+                Some(i) if !i.is_empty() => format!("Airway compromise recorded (invasion: {i})"),
+                _ => "Airway compromise recorded".into(),
+            },
+        ));
+    }
+    if t.metastatic_sites
+        .as_ref()
+        .is_some_and(|s| s.contains(&MetastaticSite::Brain))
+    {
+        out.push(alert(
+            kb,
+            AlertId::BrainMetastases,
+            "Brain metastases recorded",
+        ));
+    }
+    let mki: Vec<&str> = case
+        .treatments
+        .iter()
+        .filter(|tr| {
+            kb.facts.drug_classes.antiangiogenic_mki.contains(&tr.drug)
+                && tr.end.is_none_or(|e| e >= case.as_of)
+        })
+        .map(|tr| tr.drug.as_str())
+        .collect();
+    if !mki.is_empty() {
+        out.push(alert(
+            kb,
+            AlertId::LenvatinibBleedingRisk,
+            &format!("Current treatment includes {}", mki.join(", ")),
+        ));
+    }
+    let pending: Vec<&str> = case
+        .molecular
+        .pending
+        .iter()
+        .map(|t| crate::molecular::test_name(*t))
+        .collect();
+    if !pending.is_empty() || sit.profile.braf_v600e.unknown() {
+        let mut facts = Vec::new();
+        if !pending.is_empty() {
+            facts.push(format!("pending: {}", pending.join(", ")));
+        }
+        if sit.profile.braf_v600e.unknown() {
+            facts.push(format!(
+                "BRAF V600E unknown ({})",
+                sit.profile.braf_v600e.basis
+            ));
+        }
+        out.push(alert(
+            kb,
+            AlertId::MolecularResultsPending,
+            &capitalise(&facts.join("; ")),
+        ));
+    }
+    if let Some(e) = case.patient.ecog.filter(|e| *e >= 3) {
+        out.push(alert(
+            kb,
+            AlertId::PoorPerformanceStatus,
+            &format!("ECOG {e}"),
+        ));
+    }
+    if case.preferences.goals_of_care == Some(Goals::Palliative) {
+        out.push(alert(kb, AlertId::PalliativeGoals, ""));
+    }
+    if let Some(c) = crcl.filter(|c| *c < th.crcl_renal_impairment_ml_min) {
+        out.push(alert(kb, AlertId::RenalImpairment, &format!(
+            "Creatinine clearance {c:.1} mL/min (Cockcroft-Gault, actual weight) is below {} mL/min",
+            th.crcl_renal_impairment_ml_min
+        )));
+    }
+    if case.diagnosis.expert_review != Some(true) {
+        let facts = if case.diagnosis.expert_review == Some(false) {
+            "Expert review recorded as not done"
+        } else {
+            "Expert review not recorded"
+        };
+        out.push(alert(kb, AlertId::MissingExpertReview, facts));
+    }
+    if let Some(h) = case
+        .diagnosis
+        .histology
+        .filter(|h| *h != Histology::Anaplastic)
+    {
+        out.push(alert(
+            kb,
+            AlertId::HistologyNotAnaplastic,
+            &format!("Histology recorded as {h:?}"),
+        ));
+    }
+    if staging.group.is_none() && staging.m.is_none() {
+        out.push(alert(
+            kb,
+            AlertId::StagingIncomplete,
+            "M not recorded and no recorded stage group settles the stage",
+        ));
+    }
+    if let Some(ef) = case
+        .labs
+        .lvef_percent
+        .filter(|ef| *ef < th.lvef_anthracycline_min_percent)
+    {
+        out.push(alert(kb, AlertId::CardiacFunction, &format!("LVEF {ef}%")));
+    }
+    if let Some(total) = cumulative_anthracycline_mg_m2(case, kb)
+        .filter(|t| *t > th.doxorubicin_cumulative_max_mg_m2)
+    {
+        out.push(alert(
+            kb,
+            AlertId::CumulativeAnthracycline,
+            &format!("Cumulative doxorubicin {total:.0} mg/m2"),
+        ));
+    }
+    let taxane_planned = plan.options.iter().any(|o| {
+        matches!(
+            o.id,
+            OptionId::PaclitaxelCarboplatin
+                | OptionId::PaclitaxelWeekly
+                | OptionId::DocetaxelDoxorubicin
+                | OptionId::ChemoradiationDefinitive
+                | OptionId::AdjuvantChemoradiation
+        )
+    });
+    if let Some(b) = case
+        .labs
+        .total_bilirubin
+        .filter(|b| b.canonical > th.bilirubin_uln_mg_dl && taxane_planned)
+    {
+        out.push(alert(
+            kb,
+            AlertId::HepaticImpairment,
+            &format!(
+                "Total bilirubin {:.2} mg/dL above {} mg/dL with a taxane in the plan",
+                b.canonical, th.bilirubin_uln_mg_dl
+            ),
+        ));
+    }
+    let first: Vec<OptionId> = plan
+        .options
+        .iter()
+        .filter(|o| o.line == Line::First)
+        .map(|o| o.id)
+        .collect();
+    let braf_mek = first.iter().any(|id| {
+        matches!(
+            id,
+            OptionId::DabrafenibTrametinib | OptionId::NeoadjuvantDabrafenibTrametinib
+        )
+    });
+    let rt = first
+        .iter()
+        .any(|id| kb.option(*id).modalities.contains(&Modality::Radiotherapy));
+    if braf_mek && rt {
+        out.push(alert(
+            kb,
+            AlertId::BrafMekHeldDuringRadiotherapy,
+            "Dabrafenib + trametinib and radiotherapy are both in the first-line plan",
+        ));
+    }
+    for i in intervals
+        .iter()
+        .filter(|i| i.status == "over_target" || i.status == "overdue")
+    {
+        let days = i.days.unwrap_or_default();
+        let target = i.target_days.unwrap_or_default();
+        let facts = if i.complete {
+            format!(
+                "{} to {} took {days} days (target {target}; {})",
+                i.from, i.to, i.source
+            )
+        } else {
+            format!(
+                "{} is {days} days after {} with no {} yet (target {target}; {})",
+                case.as_of, i.from, i.to, i.source
+            )
+        };
+        out.push(alert(kb, AlertId::FastTrackOverdue, &facts));
+    }
+    out.sort_by_key(|a| match a.severity {
+        Severity::Critical => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    });
+    out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}

@@ -1,0 +1,257 @@
+//! The ATC pathway engine (clinical-pathway §2-§8): from a validated case and the knowledge
+//! base to an [`Assessment`]. Pure: no I/O, no clock (the decision date is the case's `as_of`).
+
+mod alerts;
+mod intervals;
+pub mod options;
+pub mod situation;
+mod trials;
+mod workup;
+
+use std::collections::BTreeSet;
+
+use crate::case::Case;
+use crate::report::*;
+use crate::staging;
+use atcpath_kb::{IntervalDef, Kb, OptionId, RuleId, Thresholds};
+use situation::Situation;
+
+/// Settings a centre may change: the rules' thresholds and the fast-track targets.
+/// Defaults come from the knowledge base (`kb/facts.toml`).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub thresholds: Thresholds,
+    pub intervals: Vec<IntervalDef>,
+}
+
+impl Config {
+    /// The knowledge base's defaults.
+    pub fn from_kb(kb: &Kb) -> Config {
+        Config {
+            thresholds: kb.facts.thresholds.clone(),
+            intervals: kb.facts.intervals.clone(),
+        }
+    }
+}
+
+/// Assesses one case.
+pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
+    let th = &config.thresholds;
+    let staging = staging::stage(&case.tumor);
+    let crcl = crate::renal::cockcroft_gault(case);
+    let sit = situation::situation(case, kb, th, &staging, crcl);
+    let plan = options::plan(kb, &sit);
+    let intervals = intervals::intervals(case, &config.intervals);
+    let alerts = alerts::alerts(case, kb, th, &staging, &sit, &plan, crcl, &intervals);
+    let workup = workup::workup(case, kb, &staging, &sit);
+    let contingencies = contingencies(kb, &sit, &staging);
+    let trials = trials::match_trials(&kb.trials, &sit, !case.treatments.is_empty());
+    let mut cited = BTreeSet::new();
+    let options: Vec<RankedOption> = plan
+        .options
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let def = kb.option(c.id);
+            let rule = kb.rule(c.rule);
+            let mut references: Vec<String> = rule.references.clone();
+            for r in &def.references {
+                if !references.contains(r) {
+                    references.push(r.clone());
+                }
+            }
+            cited.extend(references.iter().cloned());
+            let mut rationale = format!("{}; {}. {}", c.why, sit.fitness_words(), rule.summary);
+            if plan.options.iter().any(|o| o.id == OptionId::ClinicalTrial)
+                && c.id == OptionId::ClinicalTrial
+                && !trials.is_empty()
+            {
+                rationale.push_str(&format!(
+                    " {} matching trial(s) listed below.",
+                    trials.len()
+                ));
+            }
+            RankedOption {
+                id: c.id,
+                rank: i + 1,
+                line: c.line,
+                intent: c.intent.unwrap_or(
+                    if sit.metastatic && def.intent == atcpath_kb::Intent::Curative {
+                        atcpath_kb::Intent::DiseaseControl
+                    } else {
+                        def.intent
+                    },
+                ),
+                condition: c.condition.clone(),
+                name: def.name.clone(),
+                rationale,
+                recommendation: rule.recommendation.clone(),
+                evidence: def.evidence.clone(),
+                references,
+                regulatory: def.regulatory.clone(),
+            }
+        })
+        .collect();
+    let excluded: Vec<Excluded> = plan
+        .excluded
+        .iter()
+        .map(|(id, why)| Excluded {
+            id: *id,
+            why: why.clone(),
+        })
+        .collect();
+    cited.extend(kb.rule(RuleId::LenvatinibNever).references.iter().cloned());
+    let mut notes = Vec::new();
+    if options
+        .iter()
+        .any(|o| options::CHEMOTHERAPY.contains(&o.id))
+    {
+        let r = kb.rule(RuleId::WeeklySchedules);
+        notes.push(format!("{} ({})", r.summary, r.references.join(", ")));
+        cited.extend(r.references.iter().cloned());
+    }
+    if options.iter().any(|o| {
+        o.regulatory
+            .iter()
+            .any(|r| r.date.as_str() > case.as_of.to_string().as_str())
+    }) {
+        notes.push(format!(
+            "Some regulatory decisions shown post-date the decision date {}: check what was available then.",
+            case.as_of
+        ));
+    }
+    let evidence = evidence(kb, &staging, options.first().map(|o| o.id));
+    for e in &evidence {
+        cited.extend(e.references.iter().cloned());
+    }
+    for a in &alerts {
+        cited.extend(a.source.split(", ").map(str::to_string));
+    }
+    let references = cited
+        .iter()
+        .filter_map(|k| kb.reference(k))
+        .map(|r| CitedReference {
+            key: r.key.clone(),
+            citation: r.citation.clone(),
+            doi: r.doi.clone(),
+            url: r.url.clone(),
+        })
+        .collect();
+    Assessment {
+        case_id: case.id.clone(),
+        as_of: case.as_of.to_string(),
+        knowledge_base: KbStamp {
+            version: kb.meta.version.clone(),
+            date: kb.meta.date.clone(),
+        },
+        stage: StageReport::from(&staging),
+        alerts,
+        workup,
+        options,
+        excluded,
+        contingencies,
+        trials,
+        doses: Vec::new(),
+        intervals,
+        evidence,
+        molecular: sit.profile.clone(),
+        crcl_ml_min: crcl.map(|c| (c * 10.0).round() / 10.0),
+        notes,
+        references,
+        disclaimer: kb.meta.disclaimer.clone(),
+    }
+}
+
+/// What the plan becomes for each unknown actionable result, and for complete staging.
+fn contingencies(kb: &Kb, sit: &Situation, staging: &staging::Staging) -> Vec<Contingency> {
+    use crate::molecular::{Finding, State};
+    let mut out = Vec::new();
+    let p = &sit.profile;
+    let set = |f: &mut Finding, s: State, why: &str| {
+        f.state = s;
+        f.basis = why.to_string();
+    };
+    type Setter = fn(&mut crate::molecular::Profile) -> &mut Finding;
+    let rows: [(&str, Setter); 6] = [
+        ("BRAF V600E detected", |p| &mut p.braf_v600e),
+        ("NTRK1/2/3 fusion detected", |p| &mut p.ntrk_fusion),
+        ("RET fusion detected", |p| &mut p.ret_fusion),
+        ("ALK fusion detected", |p| &mut p.alk_fusion),
+        ("dMMR, MSI-high or TMB >= threshold", |p| {
+            &mut p.msi_dmmr_tmb
+        }),
+        ("PD-L1 TPS >= threshold", |p| &mut p.pd_l1_high),
+    ];
+    let mut any_unknown = false;
+    let mut any_pending = false;
+    for (label, get) in rows {
+        let mut s = sit.clone();
+        let f = get(&mut s.profile);
+        // Unknown, or not detected by one test while a broader one is still pending (IHC-negative, NGS pending).
+        if f.state == State::Detected || (f.state == State::NotDetected && !f.pending) {
+            continue;
+        }
+        any_unknown = true;
+        let pending = f.pending;
+        any_pending |= pending;
+        set(f, State::Detected, &format!("if {label}"));
+        out.push(Contingency {
+            if_: label.to_string(),
+            then: options::plan(kb, &s).first_line(),
+            pending,
+        });
+    }
+    if any_unknown {
+        let mut s = sit.clone();
+        for (_, get) in rows {
+            let f = get(&mut s.profile);
+            if f.state == State::Unknown {
+                set(f, State::NotDetected, "if nothing actionable is found");
+            }
+        }
+        out.push(Contingency {
+            if_: "nothing actionable found".into(),
+            then: options::plan(kb, &s).first_line(),
+            pending: any_pending,
+        });
+    }
+    if staging.provisional.is_some() {
+        let mut s = sit.clone();
+        s.metastatic = true;
+        s.stage_label = "stage IVC (if distant metastases are found)".into();
+        out.push(Contingency {
+            if_: "distant metastases found on staging (IVC)".into(),
+            then: options::plan(kb, &s).first_line(),
+            pending: false,
+        });
+    }
+    let _ = p;
+    out
+}
+
+/// Published benchmarks for the stage and the main option.
+fn evidence(kb: &Kb, staging: &staging::Staging, main: Option<OptionId>) -> Vec<EvidenceItem> {
+    let stages: Vec<String> = match (staging.group, staging.provisional) {
+        (Some(g), _) => vec![g.to_string()],
+        (None, Some(staging::Provisional::IVA)) => vec!["IVA".into()],
+        (None, Some(staging::Provisional::IVB)) => vec!["IVB".into()],
+        _ => vec!["IVA".into(), "IVB".into()],
+    };
+    let mut relevant: Vec<&atcpath_kb::Benchmark> = kb
+        .benchmarks
+        .iter()
+        .filter(|b| b.stages.iter().any(|s| stages.contains(s)))
+        .filter(|b| b.options.is_empty() || main.is_some_and(|m| b.options.contains(&m)))
+        .collect();
+    // Outcomes of the main option first, then stage-specific series, then the general ones.
+    relevant.sort_by_key(|b| (b.options.is_empty(), b.stages.len()));
+    relevant
+        .into_iter()
+        .map(|b| EvidenceItem {
+            cohort: b.cohort.clone(),
+            n: b.n.clone(),
+            result: b.result.clone(),
+            references: b.references.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,206 @@
+//! Measured quantities with units: conversion to one canonical unit per kind and
+//! plausibility checks that catch unit confusion instead of guessing.
+//!
+//! Canonical units: weight kg, height cm, creatinine mg/dL, total bilirubin mg/dL.
+//! Conversion factors: 1 lb = 0.45359237 kg; 1 in = 2.54 cm; creatinine 1 mg/dL = 88.4 umol/L
+//! (molar mass 113.12 g/mol; clinical-reference §5.2); bilirubin 1 mg/dL = 17.1 umol/L
+//! (molar mass 584.66 g/mol).
+
+use serde::Serialize;
+
+/// Kinds of measured quantity in a case file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Weight,
+    Height,
+    Creatinine,
+    Bilirubin,
+}
+
+/// One accepted unit of a kind: its spelling(s), factor to the canonical unit, plausible range.
+struct UnitDef {
+    names: &'static [&'static str],
+    /// Multiply a value in this unit by `to_canonical` to get the canonical unit.
+    to_canonical: f64,
+    /// Plausible human range, in this unit (inclusive).
+    range: (f64, f64),
+}
+
+fn units(kind: Kind) -> &'static [UnitDef] {
+    match kind {
+        Kind::Weight => &[
+            UnitDef {
+                names: &["kg"],
+                to_canonical: 1.0,
+                range: (2.0, 400.0),
+            },
+            UnitDef {
+                names: &["g"],
+                to_canonical: 0.001,
+                range: (2000.0, 400_000.0),
+            },
+            UnitDef {
+                names: &["lb", "lbs"],
+                to_canonical: 0.453_592_37,
+                range: (4.4, 880.0),
+            },
+        ],
+        Kind::Height => &[
+            UnitDef {
+                names: &["cm"],
+                to_canonical: 1.0,
+                range: (40.0, 250.0),
+            },
+            UnitDef {
+                names: &["m"],
+                to_canonical: 100.0,
+                range: (0.4, 2.5),
+            },
+            UnitDef {
+                names: &["in"],
+                to_canonical: 2.54,
+                range: (16.0, 98.0),
+            },
+        ],
+        Kind::Creatinine => &[
+            UnitDef {
+                names: &["mg/dL"],
+                to_canonical: 1.0,
+                range: (0.1, 25.0),
+            },
+            UnitDef {
+                names: &["umol/L", "µmol/L", "μmol/L"],
+                to_canonical: 1.0 / 88.4,
+                range: (9.0, 2210.0),
+            },
+        ],
+        Kind::Bilirubin => &[
+            UnitDef {
+                names: &["mg/dL"],
+                to_canonical: 1.0,
+                range: (0.05, 50.0),
+            },
+            UnitDef {
+                names: &["umol/L", "µmol/L", "μmol/L"],
+                to_canonical: 1.0 / 17.1,
+                range: (0.9, 855.0),
+            },
+        ],
+    }
+}
+
+impl Kind {
+    /// The canonical unit's name.
+    pub fn canonical_unit(self) -> &'static str {
+        match self {
+            Kind::Weight => "kg",
+            Kind::Height => "cm",
+            Kind::Creatinine | Kind::Bilirubin => "mg/dL",
+        }
+    }
+    /// Accepted unit spellings, for messages.
+    pub fn accepted_units(self) -> String {
+        units(self)
+            .iter()
+            .map(|u| u.names[0])
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A value as given, with its canonical equivalent. Nothing of the input is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Quantity {
+    /// The value as written in the case file.
+    pub value: f64,
+    /// The unit as written (normalised spelling, e.g. `umol/L` for `µmol/L`).
+    pub unit: &'static str,
+    /// The value in the kind's canonical unit (kg, cm, mg/dL).
+    pub canonical: f64,
+}
+
+/// Why a quantity was refused; the message is complete and names what is accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitError(pub String);
+
+/// Converts `value` in `unit` to a [`Quantity`] of `kind`, refusing unknown units,
+/// non-finite values, implausible values and values plausible only in another unit.
+///
+/// # Errors
+/// [`UnitError`] with a message that says which unit the value looks like when it fits another.
+pub fn quantity(kind: Kind, value: f64, unit: &str) -> Result<Quantity, UnitError> {
+    let defs = units(kind);
+    let Some(def) = defs.iter().find(|d| d.names.contains(&unit)) else {
+        return Err(UnitError(format!(
+            "unit {unit:?} is not accepted (accepted: {})",
+            kind.accepted_units()
+        )));
+    };
+    if !value.is_finite() {
+        return Err(UnitError("value is not a finite number".into()));
+    }
+    let (lo, hi) = def.range;
+    if value < lo || value > hi {
+        // A value that fits another unit's plausible range is probably written in that unit.
+        let hint = defs
+            .iter()
+            .find(|d| !std::ptr::eq(*d, def) && value >= d.range.0 && value <= d.range.1)
+            .map(|d| format!("; {value} is plausible in {}: check the unit", d.names[0]))
+            .unwrap_or_default();
+        return Err(UnitError(format!(
+            "{value} {} is outside the plausible range {lo}-{hi} {}{hint}",
+            def.names[0], def.names[0]
+        )));
+    }
+    Ok(Quantity {
+        value,
+        unit: def.names[0],
+        canonical: value * def.to_canonical,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pounds_and_kilograms_agree() {
+        let a = quantity(Kind::Weight, 150.0, "lb").unwrap();
+        assert!((a.canonical - 68.038_855_5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn creatinine_umol_converts_with_88_4() {
+        let q = quantity(Kind::Creatinine, 97.24, "µmol/L").unwrap();
+        assert!((q.canonical - 1.1).abs() < 1e-9);
+        assert_eq!(q.unit, "umol/L");
+    }
+
+    #[test]
+    fn creatinine_90_mg_dl_looks_like_umol() {
+        let e = quantity(Kind::Creatinine, 90.0, "mg/dL").unwrap_err();
+        assert!(e.0.contains("plausible in umol/L"), "{}", e.0);
+    }
+
+    #[test]
+    fn height_1_75_cm_looks_like_metres() {
+        let e = quantity(Kind::Height, 1.75, "cm").unwrap_err();
+        assert!(e.0.contains("plausible in m"), "{}", e.0);
+    }
+
+    #[test]
+    fn weight_68000_kg_looks_like_grams() {
+        let e = quantity(Kind::Weight, 68000.0, "kg").unwrap_err();
+        assert!(e.0.contains("plausible in g"), "{}", e.0);
+    }
+
+    #[test]
+    fn unknown_unit_is_refused() {
+        assert!(
+            quantity(Kind::Weight, 70.0, "stone")
+                .unwrap_err()
+                .0
+                .contains("accepted: kg, g, lb")
+        );
+    }
+}

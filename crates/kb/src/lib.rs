@@ -1,0 +1,619 @@
+//! The ATCPath knowledge base: clinical knowledge as versioned data.
+//!
+//! The TOML files under the repository's `kb/` folder are compiled into the binary
+//! ([`Kb::embedded`]) so that the product needs nothing outside itself at run time; a
+//! folder of the same files can be loaded instead ([`Kb::from_dir`]) to try a new version.
+//! Loading validates everything: unknown fields, unknown option, rule, alert or work-up ids,
+//! duplicate ids and citations that do not resolve are refused with a message naming
+//! the file and the entry. This crate knows nothing of cases, rules' logic or output.
+
+pub mod vocab;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+pub use vocab::*;
+
+/// Knowledge-base identity, shown on every report.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Semantic version of the clinical content (not of the code).
+    pub version: String,
+    /// Date the content was last reviewed, ISO 8601.
+    pub date: String,
+    pub title: String,
+    /// Who must review the content before clinical use, and how.
+    pub disclaimer: String,
+}
+
+/// Regulatory status of one option in one region, as known on `date`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regulatory {
+    /// `US`, `EU`, ...
+    pub region: String,
+    /// `FDA`, `EMA`, ...
+    pub agency: String,
+    /// e.g. `approved`, `accelerated approval`, `not approved`, `off-label`, `withdrawn`.
+    pub status: String,
+    /// The indication the status applies to.
+    pub indication: String,
+    /// Date of the decision (or of the last check), ISO 8601.
+    pub date: String,
+    pub references: Vec<String>,
+}
+
+/// One option of the vocabulary with its description, evidence and regulatory status.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionDef {
+    pub id: OptionId,
+    pub name: String,
+    /// Default intent; the pathway may restate it for a stage (e.g. disease control in IVC).
+    pub intent: Intent,
+    /// Modalities it uses: a patient who declines or is unfit for any of them cannot receive it.
+    pub modalities: Vec<Modality>,
+    pub description: String,
+    /// Published outcome summary in ATC, with its references.
+    pub evidence: String,
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub regulatory: Vec<Regulatory>,
+}
+
+/// A decision rule's identity and source; the logic lives in the pathway engine.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef {
+    pub id: RuleId,
+    /// What the rule says, in one sentence.
+    pub summary: String,
+    /// Guideline recommendation and grade, e.g. "ATA 2021 R20 (strong; low-quality evidence)".
+    pub recommendation: String,
+    pub references: Vec<String>,
+}
+
+/// An alert's fixed text and source; the pathway decides when it fires.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertDef {
+    pub id: AlertId,
+    pub severity: Severity,
+    /// What to do, for the clinician.
+    pub action: String,
+    pub references: Vec<String>,
+}
+
+/// A work-up item's purpose and source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkupDef {
+    pub id: WorkupId,
+    pub title: String,
+    pub why: String,
+    pub references: Vec<String>,
+}
+
+/// A citable source under a short key (`review:N`, `ata2021`, `fda:...`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub key: String,
+    pub citation: String,
+    pub doi: Option<String>,
+    pub url: Option<String>,
+    pub note: Option<String>,
+}
+
+/// A clinical trial of the review's Table 2.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trial {
+    pub nct_id: String,
+    pub title: String,
+    pub interventions: Vec<String>,
+    pub phase: String,
+    pub setting: TrialSetting,
+    pub biomarker: TrialBiomarker,
+    pub status: String,
+    /// Date the status was last known, ISO 8601: statuses age.
+    pub status_date: String,
+    pub references: Vec<String>,
+    pub note: Option<String>,
+}
+
+/// A study of the review's Table 1 (outcomes of multimodal treatment).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Study {
+    pub id: String,
+    pub references: Vec<String>,
+    pub design: String,
+    pub n: Option<u32>,
+    pub stage_mix: Option<String>,
+    pub surgery: Option<String>,
+    pub radiotherapy: Option<String>,
+    pub regimen: String,
+    pub outcomes: String,
+}
+
+/// A published outcome benchmark (clinical-reference §7).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Benchmark {
+    pub id: String,
+    pub cohort: String,
+    pub n: String,
+    pub result: String,
+    /// Stage groups (`IVA`, `IVB`, `IVC`) it speaks to.
+    pub stages: Vec<String>,
+    /// Options it speaks to; empty means any.
+    pub options: Vec<OptionId>,
+    pub references: Vec<String>,
+}
+
+/// A fast-track interval between two events, with its target when one is set.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntervalDef {
+    pub id: String,
+    pub from: EventKind,
+    pub to: EventKind,
+    /// Target in days; `None` = measured, no target.
+    pub target_days: Option<u32>,
+    /// Where the target comes from (a guideline, or "project default").
+    pub source: String,
+    pub references: Vec<String>,
+}
+
+/// Numeric thresholds the rules use (clinical-pathway §4), each a fact with a source.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// PD-L1 tumour proportion score (%) at or above which PD-L1 is "high" (ATA R24; review:10).
+    pub pd_l1_high_tps_percent: f64,
+    /// Tumour mutational burden (mut/Mb) at or above which TMB is "high" (FDA pembrolizumab TMB-H label).
+    pub tmb_high_mut_per_mb: f64,
+    /// Organ sites of metastasis at most for "low metastatic burden" (project choice).
+    pub low_metastatic_burden_max_sites: u32,
+    /// Creatinine clearance (mL/min) below which cisplatin is avoided and `renal_impairment` fires.
+    pub crcl_renal_impairment_ml_min: f64,
+    /// LVEF (%) below which anthracyclines are avoided.
+    pub lvef_anthracycline_min_percent: f64,
+    /// Lifetime cumulative doxorubicin (mg/m2) above which anthracyclines are avoided.
+    pub doxorubicin_cumulative_max_mg_m2: f64,
+    /// Total bilirubin upper limit of normal (mg/dL) for the taxane alert.
+    pub bilirubin_uln_mg_dl: f64,
+    pub references: Vec<String>,
+}
+
+/// The facts file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Facts {
+    pub thresholds: Thresholds,
+    #[serde(rename = "interval")]
+    pub intervals: Vec<IntervalDef>,
+    pub drug_classes: DrugClasses,
+}
+
+/// Drug classes used by safety alerts (lower-case generic names).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrugClasses {
+    /// Anti-angiogenic multikinase inhibitors: bleeding and fistula risk in ATC (review:134).
+    pub antiangiogenic_mki: Vec<String>,
+    /// Anthracyclines: cumulative cardiotoxicity.
+    pub anthracycline: Vec<String>,
+    pub taxane: Vec<String>,
+}
+
+/// Gene symbols ATCPath recognises (HGNC), used to validate fusion partners.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Genes {
+    /// Kinase genes whose fusions are actionable in ATC.
+    pub fusion_drivers: Vec<String>,
+    /// Known fusion partners and other thyroid-cancer genes.
+    pub partners: Vec<String>,
+    pub references: Vec<String>,
+}
+
+/// The whole knowledge base, validated.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kb {
+    pub meta: Meta,
+    pub options: Vec<OptionDef>,
+    pub rules: Vec<RuleDef>,
+    pub alerts: Vec<AlertDef>,
+    pub workup: Vec<WorkupDef>,
+    pub facts: Facts,
+    pub genes: Genes,
+    pub references: Vec<Reference>,
+    pub trials: Vec<Trial>,
+    pub studies: Vec<Study>,
+    pub benchmarks: Vec<Benchmark>,
+}
+
+/// Why a knowledge base was refused. Every variant names the file and the entry.
+#[derive(Debug, thiserror::Error)]
+pub enum KbError {
+    #[error("knowledge base file {file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("knowledge base file {file} could not be read: {message}")]
+    Io { file: String, message: String },
+    #[error("knowledge base is invalid:\n{}", .0.join("\n"))]
+    Invalid(Vec<String>),
+}
+
+/// The files of a knowledge base, by name.
+pub const FILES: [&str; 11] = [
+    "kb.toml",
+    "options.toml",
+    "rules.toml",
+    "alerts.toml",
+    "workup.toml",
+    "facts.toml",
+    "genes.toml",
+    "references.toml",
+    "trials.toml",
+    "studies.toml",
+    "benchmarks.toml",
+];
+
+macro_rules! embedded {
+    ($($f:literal),+) => { [$(($f, include_str!(concat!("../../../kb/", $f)))),+] };
+}
+
+static EMBEDDED: [(&str, &str); 11] = embedded!(
+    "kb.toml",
+    "options.toml",
+    "rules.toml",
+    "alerts.toml",
+    "workup.toml",
+    "facts.toml",
+    "genes.toml",
+    "references.toml",
+    "trials.toml",
+    "studies.toml",
+    "benchmarks.toml"
+);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptionsFile {
+    option: Vec<OptionDef>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    rule: Vec<RuleDef>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertsFile {
+    alert: Vec<AlertDef>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkupFile {
+    item: Vec<WorkupDef>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReferencesFile {
+    reference: Vec<Reference>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrialsFile {
+    trial: Vec<Trial>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StudiesFile {
+    study: Vec<Study>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BenchmarksFile {
+    benchmark: Vec<Benchmark>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
+    toml::from_str(text).map_err(|e| KbError::Parse {
+        file: file.to_string(),
+        message: e.to_string(),
+    })
+}
+
+impl Kb {
+    /// The knowledge base compiled into this build.
+    ///
+    /// # Errors
+    /// [`KbError`] if the embedded files are invalid (a test keeps that from shipping).
+    pub fn embedded() -> Result<Kb, KbError> {
+        Kb::from_sources(|name| {
+            EMBEDDED
+                .iter()
+                .find(|(f, _)| *f == name)
+                .map(|(_, t)| t.to_string())
+                .ok_or_else(|| KbError::Io {
+                    file: name.to_string(),
+                    message: "not embedded".into(),
+                })
+        })
+    }
+
+    /// Loads the files of [`FILES`] from a folder.
+    ///
+    /// # Errors
+    /// [`KbError`] naming the file that could not be read, parsed or validated.
+    pub fn from_dir(dir: &Path) -> Result<Kb, KbError> {
+        Kb::from_sources(|name| {
+            std::fs::read_to_string(dir.join(name)).map_err(|e| KbError::Io {
+                file: dir.join(name).display().to_string(),
+                message: e.to_string(),
+            })
+        })
+    }
+
+    /// Builds a knowledge base from file texts given by name.
+    ///
+    /// # Errors
+    /// [`KbError`] on the first file that does not parse, or every validation problem at once.
+    pub fn from_sources(
+        mut read: impl FnMut(&str) -> Result<String, KbError>,
+    ) -> Result<Kb, KbError> {
+        let mut get = |f: &str| read(f).map(|t| (f.to_string(), t));
+        let (f, t) = get("kb.toml")?;
+        let meta: Meta = parse(&f, &t)?;
+        let (f, t) = get("options.toml")?;
+        let options = parse::<OptionsFile>(&f, &t)?.option;
+        let (f, t) = get("rules.toml")?;
+        let rules = parse::<RulesFile>(&f, &t)?.rule;
+        let (f, t) = get("alerts.toml")?;
+        let alerts = parse::<AlertsFile>(&f, &t)?.alert;
+        let (f, t) = get("workup.toml")?;
+        let workup = parse::<WorkupFile>(&f, &t)?.item;
+        let (f, t) = get("facts.toml")?;
+        let facts: Facts = parse(&f, &t)?;
+        let (f, t) = get("genes.toml")?;
+        let genes: Genes = parse(&f, &t)?;
+        let (f, t) = get("references.toml")?;
+        let references = parse::<ReferencesFile>(&f, &t)?.reference;
+        let (f, t) = get("trials.toml")?;
+        let trials = parse::<TrialsFile>(&f, &t)?.trial;
+        let (f, t) = get("studies.toml")?;
+        let studies = parse::<StudiesFile>(&f, &t)?.study;
+        let (f, t) = get("benchmarks.toml")?;
+        let benchmarks = parse::<BenchmarksFile>(&f, &t)?.benchmark;
+        let kb = Kb {
+            meta,
+            options,
+            rules,
+            alerts,
+            workup,
+            facts,
+            genes,
+            references,
+            trials,
+            studies,
+            benchmarks,
+        };
+        kb.validate()?;
+        Ok(kb)
+    }
+
+    fn validate(&self) -> Result<(), KbError> {
+        let mut problems = Vec::new();
+        let mut keys = BTreeSet::new();
+        for r in &self.references {
+            if !keys.insert(r.key.as_str()) {
+                problems.push(format!("references.toml: duplicate key {:?}", r.key));
+            }
+        }
+        let mut unresolved = Vec::new();
+        let mut cite = |file: &str, entry: &str, refs: &[String]| {
+            for k in refs {
+                if !keys.contains(k.as_str()) {
+                    unresolved.push(format!(
+                        "{file}: {entry} cites {k:?}, which is not a key of references.toml"
+                    ));
+                }
+            }
+        };
+        for o in &self.options {
+            cite("options.toml", o.id.id(), &o.references);
+            for r in &o.regulatory {
+                cite(
+                    "options.toml",
+                    &format!("{} regulatory {}", o.id, r.region),
+                    &r.references,
+                );
+            }
+        }
+        for r in &self.rules {
+            cite("rules.toml", r.id.id(), &r.references);
+        }
+        for a in &self.alerts {
+            cite("alerts.toml", a.id.id(), &a.references);
+        }
+        for w in &self.workup {
+            cite("workup.toml", w.id.id(), &w.references);
+        }
+        for i in &self.facts.intervals {
+            cite("facts.toml", &i.id, &i.references);
+        }
+        cite(
+            "facts.toml",
+            "thresholds",
+            &self.facts.thresholds.references,
+        );
+        cite("genes.toml", "genes", &self.genes.references);
+        for t in &self.trials {
+            cite("trials.toml", &t.nct_id, &t.references);
+        }
+        for s in &self.studies {
+            cite("studies.toml", &s.id, &s.references);
+        }
+        for b in &self.benchmarks {
+            cite("benchmarks.toml", &b.id, &b.references);
+        }
+        problems.append(&mut unresolved);
+        for b in &self.benchmarks {
+            for s in &b.stages {
+                if !matches!(s.as_str(), "IVA" | "IVB" | "IVC") {
+                    problems.push(format!(
+                        "benchmarks.toml: {} has stage {s:?} (accepted: IVA, IVB, IVC)",
+                        b.id
+                    ));
+                }
+            }
+        }
+        complete(
+            &mut problems,
+            "options.toml",
+            OptionId::ALL,
+            self.options.iter().map(|o| o.id),
+        );
+        complete(
+            &mut problems,
+            "rules.toml",
+            RuleId::ALL,
+            self.rules.iter().map(|r| r.id),
+        );
+        complete(
+            &mut problems,
+            "alerts.toml",
+            AlertId::ALL,
+            self.alerts.iter().map(|a| a.id),
+        );
+        complete(
+            &mut problems,
+            "workup.toml",
+            WorkupId::ALL,
+            self.workup.iter().map(|w| w.id),
+        );
+        unique(
+            &mut problems,
+            "trials.toml",
+            self.trials.iter().map(|t| t.nct_id.as_str()),
+        );
+        unique(
+            &mut problems,
+            "studies.toml",
+            self.studies.iter().map(|s| s.id.as_str()),
+        );
+        unique(
+            &mut problems,
+            "benchmarks.toml",
+            self.benchmarks.iter().map(|b| b.id.as_str()),
+        );
+        unique(
+            &mut problems,
+            "facts.toml",
+            self.facts.intervals.iter().map(|i| i.id.as_str()),
+        );
+        for date in std::iter::once(&self.meta.date)
+            .chain(self.trials.iter().map(|t| &t.status_date))
+            .chain(
+                self.options
+                    .iter()
+                    .flat_map(|o| o.regulatory.iter().map(|r| &r.date)),
+            )
+        {
+            if !is_iso_date(date) {
+                problems.push(format!(
+                    "date {date:?} is not an ISO 8601 calendar date (YYYY-MM-DD)"
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(KbError::Invalid(problems))
+        }
+    }
+
+    /// The option's definition. Every vocabulary member has one (checked at load).
+    pub fn option(&self, id: OptionId) -> &OptionDef {
+        self.options
+            .iter()
+            .find(|o| o.id == id)
+            .expect("validated: every option is defined")
+    }
+    /// The rule's definition (checked at load).
+    pub fn rule(&self, id: RuleId) -> &RuleDef {
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .expect("validated: every rule is defined")
+    }
+    /// The alert's definition (checked at load).
+    pub fn alert(&self, id: AlertId) -> &AlertDef {
+        self.alerts
+            .iter()
+            .find(|a| a.id == id)
+            .expect("validated: every alert is defined")
+    }
+    /// The work-up item's definition (checked at load).
+    pub fn workup_item(&self, id: WorkupId) -> &WorkupDef {
+        self.workup
+            .iter()
+            .find(|w| w.id == id)
+            .expect("validated: every work-up item is defined")
+    }
+    /// The reference under `key`, if any.
+    pub fn reference(&self, key: &str) -> Option<&Reference> {
+        self.references.iter().find(|r| r.key == key)
+    }
+    /// Whether `symbol` is a gene ATCPath recognises as a fusion partner.
+    pub fn is_known_gene(&self, symbol: &str) -> bool {
+        self.genes
+            .fusion_drivers
+            .iter()
+            .chain(&self.genes.partners)
+            .any(|g| g == symbol)
+    }
+}
+
+fn complete<T: Copy + Ord + std::fmt::Display>(
+    problems: &mut Vec<String>,
+    file: &str,
+    all: &[T],
+    defined: impl Iterator<Item = T>,
+) {
+    let mut seen = BTreeMap::new();
+    for id in defined {
+        *seen.entry(id).or_insert(0) += 1;
+    }
+    for id in all {
+        match seen.get(id) {
+            None => problems.push(format!("{file}: no entry for {id}")),
+            Some(n) if *n > 1 => problems.push(format!("{file}: duplicate id {id}")),
+            _ => {}
+        }
+    }
+}
+
+fn unique<'a>(problems: &mut Vec<String>, file: &str, ids: impl Iterator<Item = &'a str>) {
+    let mut seen = BTreeSet::new();
+    for id in ids {
+        if !seen.insert(id) {
+            problems.push(format!("{file}: duplicate id {id:?}"));
+        }
+    }
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
