@@ -510,8 +510,10 @@ pub fn plan(kb: &Kb, sit: &Situation) -> Plan {
             _ => b.unresectable_branch(None),
         }
     }
-    if !b.out.iter().any(|c| c.line == Line::First) {
-        let why = "no other option remains after the patient's choices and contraindications";
+    // When no active treatment remains first line (only a trial, or nothing), supportive care is first line too.
+    if !b.out.iter().any(|c| c.line == Line::First && !kb.option(c.id).modalities.is_empty()) {
+        let why = "no active treatment remains after the patient's choices, fitness and contraindications";
+        b.out.retain(|c| c.id != BestSupportiveCare);
         b.out.push(Candidate {
             id: BestSupportiveCare,
             line: Line::First,

@@ -1,0 +1,78 @@
+//! The knowledge base loads, every citation resolves, and a broken one is refused clearly.
+
+use atcpath_kb::{FILES, Kb, KbError, OptionId};
+
+fn sources_with(file: &str, edit: impl Fn(String) -> String) -> Result<Kb, KbError> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb");
+    Kb::from_sources(|name| {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        Ok(if name == file { edit(text) } else { text })
+    })
+}
+
+#[test]
+fn embedded_kb_is_valid_and_versioned() {
+    let kb = Kb::embedded().unwrap();
+    assert!(!kb.meta.version.is_empty() && kb.meta.date.len() == 10);
+    assert_eq!(kb.options.len(), OptionId::ALL.len());
+    assert_eq!(kb.trials.len(), 21, "the review's Table 2");
+    assert!(kb.studies.len() >= 20, "the review's Table 1");
+}
+
+#[test]
+fn every_citation_resolves() {
+    let kb = Kb::embedded().unwrap();
+    let mut cited: Vec<&String> = Vec::new();
+    cited.extend(kb.options.iter().flat_map(|o| o.references.iter().chain(o.regulatory.iter().flat_map(|r| &r.references))));
+    cited.extend(kb.rules.iter().flat_map(|r| &r.references));
+    cited.extend(kb.alerts.iter().flat_map(|r| &r.references));
+    cited.extend(kb.workup.iter().flat_map(|r| &r.references));
+    cited.extend(kb.trials.iter().flat_map(|r| &r.references));
+    cited.extend(kb.studies.iter().flat_map(|r| &r.references));
+    cited.extend(kb.benchmarks.iter().flat_map(|r| &r.references));
+    assert!(cited.len() > 100);
+    for key in cited {
+        assert!(kb.reference(key).is_some(), "{key} does not resolve");
+    }
+}
+
+#[test]
+fn the_folder_matches_the_embedded_copy() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb");
+    let kb = Kb::from_dir(&dir).unwrap();
+    assert_eq!(kb.meta.version, Kb::embedded().unwrap().meta.version);
+    assert_eq!(FILES.len(), 11);
+}
+
+#[test]
+fn an_unknown_option_id_is_refused() {
+    let e = sources_with("options.toml", |t| t.replacen("id = \"lenvatinib\"", "id = \"lenvatinibb\"", 1)).unwrap_err();
+    assert!(e.to_string().contains("options.toml") && e.to_string().contains("lenvatinibb"), "{e}");
+}
+
+#[test]
+fn a_dangling_citation_is_refused() {
+    let e = sources_with("rules.toml", |t| t.replacen("[\"ata2021\", \"review:4\"]", "[\"ata2021\", \"review:999\"]", 1)).unwrap_err();
+    assert!(e.to_string().contains("review:999") && e.to_string().contains("rules.toml"), "{e}");
+}
+
+#[test]
+fn a_duplicate_id_is_refused() {
+    let e = sources_with("trials.toml", |t| t.replace("NCT03085056", "NCT03565536")).unwrap_err();
+    assert!(e.to_string().contains("duplicate id \"NCT03565536\""), "{e}");
+    let e = sources_with("references.toml", |t| t.replacen("key = \"ata2021\"", "key = \"review\"", 1)).unwrap_err();
+    assert!(e.to_string().contains("duplicate key"), "{e}");
+}
+
+#[test]
+fn a_missing_vocabulary_entry_is_refused() {
+    let e = sources_with("alerts.toml", |t| t.replacen("id = \"renal_impairment\"", "id = \"airway_compromise\"", 1)).unwrap_err();
+    let s = e.to_string();
+    assert!(s.contains("no entry for renal_impairment") && s.contains("duplicate id airway_compromise"), "{s}");
+}
+
+#[test]
+fn an_unknown_field_is_refused_with_its_file() {
+    let e = sources_with("kb.toml", |t| format!("{t}\nreviewer = \"x\"\n")).unwrap_err();
+    assert!(e.to_string().contains("kb.toml") && e.to_string().contains("reviewer"), "{e}");
+}
