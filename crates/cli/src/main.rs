@@ -52,6 +52,45 @@ Exit status: 0 report produced; 2 invalid case (each problem on standard error w
         #[arg(long, value_name = "DIR")]
         kb: Option<PathBuf>,
     },
+    /// Doses of one regimen for the patient in a case file, every intermediate shown.
+    #[command(after_help = "Examples:
+  atcpath dose examples/ivc-braf.json --regimen paclitaxel_carboplatin_q3w
+  atcpath dose examples/ivc-braf.json --regimen selpercatinib --format json
+
+Regimen ids: see `atcpath dose --list`. Exit status as for assess; an unknown regimen id is 2.")]
+    Dose {
+        /// Case file (JSON); `-` reads standard input.
+        #[arg(required_unless_present = "list")]
+        case: Option<String>,
+        /// Regimen id (kb/regimens.toml).
+        #[arg(long, required_unless_present = "list")]
+        regimen: Option<String>,
+        /// List the regimen ids and exit.
+        #[arg(long)]
+        list: bool,
+        #[arg(long, value_enum, default_value_t = DoseFormat::Text)]
+        format: DoseFormat,
+        /// Centre settings (TOML), including the [dosing] policy.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Radiobiology of a fractionation: total dose, BED and EQD2 for alpha/beta 10 and 3 (linear-quadratic model).
+    #[command(after_help = "Examples:
+  atcpath rt --dose-per-fraction 2 --fractions 33
+  atcpath rt --dose-per-fraction 1.6 --fractions 29 --per-day 2 --format json")]
+    Rt {
+        /// Dose per fraction, Gy.
+        #[arg(long)]
+        dose_per_fraction: f64,
+        /// Number of fractions.
+        #[arg(long)]
+        fractions: u32,
+        /// Fractions per treatment day (2 = twice daily).
+        #[arg(long, default_value_t = 1)]
+        per_day: u32,
+        #[arg(long, value_enum, default_value_t = DoseFormat::Text)]
+        format: DoseFormat,
+    },
     /// Show the knowledge base's version and contents, or validate a knowledge-base folder.
     #[command(after_help = "Examples:
   atcpath kb
@@ -61,6 +100,12 @@ Exit status: 0 report produced; 2 invalid case (each problem on standard error w
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DoseFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -152,6 +197,30 @@ fn read_input(path: &str) -> Result<Vec<u8>, Fail> {
     Ok(buf)
 }
 
+/// `atcpath dose --format json`: `{"doses": [...]}`.
+#[derive(serde::Serialize)]
+struct DosesOut<'a> {
+    doses: &'a [atcpath_core::report::Dose],
+}
+
+/// Problems printed at most; the count of the rest is given.
+const MAX_PROBLEMS_SHOWN: usize = 200;
+
+fn parse_case(path: &str, kb: &Kb, as_of: Option<jiff::civil::Date>) -> Result<atcpath_core::case::Case, Fail> {
+    let bytes = read_input(path)?;
+    read_case(&bytes, kb, as_of).map_err(|problems| {
+        let n = problems.len();
+        let mut msg = format!("{path}: invalid case file ({n} problem{}):\n", if n == 1 { "" } else { "s" });
+        for p in problems.iter().take(MAX_PROBLEMS_SHOWN) {
+            msg.push_str(&format!("  {p}\n"));
+        }
+        if n > MAX_PROBLEMS_SHOWN {
+            msg.push_str(&format!("  ... and {} more\n", n - MAX_PROBLEMS_SHOWN));
+        }
+        invalid(msg)
+    })
+}
+
 fn run(cli: Cli) -> Result<String, Fail> {
     match cli.command {
         Command::Assess {
@@ -197,6 +266,44 @@ fn run(cli: Cli) -> Result<String, Fail> {
                 OutFormat::Html => Format::Html,
             };
             Ok(atcpath_report::render(&assessment, f))
+        }
+        Command::Dose { case, regimen, list, format, config } => {
+            let kb = load_kb(None)?;
+            if list {
+                return Ok(kb.regimens.iter().map(|r| format!("{:<32} {} ({})\n", r.id, r.name, r.option)).collect());
+            }
+            let (case, regimen) = (case.unwrap_or_default(), regimen.unwrap_or_default());
+            let Some(reg) = kb.regimens.iter().find(|r| r.id == regimen) else {
+                let ids: Vec<&str> = kb.regimens.iter().map(|r| r.id.as_str()).collect();
+                return Err(invalid(format!("--regimen: {regimen:?} is not a regimen id (accepted: {})", ids.join(", "))));
+            };
+            let settings = config::load(&kb, config.as_deref())?;
+            let parsed = parse_case(&case, &kb, None)?;
+            let doses: Vec<atcpath_core::report::Dose> = atcpath_core::dosing::regimen_doses(&parsed, &kb, reg, &settings)
+                .into_iter()
+                .map(|d| atcpath_core::report::Dose::from_drug(reg.option, d))
+                .collect();
+            Ok(match format {
+                DoseFormat::Json => format!("{}\n", serde_json::to_string_pretty(&DosesOut { doses: &doses }).map_err(|e| other(e.to_string()))?),
+                DoseFormat::Text => {
+                    let mut s = format!("{} — case {}\n", reg.name, parsed.id);
+                    for d in &doses {
+                        s.push_str(&atcpath_report::dose_line(d));
+                        s.push('\n');
+                    }
+                    s
+                }
+            })
+        }
+        Command::Rt { dose_per_fraction, fractions, per_day, format } => {
+            let r = atcpath_core::radiobiology::radiobiology(dose_per_fraction, fractions, per_day).map_err(invalid)?;
+            Ok(match format {
+                DoseFormat::Json => format!("{}\n", serde_json::to_string_pretty(&r).map_err(|e| other(e.to_string()))?),
+                DoseFormat::Text => format!(
+                    "{} Gy in {} fractions of {} Gy, {} per day ({} treatment days)\nBED10 {} Gy, EQD2 (alpha/beta 10) {} Gy\nBED3 {} Gy, EQD2 (alpha/beta 3) {} Gy\nModel: {}\n",
+                    r.total_dose_gy, r.fractions, r.dose_per_fraction_gy, r.fractions_per_day, r.treatment_days, r.bed_10, r.eqd2_10, r.bed_3, r.eqd2_3, r.limits
+                ),
+            })
         }
         Command::Kb { dir } => {
             let kb = load_kb(dir.as_ref())?;

@@ -11,6 +11,8 @@
 //! come from [`atcpath_kb::Kb`].
 
 pub mod case;
+pub mod dosing;
+pub mod radiobiology;
 pub mod hgvs;
 pub mod molecular;
 pub mod pathway;

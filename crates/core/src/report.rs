@@ -95,6 +95,8 @@ pub struct RankedOption {
     pub evidence: String,
     pub references: Vec<String>,
     pub regulatory: Vec<Regulatory>,
+    /// Radiotherapy schedules for options that include radiotherapy, with BED and EQD2.
+    pub radiotherapy: Vec<crate::radiobiology::ScheduleReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -149,16 +151,41 @@ pub struct EvidenceItem {
     pub references: Vec<String>,
 }
 
-/// Per-patient dose (filled by the dosing module).
+/// Per-patient dose of one drug for one first-line option (`output-contract.md`, `doses`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Dose {
     pub option_id: OptionId,
+    pub regimen_id: String,
+    /// Lower-case generic name.
     pub drug: String,
+    /// After the rounding policy; null when it cannot be computed.
     pub dose: Option<f64>,
+    /// Exact result of the formula.
     pub calculated: Option<f64>,
     pub unit: String,
+    pub route: String,
     pub schedule: String,
+    /// BSA and formula, CrCl, weight used, caps, rounding; or "cannot compute: needs X".
     pub basis: String,
+    pub flags: Vec<String>,
+}
+
+impl Dose {
+    /// From a computed drug dose.
+    pub fn from_drug(option_id: OptionId, d: crate::dosing::DrugDose) -> Dose {
+        Dose {
+            option_id,
+            regimen_id: d.regimen_id,
+            drug: d.drug,
+            dose: d.dose,
+            calculated: d.calculated,
+            unit: d.unit,
+            route: d.route,
+            schedule: d.schedule,
+            basis: d.basis,
+            flags: d.flags,
+        }
+    }
 }
 
 /// A cited reference, resolved.
@@ -189,6 +216,8 @@ pub struct Assessment {
     pub molecular: Profile,
     /// Creatinine clearance by Cockcroft-Gault (actual weight), mL/min, when computable.
     pub crcl_ml_min: Option<f64>,
+    /// The dosing policy the doses used.
+    pub dosing_policy: atcpath_kb::DosingPolicy,
     /// Plan-level notes (e.g. weekly schedules preferred).
     pub notes: Vec<String>,
     pub references: Vec<CitedReference>,

@@ -197,6 +197,150 @@ pub struct Facts {
     #[serde(rename = "interval")]
     pub intervals: Vec<IntervalDef>,
     pub drug_classes: DrugClasses,
+    pub dosing: DosingPolicy,
+}
+
+/// BSA formula.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BsaFormula {
+    /// sqrt(height cm x weight kg / 3600) (Mosteller, N Engl J Med 1987).
+    Mosteller,
+    /// 0.007184 x height^0.725 x weight^0.425 (DuBois & DuBois, Arch Intern Med 1916).
+    Dubois,
+}
+
+/// Which weight Cockcroft-Gault uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrclWeight {
+    Actual,
+    Ideal,
+    Adjusted,
+    /// Actual, or ideal when actual is lower, or adjusted when the obesity trigger is met.
+    Auto,
+}
+
+/// What makes `auto` use adjusted body weight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustedTrigger {
+    Bmi,
+    PercentIbw,
+}
+
+/// Dosing policy: every institutional choice explicit (clinical-reference §5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DosingPolicy {
+    pub bsa_formula: BsaFormula,
+    /// BSA above this (m2) is flagged.
+    pub bsa_flag_above_m2: f64,
+    /// Institutional BSA cap (m2); `None` = no cap (ASCO).
+    pub bsa_cap_m2: Option<f64>,
+    pub crcl_weight: CrclWeight,
+    pub adjusted_weight_trigger: AdjustedTrigger,
+    pub adjusted_weight_bmi: f64,
+    pub adjusted_weight_percent_ibw: f64,
+    /// Serum creatinine floor (mg/dL) applied before Cockcroft-Gault; `None` = no floor.
+    pub creatinine_floor_mg_dl: Option<f64>,
+    /// GFR cap for Calvert (mL/min); `None` = no cap.
+    pub carboplatin_gfr_cap_ml_min: Option<f64>,
+    /// Creatinine clearance below which carboplatin is dosed with caution.
+    pub carboplatin_caution_crcl_ml_min: f64,
+    /// Largest rounding change allowed, % of the calculated dose.
+    pub rounding_max_percent: f64,
+    pub references: Vec<String>,
+}
+
+/// Dose basis of a drug in a regimen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DoseBasis {
+    #[serde(rename = "mg/m2")]
+    MgPerM2,
+    /// Carboplatin target AUC (mg/mL x min), Calvert.
+    #[serde(rename = "auc")]
+    Auc,
+    #[serde(rename = "mg/kg")]
+    MgPerKg,
+    /// Flat dose.
+    #[serde(rename = "mg")]
+    Mg,
+}
+
+/// A weight band replacing the dose below a weight.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeightBand {
+    pub below_kg: f64,
+    pub dose: f64,
+}
+
+/// One drug of a regimen.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegimenDrug {
+    /// Lower-case generic name.
+    pub drug: String,
+    pub basis: DoseBasis,
+    /// Default dose in the basis unit.
+    pub dose: f64,
+    /// Published range, when the source gives one.
+    pub range: Option<[f64; 2]>,
+    /// Where the default within the range comes from.
+    pub default_source: Option<String>,
+    pub route: String,
+    pub days: String,
+    /// Practical rounding increment (mg); `None` = not rounded (oral fixed doses).
+    pub rounding_mg: Option<f64>,
+    /// A value for pharmacist review.
+    pub flag: Option<String>,
+    #[serde(default, rename = "band")]
+    pub bands: Vec<WeightBand>,
+}
+
+/// A regimen of the review's Table 3 (or RTOG 0912).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Regimen {
+    pub id: String,
+    pub option: OptionId,
+    /// Other options that use this regimen.
+    #[serde(default)]
+    pub also_options: Vec<OptionId>,
+    pub name: String,
+    pub cycle_days: u32,
+    /// Whether doses of this regimen are computed for its option in `assess`.
+    pub default_for_option: bool,
+    pub references: Vec<String>,
+    #[serde(rename = "drug")]
+    pub drugs: Vec<RegimenDrug>,
+}
+
+/// A run of identical radiotherapy fractions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RtPhase {
+    pub target: String,
+    pub dose_per_fraction_gy: f64,
+    pub fractions: u32,
+    pub per_day: u32,
+    /// A separate (elective) volume treated concurrently, not added to the gross-tumour dose.
+    #[serde(default)]
+    pub separate_volume: bool,
+}
+
+/// A radiotherapy schedule.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RtSchedule {
+    pub id: String,
+    pub name: String,
+    /// Options this schedule is attached to in reports.
+    pub options: Vec<OptionId>,
+    pub references: Vec<String>,
+    #[serde(rename = "phase")]
+    pub phases: Vec<RtPhase>,
 }
 
 /// Drug classes used by safety alerts (lower-case generic names).
@@ -235,6 +379,8 @@ pub struct Kb {
     pub trials: Vec<Trial>,
     pub studies: Vec<Study>,
     pub benchmarks: Vec<Benchmark>,
+    pub regimens: Vec<Regimen>,
+    pub radiotherapy: Vec<RtSchedule>,
 }
 
 /// Why a knowledge base was refused. Every variant names the file and the entry.
@@ -249,7 +395,7 @@ pub enum KbError {
 }
 
 /// The files of a knowledge base, by name.
-pub const FILES: [&str; 11] = [
+pub const FILES: [&str; 13] = [
     "kb.toml",
     "options.toml",
     "rules.toml",
@@ -261,13 +407,15 @@ pub const FILES: [&str; 11] = [
     "trials.toml",
     "studies.toml",
     "benchmarks.toml",
+    "regimens.toml",
+    "radiotherapy.toml",
 ];
 
 macro_rules! embedded {
     ($($f:literal),+) => { [$(($f, include_str!(concat!("../../../kb/", $f)))),+] };
 }
 
-static EMBEDDED: [(&str, &str); 11] = embedded!(
+static EMBEDDED: [(&str, &str); 13] = embedded!(
     "kb.toml",
     "options.toml",
     "rules.toml",
@@ -278,7 +426,9 @@ static EMBEDDED: [(&str, &str); 11] = embedded!(
     "references.toml",
     "trials.toml",
     "studies.toml",
-    "benchmarks.toml"
+    "benchmarks.toml",
+    "regimens.toml",
+    "radiotherapy.toml"
 );
 
 #[derive(Deserialize)]
@@ -320,6 +470,16 @@ struct StudiesFile {
 #[serde(deny_unknown_fields)]
 struct BenchmarksFile {
     benchmark: Vec<Benchmark>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegimensFile {
+    regimen: Vec<Regimen>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RadiotherapyFile {
+    schedule: Vec<RtSchedule>,
 }
 
 fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
@@ -390,7 +550,13 @@ impl Kb {
         let studies = parse::<StudiesFile>(&f, &t)?.study;
         let (f, t) = get("benchmarks.toml")?;
         let benchmarks = parse::<BenchmarksFile>(&f, &t)?.benchmark;
+        let (f, t) = get("regimens.toml")?;
+        let regimens = parse::<RegimensFile>(&f, &t)?.regimen;
+        let (f, t) = get("radiotherapy.toml")?;
+        let radiotherapy = parse::<RadiotherapyFile>(&f, &t)?.schedule;
         let kb = Kb {
+            regimens,
+            radiotherapy,
             meta,
             options,
             rules,
@@ -462,7 +628,35 @@ impl Kb {
         for b in &self.benchmarks {
             cite("benchmarks.toml", &b.id, &b.references);
         }
+        for r in &self.regimens {
+            cite("regimens.toml", &r.id, &r.references);
+        }
+        for r in &self.radiotherapy {
+            cite("radiotherapy.toml", &r.id, &r.references);
+        }
+        cite("facts.toml", "dosing", &self.facts.dosing.references);
         problems.append(&mut unresolved);
+        unique(&mut problems, "regimens.toml", self.regimens.iter().map(|r| r.id.as_str()));
+        unique(&mut problems, "radiotherapy.toml", self.radiotherapy.iter().map(|r| r.id.as_str()));
+        for r in &self.regimens {
+            if r.drugs.is_empty() || r.cycle_days == 0 {
+                problems.push(format!("regimens.toml: {} needs at least one drug and a cycle length", r.id));
+            }
+            for d in &r.drugs {
+                let in_range = d.range.is_none_or(|[lo, hi]| lo <= d.dose && d.dose <= hi);
+                if !(d.dose > 0.0 && d.dose.is_finite()) || !in_range || d.rounding_mg.is_some_and(|x| x <= 0.0) {
+                    problems.push(format!("regimens.toml: {} {}: dose must be positive, within its range, with a positive rounding increment", r.id, d.drug));
+                }
+                if d.range.is_some() && d.default_source.is_none() {
+                    problems.push(format!("regimens.toml: {} {}: a range needs default_source", r.id, d.drug));
+                }
+            }
+        }
+        for s in &self.radiotherapy {
+            if s.phases.is_empty() || s.phases.iter().any(|p| p.fractions == 0 || p.per_day == 0 || !(p.dose_per_fraction_gy > 0.0)) {
+                problems.push(format!("radiotherapy.toml: {} needs phases with positive dose, fractions and fractions per day", s.id));
+            }
+        }
         for b in &self.benchmarks {
             for s in &b.stages {
                 if !matches!(s.as_str(), "IVA" | "IVB" | "IVC") {

@@ -94,6 +94,9 @@ vocab! {
         CardiacFunction => "cardiac_function",
         CumulativeAnthracycline => "cumulative_anthracycline",
         HepaticImpairment => "hepatic_impairment",
+        SevereRenalImpairment => "severe_renal_impairment",
+        PharmacistReview => "pharmacist_review",
+        DoseNotComputable => "dose_not_computable",
     }
 }
 

@@ -254,13 +254,22 @@ fn sections(a: &Assessment) -> Vec<Section> {
     out
 }
 
-fn dose_line(d: &Dose) -> String {
+/// One dose as a line: option, drug, dose and schedule, then how it was computed and any flags.
+pub fn dose_line(d: &Dose) -> String {
+    let flags = if d.flags.is_empty() { String::new() } else { format!("\n     CHECK: {}", d.flags.join("; ")) };
     match d.dose {
         Some(x) => format!(
-            "{} {}: {x} {} {} ({})",
-            d.option_id, d.drug, d.unit, d.schedule, d.basis
+            "{} — {} {x} {} {}, {}\n     calculated {} {}: {}{flags}",
+            d.option_id,
+            d.drug,
+            d.unit,
+            d.route,
+            d.schedule,
+            d.calculated.map_or("—".into(), |c| c.to_string()),
+            d.unit,
+            d.basis
         ),
-        None => format!("{} {}: cannot compute — {}", d.option_id, d.drug, d.basis),
+        None => format!("{} — {}: {}{flags}", d.option_id, d.drug, d.basis),
     }
 }
 

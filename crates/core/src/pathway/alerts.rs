@@ -233,6 +233,40 @@ pub fn alerts(
     out
 }
 
+/// Safety alerts from the computed doses.
+pub fn dose_alerts(kb: &Kb, doses: &[crate::report::Dose], policy: &atcpath_kb::DosingPolicy, out: &mut Vec<Alert>) {
+    let mut push = |a: Alert| {
+        if !out.iter().any(|x| x.id == a.id) {
+            out.push(a);
+        }
+    };
+    let caution = format!("below {}", policy.carboplatin_caution_crcl_ml_min);
+    if let Some(d) = doses.iter().find(|d| d.drug == "carboplatin" && d.flags.iter().any(|f| f.contains(&caution))) {
+        push(alert(kb, AlertId::SevereRenalImpairment, &format!("Carboplatin in {}", d.option_id)));
+    }
+    let flagged: Vec<String> = doses
+        .iter()
+        .filter(|d| d.flags.iter().any(|f| f.contains("pharmacist review")))
+        .map(|d| format!("{} in {}", d.drug, d.regimen_id))
+        .collect();
+    if !flagged.is_empty() {
+        push(alert(kb, AlertId::PharmacistReview, &format!("Flagged: {}", flagged.join(", "))));
+    }
+    let missing: Vec<String> = doses
+        .iter()
+        .filter(|d| d.dose.is_none())
+        .map(|d| format!("{} ({})", d.drug, d.basis.trim_start_matches("cannot compute: ")))
+        .collect();
+    if !missing.is_empty() {
+        push(alert(kb, AlertId::DoseNotComputable, &format!("No dose for {}", missing.join("; "))));
+    }
+    out.sort_by_key(|a| match a.severity {
+        Severity::Critical => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    });
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()

@@ -22,6 +22,7 @@ use situation::Situation;
 pub struct Config {
     pub thresholds: Thresholds,
     pub intervals: Vec<IntervalDef>,
+    pub dosing: atcpath_kb::DosingPolicy,
 }
 
 impl Config {
@@ -30,6 +31,7 @@ impl Config {
         Config {
             thresholds: kb.facts.thresholds.clone(),
             intervals: kb.facts.intervals.clone(),
+            dosing: kb.facts.dosing.clone(),
         }
     }
 }
@@ -42,7 +44,9 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
     let sit = situation::situation(case, kb, th, &staging, crcl);
     let plan = options::plan(kb, &sit);
     let intervals = intervals::intervals(case, &config.intervals);
-    let alerts = alerts::alerts(case, kb, th, &staging, &sit, &plan, crcl, &intervals);
+    let doses = doses(case, kb, config, &plan.first_line());
+    let mut alerts = alerts::alerts(case, kb, th, &staging, &sit, &plan, crcl, &intervals);
+    alerts::dose_alerts(kb, &doses, &config.dosing, &mut alerts);
     let workup = workup::workup(case, kb, &staging, &sit);
     let contingencies = contingencies(kb, &sit, &staging);
     let trials = trials::match_trials(&kb.trials, &sit, !case.treatments.is_empty());
@@ -89,6 +93,12 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
                 evidence: def.evidence.clone(),
                 references,
                 regulatory: def.regulatory.clone(),
+                radiotherapy: kb
+                    .radiotherapy
+                    .iter()
+                    .filter(|s| s.options.contains(&c.id))
+                    .map(crate::radiobiology::schedule_report)
+                    .collect(),
             }
         })
         .collect();
@@ -151,7 +161,8 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
         excluded,
         contingencies,
         trials,
-        doses: Vec::new(),
+        doses,
+        dosing_policy: config.dosing.clone(),
         intervals,
         evidence,
         molecular: sit.profile.clone(),
@@ -160,6 +171,17 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
         references,
         disclaimer: kb.meta.disclaimer.clone(),
     }
+}
+
+/// Doses of the default regimens of every first-line option.
+fn doses(case: &Case, kb: &Kb, config: &Config, first_line: &[OptionId]) -> Vec<Dose> {
+    let mut out = Vec::new();
+    for id in first_line {
+        for r in kb.regimens.iter().filter(|r| r.default_for_option && (r.option == *id || r.also_options.contains(id))) {
+            out.extend(crate::dosing::regimen_doses(case, kb, r, config).into_iter().map(|d| Dose::from_drug(*id, d)));
+        }
+    }
+    out
 }
 
 /// What the plan becomes for each unknown actionable result, and for complete staging.
