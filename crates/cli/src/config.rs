@@ -109,18 +109,27 @@ pub fn load(kb: &Kb, path: Option<&Path>) -> Result<Config, Fail> {
     }
     if let Some(over) = f.dosing {
         // Merge the centre's keys over the KB policy and re-validate the whole through its schema.
-        let mut base = toml::Table::try_from(&cfg.dosing).map_err(|e| invalid(format!("--config {shown}: {e}")))?;
+        let mut base = toml::Table::try_from(&cfg.dosing)
+            .map_err(|e| invalid(format!("--config {shown}: {e}")))?;
         for (k, v) in over {
-            if !base.contains_key(&k) && !matches!(k.as_str(), "bsa_cap_m2" | "creatinine_floor_mg_dl") {
-                return Err(invalid(format!("--config {shown}: dosing.{k} is not a dosing policy setting")));
+            if !base.contains_key(&k)
+                && !matches!(k.as_str(), "bsa_cap_m2" | "creatinine_floor_mg_dl")
+            {
+                return Err(invalid(format!(
+                    "--config {shown}: dosing.{k} is not a dosing policy setting"
+                )));
             }
             base.insert(k, v);
         }
-        cfg.dosing = base.try_into().map_err(|e: toml::de::Error| invalid(format!("--config {shown}: dosing: {e}")))?;
+        cfg.dosing = base
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(format!("--config {shown}: dosing: {e}")))?;
         let d = &cfg.dosing;
         let bad = d.bsa_cap_m2.is_some_and(|c| !(1.0..=3.0).contains(&c))
-            || d.creatinine_floor_mg_dl.is_some_and(|c| !(0.1..=1.5).contains(&c))
-            || d.carboplatin_gfr_cap_ml_min.is_some_and(|c| !(60.0..=200.0).contains(&c))
+            || d.creatinine_floor_mg_dl
+                .is_some_and(|c| !(0.1..=1.5).contains(&c))
+            || d.carboplatin_gfr_cap_ml_min
+                .is_some_and(|c| !(60.0..=200.0).contains(&c))
             || !(0.0..=10.0).contains(&d.rounding_max_percent);
         if bad {
             return Err(invalid(format!(

@@ -179,11 +179,9 @@ fn read_input(path: &str) -> Result<Vec<u8>, Fail> {
         std::io::stdin().lock().take(limit).read_to_end(&mut buf)
     } else {
         let meta = std::fs::metadata(path)
-            .map_err(|e| invalid(format!("{path}: cannot read the case file: {e}")))?;
+            .map_err(|e| other(format!("{path}: cannot read the case file: {e}")))?;
         if meta.is_dir() {
-            return Err(invalid(format!(
-                "{path}: is a folder; expected a case file"
-            )));
+            return Err(other(format!("{path}: is a folder; expected a case file")));
         }
         if meta.len() > MAX_CASE_BYTES as u64 {
             return Err(invalid(format!(
@@ -193,7 +191,7 @@ fn read_input(path: &str) -> Result<Vec<u8>, Fail> {
         }
         std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut buf))
     };
-    res.map_err(|e| invalid(format!("{path}: cannot read the case file: {e}")))?;
+    res.map_err(|e| other(format!("{path}: cannot read the case file: {e}")))?;
     Ok(buf)
 }
 
@@ -206,11 +204,18 @@ struct DosesOut<'a> {
 /// Problems printed at most; the count of the rest is given.
 const MAX_PROBLEMS_SHOWN: usize = 200;
 
-fn parse_case(path: &str, kb: &Kb, as_of: Option<jiff::civil::Date>) -> Result<atcpath_core::case::Case, Fail> {
+fn parse_case(
+    path: &str,
+    kb: &Kb,
+    as_of: Option<jiff::civil::Date>,
+) -> Result<atcpath_core::case::Case, Fail> {
     let bytes = read_input(path)?;
     read_case(&bytes, kb, as_of).map_err(|problems| {
         let n = problems.len();
-        let mut msg = format!("{path}: invalid case file ({n} problem{}):\n", if n == 1 { "" } else { "s" });
+        let mut msg = format!(
+            "{path}: invalid case file ({n} problem{}):\n",
+            if n == 1 { "" } else { "s" }
+        );
         for p in problems.iter().take(MAX_PROBLEMS_SHOWN) {
             msg.push_str(&format!("  {p}\n"));
         }
@@ -267,24 +272,42 @@ fn run(cli: Cli) -> Result<String, Fail> {
             };
             Ok(atcpath_report::render(&assessment, f))
         }
-        Command::Dose { case, regimen, list, format, config } => {
+        Command::Dose {
+            case,
+            regimen,
+            list,
+            format,
+            config,
+        } => {
             let kb = load_kb(None)?;
             if list {
-                return Ok(kb.regimens.iter().map(|r| format!("{:<32} {} ({})\n", r.id, r.name, r.option)).collect());
+                return Ok(kb
+                    .regimens
+                    .iter()
+                    .map(|r| format!("{:<32} {} ({})\n", r.id, r.name, r.option))
+                    .collect());
             }
             let (case, regimen) = (case.unwrap_or_default(), regimen.unwrap_or_default());
             let Some(reg) = kb.regimens.iter().find(|r| r.id == regimen) else {
                 let ids: Vec<&str> = kb.regimens.iter().map(|r| r.id.as_str()).collect();
-                return Err(invalid(format!("--regimen: {regimen:?} is not a regimen id (accepted: {})", ids.join(", "))));
+                return Err(invalid(format!(
+                    "--regimen: {regimen:?} is not a regimen id (accepted: {})",
+                    ids.join(", ")
+                )));
             };
             let settings = config::load(&kb, config.as_deref())?;
             let parsed = parse_case(&case, &kb, None)?;
-            let doses: Vec<atcpath_core::report::Dose> = atcpath_core::dosing::regimen_doses(&parsed, &kb, reg, &settings)
-                .into_iter()
-                .map(|d| atcpath_core::report::Dose::from_drug(reg.option, d))
-                .collect();
+            let doses: Vec<atcpath_core::report::Dose> =
+                atcpath_core::dosing::regimen_doses(&parsed, &kb, reg, &settings)
+                    .into_iter()
+                    .map(|d| atcpath_core::report::Dose::from_drug(reg.option, d))
+                    .collect();
             Ok(match format {
-                DoseFormat::Json => format!("{}\n", serde_json::to_string_pretty(&DosesOut { doses: &doses }).map_err(|e| other(e.to_string()))?),
+                DoseFormat::Json => format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&DosesOut { doses: &doses })
+                        .map_err(|e| other(e.to_string()))?
+                ),
                 DoseFormat::Text => {
                     let mut s = format!("{} — case {}\n", reg.name, parsed.id);
                     for d in &doses {
@@ -295,34 +318,67 @@ fn run(cli: Cli) -> Result<String, Fail> {
                 }
             })
         }
-        Command::Rt { dose_per_fraction, fractions, per_day, format } => {
-            let r = atcpath_core::radiobiology::radiobiology(dose_per_fraction, fractions, per_day).map_err(invalid)?;
+        Command::Rt {
+            dose_per_fraction,
+            fractions,
+            per_day,
+            format,
+        } => {
+            let r = atcpath_core::radiobiology::radiobiology(dose_per_fraction, fractions, per_day)
+                .map_err(invalid)?;
             Ok(match format {
-                DoseFormat::Json => format!("{}\n", serde_json::to_string_pretty(&r).map_err(|e| other(e.to_string()))?),
+                DoseFormat::Json => format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&r).map_err(|e| other(e.to_string()))?
+                ),
                 DoseFormat::Text => format!(
                     "{} Gy in {} fractions of {} Gy, {} per day ({} treatment days)\nBED10 {} Gy, EQD2 (alpha/beta 10) {} Gy\nBED3 {} Gy, EQD2 (alpha/beta 3) {} Gy\nModel: {}\n",
-                    r.total_dose_gy, r.fractions, r.dose_per_fraction_gy, r.fractions_per_day, r.treatment_days, r.bed_10, r.eqd2_10, r.bed_3, r.eqd2_3, r.limits
+                    r.total_dose_gy,
+                    r.fractions,
+                    r.dose_per_fraction_gy,
+                    r.fractions_per_day,
+                    r.treatment_days,
+                    r.bed_10,
+                    r.eqd2_10,
+                    r.bed_3,
+                    r.eqd2_3,
+                    r.limits
                 ),
             })
         }
         Command::Kb { dir } => {
             let kb = load_kb(dir.as_ref())?;
-            Ok(format!(
-                "{} {} ({})\n{}\noptions {}, rules {}, alerts {}, work-up items {}, references {}, trials {}, studies {}, benchmarks {}, intervals {}\nvalid\n",
+            let mut out = format!(
+                "{} {} ({}) — valid\n{}\n\nOptions ({}):\n",
                 kb.meta.title,
                 kb.meta.version,
                 kb.meta.date,
                 kb.meta.disclaimer,
-                kb.options.len(),
-                kb.rules.len(),
-                kb.alerts.len(),
-                kb.workup.len(),
-                kb.references.len(),
-                kb.trials.len(),
-                kb.studies.len(),
-                kb.benchmarks.len(),
-                kb.facts.intervals.len()
-            ))
+                kb.options.len()
+            );
+            for o in &kb.options {
+                out.push_str(&format!("  {:<34} {}\n", o.id.id(), o.name));
+            }
+            out.push_str(&format!("\nRules ({}):\n", kb.rules.len()));
+            for r in &kb.rules {
+                out.push_str(&format!("  {:<34} {}\n", r.id.id(), r.recommendation));
+            }
+            out.push_str(&format!("\nRegimens ({}):\n", kb.regimens.len()));
+            for r in &kb.regimens {
+                out.push_str(&format!("  {:<34} {}\n", r.id, r.name));
+            }
+            out.push_str(&format!(
+                "\nRadiotherapy schedules ({}):\n",
+                kb.radiotherapy.len()
+            ));
+            for r in &kb.radiotherapy {
+                out.push_str(&format!("  {:<34} {}\n", r.id, r.name));
+            }
+            out.push_str(&format!(
+                "\nAlerts {}, work-up items {}, references {}, trials {} (review Table 2), studies {} (Table 1), benchmarks {}, fast-track intervals {}\n",
+                kb.alerts.len(), kb.workup.len(), kb.references.len(), kb.trials.len(), kb.studies.len(), kb.benchmarks.len(), kb.facts.intervals.len()
+            ));
+            Ok(out)
         }
     }
 }

@@ -37,7 +37,11 @@ fn run(bytes: &[u8]) -> (Option<i32>, String, String) {
     });
     let out = child.wait_with_output().unwrap();
     let _ = writer.join();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn with(edit: impl FnOnce(&mut Value)) -> Vec<u8> {
@@ -51,7 +55,10 @@ fn expect_invalid(name: &str, bytes: &[u8], needles: &[&str]) {
     assert_eq!(code, Some(2), "{name}: exit status (stderr: {err})");
     assert!(out.is_empty(), "{name}: nothing on stdout, got {out}");
     for n in needles {
-        assert!(err.contains(n), "{name}: stderr should mention {n:?}; got:\n{err}");
+        assert!(
+            err.contains(n),
+            "{name}: stderr should mention {n:?}; got:\n{err}"
+        );
     }
 }
 
@@ -66,12 +73,32 @@ fn the_base_case_is_valid() {
 fn malformed_documents() {
     expect_invalid("empty file", b"", &["$: file is empty"]);
     expect_invalid("whitespace only", b"  \n\t ", &["file is empty"]);
-    expect_invalid("wrong JSON", b"{\"schema\": \"atcpath.case/1\",", &["not valid JSON", "line 1"]);
+    expect_invalid(
+        "wrong JSON",
+        b"{\"schema\": \"atcpath.case/1\",",
+        &["not valid JSON", "line 1"],
+    );
     expect_invalid("trailing garbage", b"{} xyz", &["not valid JSON"]);
-    expect_invalid("binary garbage", &[0xff, 0xfe, 0x00, 0x13, 0x88, 0x9a, 0x01, 0x02], &["not valid JSON"]);
-    expect_invalid("top-level list", b"[1, 2, 3]", &["$: expected an object, found a list"]);
-    expect_invalid("deep nesting", "[".repeat(100_000).as_bytes(), &["not valid JSON"]);
-    expect_invalid("duplicate key", br#"{"schema": "atcpath.case/1", "id": "a", "id": "b", "as_of": "2024-01-01"}"#, &["duplicate key \"id\""]);
+    expect_invalid(
+        "binary garbage",
+        &[0xff, 0xfe, 0x00, 0x13, 0x88, 0x9a, 0x01, 0x02],
+        &["not valid JSON"],
+    );
+    expect_invalid(
+        "top-level list",
+        b"[1, 2, 3]",
+        &["$: expected an object, found a list"],
+    );
+    expect_invalid(
+        "deep nesting",
+        "[".repeat(100_000).as_bytes(),
+        &["not valid JSON"],
+    );
+    expect_invalid(
+        "duplicate key",
+        br#"{"schema": "atcpath.case/1", "id": "a", "id": "b", "as_of": "2024-01-01"}"#,
+        &["duplicate key \"id\""],
+    );
 }
 
 #[test]
@@ -85,71 +112,228 @@ fn oversized_file_is_refused_without_reading_it_all() {
 
 #[test]
 fn required_fields_and_schema() {
-    expect_invalid("missing id and as_of", br#"{"schema": "atcpath.case/1"}"#, &["id: required", "as_of: required"]);
-    expect_invalid("wrong schema", &with(|v| v["schema"] = json!("atcpath.case/2")), &["schema: must be exactly"]);
-    expect_invalid("unknown field", &with(|v| v["patient"]["wieght"] = json!({"value": 60, "unit": "kg"})), &["patient.wieght: unknown field", "did you mean \"weight\""]);
-    expect_invalid("unknown top-level field", &with(|v| v["notes"] = json!("x")), &["notes: unknown field"]);
+    expect_invalid(
+        "missing id and as_of",
+        br#"{"schema": "atcpath.case/1"}"#,
+        &["id: required", "as_of: required"],
+    );
+    expect_invalid(
+        "wrong schema",
+        &with(|v| v["schema"] = json!("atcpath.case/2")),
+        &["schema: must be exactly"],
+    );
+    expect_invalid(
+        "unknown field",
+        &with(|v| v["patient"]["wieght"] = json!({"value": 60, "unit": "kg"})),
+        &["patient.wieght: unknown field", "did you mean \"weight\""],
+    );
+    expect_invalid(
+        "unknown top-level field",
+        &with(|v| v["notes"] = json!("x")),
+        &["notes: unknown field"],
+    );
 }
 
 #[test]
 fn wrong_types() {
-    expect_invalid("age as string", &with(|v| v["patient"]["age_years"] = json!("seventy")), &["patient.age_years: expected a number, found a string"]);
-    expect_invalid("airway as string", &with(|v| v["tumor"]["airway_compromise"] = json!("yes")), &["tumor.airway_compromise: expected true or false"]);
-    expect_invalid("resulted not a list", &with(|v| v["molecular"]["resulted"] = json!("ngs_dna")), &["molecular.resulted: expected a list"]);
-    expect_invalid("weight without unit", &with(|v| v["patient"]["weight"] = json!({"value": 60})), &["patient.weight.unit: required"]);
+    expect_invalid(
+        "age as string",
+        &with(|v| v["patient"]["age_years"] = json!("seventy")),
+        &["patient.age_years: expected a number, found a string"],
+    );
+    expect_invalid(
+        "airway as string",
+        &with(|v| v["tumor"]["airway_compromise"] = json!("yes")),
+        &["tumor.airway_compromise: expected true or false"],
+    );
+    expect_invalid(
+        "resulted not a list",
+        &with(|v| v["molecular"]["resulted"] = json!("ngs_dna")),
+        &["molecular.resulted: expected a list"],
+    );
+    expect_invalid(
+        "weight without unit",
+        &with(|v| v["patient"]["weight"] = json!({"value": 60})),
+        &["patient.weight.unit: required"],
+    );
 }
 
 #[test]
 fn out_of_vocabulary_and_range() {
-    expect_invalid("ECOG 5", &with(|v| v["patient"]["ecog"] = json!(5)), &["patient.ecog", "0 to 4"]);
-    expect_invalid("ECOG 1.5", &with(|v| v["patient"]["ecog"] = json!(1.5)), &["patient.ecog"]);
-    expect_invalid("PD-L1 120", &with(|v| v["molecular"]["pd_l1_tps_percent"] = json!(120)), &["molecular.pd_l1_tps_percent", "0 to 100"]);
-    expect_invalid("age 130", &with(|v| v["patient"]["age_years"] = json!(130)), &["patient.age_years"]);
-    expect_invalid("T5", &with(|v| v["tumor"]["t"] = json!("T5")), &["tumor.t", "accepted: TX, T1"]);
-    expect_invalid("unknown test id", &with(|v| v["molecular"]["resulted"] = json!(["wgs"])), &["molecular.resulted[0]", "accepted: braf_v600e_ihc"]);
-    expect_invalid("unknown modality", &with(|v| v["preferences"] = json!({"declines": ["chemo"]})), &["preferences.declines[0]", "accepted: surgery"]);
-    expect_invalid("negative TMB", &with(|v| v["molecular"]["tmb_mut_per_mb"] = json!(-1)), &["molecular.tmb_mut_per_mb"]);
-    expect_invalid("unknown event kind", &with(|v| v["events"] = json!([{"kind": "scan", "date": "2024-04-01"}])), &["events[0].kind"]);
+    expect_invalid(
+        "ECOG 5",
+        &with(|v| v["patient"]["ecog"] = json!(5)),
+        &["patient.ecog", "0 to 4"],
+    );
+    expect_invalid(
+        "ECOG 1.5",
+        &with(|v| v["patient"]["ecog"] = json!(1.5)),
+        &["patient.ecog"],
+    );
+    expect_invalid(
+        "PD-L1 120",
+        &with(|v| v["molecular"]["pd_l1_tps_percent"] = json!(120)),
+        &["molecular.pd_l1_tps_percent", "0 to 100"],
+    );
+    expect_invalid(
+        "age 130",
+        &with(|v| v["patient"]["age_years"] = json!(130)),
+        &["patient.age_years"],
+    );
+    expect_invalid(
+        "T5",
+        &with(|v| v["tumor"]["t"] = json!("T5")),
+        &["tumor.t", "accepted: TX, T1"],
+    );
+    expect_invalid(
+        "unknown test id",
+        &with(|v| v["molecular"]["resulted"] = json!(["wgs"])),
+        &["molecular.resulted[0]", "accepted: braf_v600e_ihc"],
+    );
+    expect_invalid(
+        "unknown modality",
+        &with(|v| v["preferences"] = json!({"declines": ["chemo"]})),
+        &["preferences.declines[0]", "accepted: surgery"],
+    );
+    expect_invalid(
+        "negative TMB",
+        &with(|v| v["molecular"]["tmb_mut_per_mb"] = json!(-1)),
+        &["molecular.tmb_mut_per_mb"],
+    );
+    expect_invalid(
+        "unknown event kind",
+        &with(|v| v["events"] = json!([{"kind": "scan", "date": "2024-04-01"}])),
+        &["events[0].kind"],
+    );
 }
 
 #[test]
 fn implausible_values_and_unit_confusion() {
-    expect_invalid("weight in grams labelled kg", &with(|v| v["patient"]["weight"] = json!({"value": 68000, "unit": "kg"})), &["patient.weight.value", "plausible in g"]);
-    expect_invalid("height in metres labelled cm", &with(|v| v["patient"]["height"] = json!({"value": 1.75, "unit": "cm"})), &["patient.height.value", "plausible in m"]);
-    expect_invalid("creatinine umol/L labelled mg/dL", &with(|v| v["labs"]["creatinine"] = json!({"value": 90, "unit": "mg/dL"})), &["labs.creatinine.value", "plausible in umol/L"]);
-    expect_invalid("bilirubin umol/L labelled mg/dL", &with(|v| v["labs"]["total_bilirubin"] = json!({"value": 300, "unit": "mg/dL"})), &["labs.total_bilirubin.value", "plausible in umol/L"]);
-    expect_invalid("unknown unit", &with(|v| v["patient"]["weight"] = json!({"value": 11, "unit": "stone"})), &["patient.weight.unit", "accepted: kg, g, lb"]);
-    expect_invalid("LVEF as fraction", &with(|v| v["labs"] = json!({"lvef_percent": 0.55})), &["labs.lvef_percent", "fraction"]);
-    expect_invalid("tumour 680 mm", &with(|v| v["tumor"]["largest_dimension_mm"] = json!(680)), &["tumor.largest_dimension_mm"]);
+    expect_invalid(
+        "weight in grams labelled kg",
+        &with(|v| v["patient"]["weight"] = json!({"value": 68000, "unit": "kg"})),
+        &["patient.weight.value", "plausible in g"],
+    );
+    expect_invalid(
+        "height in metres labelled cm",
+        &with(|v| v["patient"]["height"] = json!({"value": 1.75, "unit": "cm"})),
+        &["patient.height.value", "plausible in m"],
+    );
+    expect_invalid(
+        "creatinine umol/L labelled mg/dL",
+        &with(|v| v["labs"]["creatinine"] = json!({"value": 90, "unit": "mg/dL"})),
+        &["labs.creatinine.value", "plausible in umol/L"],
+    );
+    expect_invalid(
+        "bilirubin umol/L labelled mg/dL",
+        &with(|v| v["labs"]["total_bilirubin"] = json!({"value": 300, "unit": "mg/dL"})),
+        &["labs.total_bilirubin.value", "plausible in umol/L"],
+    );
+    expect_invalid(
+        "unknown unit",
+        &with(|v| v["patient"]["weight"] = json!({"value": 11, "unit": "stone"})),
+        &["patient.weight.unit", "accepted: kg, g, lb"],
+    );
+    expect_invalid(
+        "LVEF as fraction",
+        &with(|v| v["labs"] = json!({"lvef_percent": 0.55})),
+        &["labs.lvef_percent", "fraction"],
+    );
+    expect_invalid(
+        "tumour 680 mm",
+        &with(|v| v["tumor"]["largest_dimension_mm"] = json!(680)),
+        &["tumor.largest_dimension_mm"],
+    );
 }
 
 #[test]
 fn dates() {
-    expect_invalid("event after as_of", &with(|v| v["events"] = json!([{"kind": "mdt", "date": "2024-06-01"}])), &["events[0].date", "after the decision date"]);
-    expect_invalid("diagnosis after as_of", &with(|v| v["diagnosis"]["date"] = json!("2025-01-01")), &["diagnosis.date"]);
-    expect_invalid("not a date", &with(|v| v["as_of"] = json!("01/05/2024")), &["as_of", "YYYY-MM-DD"]);
-    expect_invalid("impossible date", &with(|v| v["as_of"] = json!("2024-02-30")), &["as_of"]);
-    expect_invalid("treatment ends before it starts", &with(|v| v["treatments"] = json!([{"drug": "paclitaxel", "start": "2024-03-01", "end": "2024-02-01"}])), &["treatments[0].end", "before start"]);
+    expect_invalid(
+        "event after as_of",
+        &with(|v| v["events"] = json!([{"kind": "mdt", "date": "2024-06-01"}])),
+        &["events[0].date", "after the decision date"],
+    );
+    expect_invalid(
+        "diagnosis after as_of",
+        &with(|v| v["diagnosis"]["date"] = json!("2025-01-01")),
+        &["diagnosis.date"],
+    );
+    expect_invalid(
+        "not a date",
+        &with(|v| v["as_of"] = json!("01/05/2024")),
+        &["as_of", "YYYY-MM-DD"],
+    );
+    expect_invalid(
+        "impossible date",
+        &with(|v| v["as_of"] = json!("2024-02-30")),
+        &["as_of"],
+    );
+    expect_invalid(
+        "treatment ends before it starts",
+        &with(|v| {
+            v["treatments"] =
+                json!([{"drug": "paclitaxel", "start": "2024-03-01", "end": "2024-02-01"}])
+        }),
+        &["treatments[0].end", "before start"],
+    );
 }
 
 #[test]
 fn contradictions() {
-    expect_invalid("M0 with metastatic sites", &with(|v| v["tumor"]["metastatic_sites"] = json!(["lung"])), &["tumor.m", "M0 contradicts"]);
-    expect_invalid("recorded stage disagrees", &with(|v| v["tumor"]["stage_group"] = json!("IVA")), &["tumor.stage_group", "IVA disagrees with IVB"]);
-    expect_invalid("T disagrees with invasion", &with(|v| {
-        v["tumor"]["t"] = json!("T2");
-        v["tumor"]["invasion"] = json!(["trachea"]);
-    }), &["tumor.t", "T2 disagrees"]);
-    expect_invalid("test both resulted and pending", &with(|v| v["molecular"]["pending"] = json!(["ngs_dna"])), &["molecular.pending[0]", "both as resulted and as pending"]);
+    expect_invalid(
+        "M0 with metastatic sites",
+        &with(|v| v["tumor"]["metastatic_sites"] = json!(["lung"])),
+        &["tumor.m", "M0 contradicts"],
+    );
+    expect_invalid(
+        "recorded stage disagrees",
+        &with(|v| v["tumor"]["stage_group"] = json!("IVA")),
+        &["tumor.stage_group", "IVA disagrees with IVB"],
+    );
+    expect_invalid(
+        "T disagrees with invasion",
+        &with(|v| {
+            v["tumor"]["t"] = json!("T2");
+            v["tumor"]["invasion"] = json!(["trachea"]);
+        }),
+        &["tumor.t", "T2 disagrees"],
+    );
+    expect_invalid(
+        "test both resulted and pending",
+        &with(|v| v["molecular"]["pending"] = json!(["ngs_dna"])),
+        &["molecular.pending[0]", "both as resulted and as pending"],
+    );
 }
 
 #[test]
 fn molecular_notation() {
-    expect_invalid("malformed HGVS protein", &with(|v| v["molecular"]["variants"] = json!([{"gene": "BRAF", "hgvs_p": "V600E"}])), &["molecular.variants[0].hgvs_p", "p.V600E"]);
-    expect_invalid("malformed HGVS coding", &with(|v| v["molecular"]["variants"] = json!([{"gene": "TERT", "hgvs_c": "C228T"}])), &["molecular.variants[0].hgvs_c", "c.-124C>T"]);
-    expect_invalid("bad gene symbol", &with(|v| v["molecular"]["variants"] = json!([{"gene": "braf", "hgvs_p": "p.V600E"}])), &["molecular.variants[0].gene", "HGNC"]);
-    expect_invalid("unknown fusion gene", &with(|v| v["molecular"]["fusions"] = json!([{"five_prime": "CCDC6", "three_prime": "RETT"}])), &["molecular.fusions[0].three_prime", "RETT"]);
-    expect_invalid("intragenic fusion", &with(|v| v["molecular"]["fusions"] = json!([{"five_prime": "RET", "three_prime": "RET"}])), &["molecular.fusions[0]", "intragenic"]);
+    expect_invalid(
+        "malformed HGVS protein",
+        &with(|v| v["molecular"]["variants"] = json!([{"gene": "BRAF", "hgvs_p": "V600E"}])),
+        &["molecular.variants[0].hgvs_p", "p.V600E"],
+    );
+    expect_invalid(
+        "malformed HGVS coding",
+        &with(|v| v["molecular"]["variants"] = json!([{"gene": "TERT", "hgvs_c": "C228T"}])),
+        &["molecular.variants[0].hgvs_c", "c.-124C>T"],
+    );
+    expect_invalid(
+        "bad gene symbol",
+        &with(|v| v["molecular"]["variants"] = json!([{"gene": "braf", "hgvs_p": "p.V600E"}])),
+        &["molecular.variants[0].gene", "HGNC"],
+    );
+    expect_invalid(
+        "unknown fusion gene",
+        &with(|v| {
+            v["molecular"]["fusions"] = json!([{"five_prime": "CCDC6", "three_prime": "RETT"}])
+        }),
+        &["molecular.fusions[0].three_prime", "RETT"],
+    );
+    expect_invalid(
+        "intragenic fusion",
+        &with(|v| v["molecular"]["fusions"] = json!([{"five_prime": "RET", "three_prime": "RET"}])),
+        &["molecular.fusions[0]", "intragenic"],
+    );
 }
 
 #[test]
@@ -162,19 +346,44 @@ fn every_problem_is_reported_at_once() {
     });
     let (code, _, err) = run(&bytes);
     assert_eq!(code, Some(2));
-    for p in ["patient.ecog", "labs.creatinine.value", "molecular.pd_l1_tps_percent", "events[0].date"] {
+    for p in [
+        "patient.ecog",
+        "labs.creatinine.value",
+        "molecular.pd_l1_tps_percent",
+        "events[0].date",
+    ] {
         assert!(err.contains(p), "missing {p} in:\n{err}");
     }
     assert!(err.contains("4 problems"), "{err}");
 }
 
 #[test]
-fn unknown_regimen_like_arguments_and_missing_files_exit_2() {
-    let out = Command::new(env!("CARGO_BIN_EXE_atcpath")).args(["assess", "/nonexistent/case.json"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+fn bad_arguments_exit_2_and_unreadable_files_exit_1() {
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["assess", "/nonexistent/case.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a file that cannot be read is not invalid input"
+    );
     assert!(out.stdout.is_empty());
-    let out = Command::new(env!("CARGO_BIN_EXE_atcpath")).args(["assess", "x.json", "--format", "pdf"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["dose", "examples/ivc-braf.json", "--regimen", "folfox"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "unknown regimen");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("paclitaxel_carboplatin_q3w"));
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["assess", "x.json", "--format", "pdf"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(env!("CARGO_BIN_EXE_atcpath")).args(["assess", "-", "--as-of", "2024-13-01"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["assess", "-", "--as-of", "2024-13-01"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }

@@ -15,7 +15,10 @@ fn case_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json") && !p.to_string_lossy().ends_with(".expected.json"))
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && !p.to_string_lossy().ends_with(".expected.json")
+        })
         .collect();
     v.sort();
     v
@@ -26,14 +29,27 @@ fn assess_json(case: &Path) -> Value {
         .args(["assess", case.to_str().unwrap(), "--format", "json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}: exit {:?}\n{}", case.display(), out.status.code(), String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{}: output is not JSON: {e}", case.display()))
+    assert!(
+        out.status.success(),
+        "{}: exit {:?}\n{}",
+        case.display(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{}: output is not JSON: {e}", case.display()))
 }
 
 /// Checks one assessment against its expected file; returns the failures in words.
 fn judge(a: &Value, exp: &Value) -> Vec<String> {
     let mut fails = Vec::new();
-    let strs = |v: &Value| v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let strs = |v: &Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
     let first: Vec<String> = a["options"]
         .as_array()
         .unwrap()
@@ -41,9 +57,17 @@ fn judge(a: &Value, exp: &Value) -> Vec<String> {
         .filter(|o| o["line"] == "first")
         .map(|o| o["id"].as_str().unwrap().to_string())
         .collect();
-    let alerts: Vec<String> = a["alerts"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_string()).collect();
+    let alerts: Vec<String> = a["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap().to_string())
+        .collect();
     if a["stage"]["group"] != exp["stage"] {
-        fails.push(format!("stage {} expected {}", a["stage"]["group"], exp["stage"]));
+        fails.push(format!(
+            "stage {} expected {}",
+            a["stage"]["group"], exp["stage"]
+        ));
     }
     let any_of = strs(&exp["first_line_any_of"]);
     if !first.iter().any(|f| any_of.contains(f)) {
@@ -64,49 +88,123 @@ fn judge(a: &Value, exp: &Value) -> Vec<String> {
 
 /// The output contract's required fields and vocabularies.
 fn check_contract(a: &Value, name: &str) {
-    for f in ["case_id", "as_of", "knowledge_base", "stage", "alerts", "workup", "options", "excluded", "contingencies", "trials", "doses"] {
+    for f in [
+        "case_id",
+        "as_of",
+        "knowledge_base",
+        "stage",
+        "alerts",
+        "workup",
+        "options",
+        "excluded",
+        "contingencies",
+        "trials",
+        "doses",
+    ] {
         assert!(!a[f].is_null(), "{name}: field {f} missing");
     }
-    assert!(a["knowledge_base"]["version"].is_string() && a["knowledge_base"]["date"].is_string(), "{name}: KB stamp");
+    assert!(
+        a["knowledge_base"]["version"].is_string() && a["knowledge_base"]["date"].is_string(),
+        "{name}: KB stamp"
+    );
     let group = a["stage"]["group"].as_str().unwrap();
-    assert!(["IVA", "IVB", "IVC", "unknown"].contains(&group), "{name}: stage group {group}");
-    let cited: Vec<&str> = a["references"].as_array().unwrap().iter().map(|r| r["key"].as_str().unwrap()).collect();
+    assert!(
+        ["IVA", "IVB", "IVC", "unknown"].contains(&group),
+        "{name}: stage group {group}"
+    );
+    let cited: Vec<&str> = a["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
     for (i, o) in a["options"].as_array().unwrap().iter().enumerate() {
-        assert_eq!(o["rank"].as_u64(), Some(i as u64 + 1), "{name}: ranks are 1..n in order");
-        assert!(["first", "alternative"].contains(&o["line"].as_str().unwrap()), "{name}: line");
-        assert!(["curative", "disease_control", "palliative"].contains(&o["intent"].as_str().unwrap()), "{name}: intent");
-        assert!(o["rationale"].as_str().is_some_and(|r| r.len() > 20), "{name}: rationale");
+        assert_eq!(
+            o["rank"].as_u64(),
+            Some(i as u64 + 1),
+            "{name}: ranks are 1..n in order"
+        );
+        assert!(
+            ["first", "alternative"].contains(&o["line"].as_str().unwrap()),
+            "{name}: line"
+        );
+        assert!(
+            ["curative", "disease_control", "palliative"].contains(&o["intent"].as_str().unwrap()),
+            "{name}: intent"
+        );
+        assert!(
+            o["rationale"].as_str().is_some_and(|r| r.len() > 20),
+            "{name}: rationale"
+        );
         for r in o["references"].as_array().unwrap() {
-            assert!(cited.contains(&r.as_str().unwrap()), "{name}: option {} cites {r}, not in the reference list", o["id"]);
+            assert!(
+                cited.contains(&r.as_str().unwrap()),
+                "{name}: option {} cites {r}, not in the reference list",
+                o["id"]
+            );
         }
     }
-    let offered: Vec<&str> = a["options"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
-    let excluded: Vec<&str> = a["excluded"].as_array().unwrap().iter().map(|o| o["id"].as_str().unwrap()).collect();
-    assert_eq!(offered.len() + excluded.len(), 22, "{name}: every option of the vocabulary is offered or excluded, once");
-    assert!(excluded.contains(&"lenvatinib"), "{name}: lenvatinib is always excluded");
+    let offered: Vec<&str> = a["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    let excluded: Vec<&str> = a["excluded"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        offered.len() + excluded.len(),
+        22,
+        "{name}: every option of the vocabulary is offered or excluded, once"
+    );
+    assert!(
+        excluded.contains(&"lenvatinib"),
+        "{name}: lenvatinib is always excluded"
+    );
     for w in a["workup"].as_array().unwrap() {
-        assert!(["done", "pending", "missing"].contains(&w["status"].as_str().unwrap()), "{name}: workup status");
+        assert!(
+            ["done", "pending", "missing"].contains(&w["status"].as_str().unwrap()),
+            "{name}: workup status"
+        );
     }
     for x in a["alerts"].as_array().unwrap() {
-        assert!(["critical", "warning", "info"].contains(&x["severity"].as_str().unwrap()), "{name}: severity");
+        assert!(
+            ["critical", "warning", "info"].contains(&x["severity"].as_str().unwrap()),
+            "{name}: severity"
+        );
     }
 }
 
 fn run_dir(dir: &Path, min: usize) {
     let files = case_files(dir);
-    assert!(files.len() >= min, "expected at least {min} cases in {}", dir.display());
+    assert!(
+        files.len() >= min,
+        "expected at least {min} cases in {}",
+        dir.display()
+    );
     let mut failures = Vec::new();
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         let a = assess_json(f);
         check_contract(&a, &name);
         let exp_path = f.with_extension("expected.json");
-        let exp: Value = serde_json::from_str(&std::fs::read_to_string(&exp_path).unwrap()).unwrap();
+        let exp: Value =
+            serde_json::from_str(&std::fs::read_to_string(&exp_path).unwrap()).unwrap();
         for why in judge(&a, &exp) {
             failures.push(format!("{name}: {why}"));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -129,10 +227,19 @@ fn every_format_renders_every_example() {
                 .unwrap();
             assert!(out.status.success(), "{} {format}", f.display());
             let s = String::from_utf8(out.stdout).unwrap();
-            assert!(s.contains("Knowledge base 2"), "{} {format}: KB version shown", f.display());
+            assert!(
+                s.contains("Knowledge base 2"),
+                "{} {format}: KB version shown",
+                f.display()
+            );
             if format == "html" {
                 assert!(s.starts_with("<!DOCTYPE html>") && s.trim_end().ends_with("</html>"));
-                assert!(!s.contains("<script") && !s.contains("src=\"http") && !s.contains("href=\"http"), "self-contained");
+                assert!(
+                    !s.contains("<script")
+                        && !s.contains("src=\"http")
+                        && !s.contains("href=\"http"),
+                    "self-contained"
+                );
             }
         }
     }
@@ -140,18 +247,34 @@ fn every_format_renders_every_example() {
 
 #[test]
 fn text_report_puts_stage_and_critical_alerts_before_options() {
-    let out = Command::new(env!("CARGO_BIN_EXE_atcpath")).args(["assess", "examples/ivc-braf.json"]).current_dir(root()).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["assess", "examples/ivc-braf.json"])
+        .current_dir(root())
+        .output()
+        .unwrap();
     let s = String::from_utf8(out.stdout).unwrap();
     let stage = s.find("Stage IVC").expect("stage line");
-    let alert = s.find("[CRITICAL] airway_compromise").expect("critical alert");
+    let alert = s
+        .find("[CRITICAL] airway_compromise")
+        .expect("critical alert");
     let options = s.find("OPTIONS").expect("options");
-    assert!(stage < alert && alert < options, "order: stage, alerts, options");
+    assert!(
+        stage < alert && alert < options,
+        "order: stage, alerts, options"
+    );
 }
 
 #[test]
 fn as_of_override_is_used() {
     let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
-        .args(["assess", "examples/ivc-braf.json", "--format", "json", "--as-of", "2022-09-30"])
+        .args([
+            "assess",
+            "examples/ivc-braf.json",
+            "--format",
+            "json",
+            "--as-of",
+            "2022-09-30",
+        ])
         .current_dir(root())
         .output()
         .unwrap();
@@ -182,11 +305,26 @@ fn centre_config_changes_a_target() {
     let cfg = dir.join("centre.toml");
     std::fs::write(&cfg, "[targets]\nfirst_contact_to_mdt = 30\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
-        .args(["assess", "examples/ivb-unresectable-pending.json", "--format", "json", "--config", cfg.to_str().unwrap()])
+        .args([
+            "assess",
+            "examples/ivb-unresectable-pending.json",
+            "--format",
+            "json",
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
         .current_dir(root())
         .output()
         .unwrap();
     let a: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = a["alerts"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap()).collect();
-    assert!(!ids.contains(&"fast_track_overdue"), "with a 30-day MDT target, 11 days is not overdue: {ids:?}");
+    let ids: Vec<&str> = a["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        !ids.contains(&"fast_track_overdue"),
+        "with a 30-day MDT target, 11 days is not overdue: {ids:?}"
+    );
 }

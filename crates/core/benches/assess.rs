@@ -14,7 +14,9 @@ fn cases() -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut out = Vec::new();
     for dir in [root.join("examples"), root.join("../shared/cases")] {
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in rd.flatten() {
             let p = e.path();
             let name = p.to_string_lossy();
@@ -41,7 +43,9 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
-    c.bench_function("load embedded knowledge base", |b| b.iter(|| std::hint::black_box(Kb::embedded().unwrap())));
+    c.bench_function("load embedded knowledge base", |b| {
+        b.iter(|| std::hint::black_box(Kb::embedded().unwrap()))
+    });
 }
 
 criterion_group!(benches, bench);

@@ -23,7 +23,9 @@ use serde::Serialize;
 
 use crate::case::{Case, Sex};
 use crate::pathway::Config;
-use atcpath_kb::{AdjustedTrigger, BsaFormula, CrclWeight, DoseBasis, DosingPolicy, Kb, Regimen, RegimenDrug};
+use atcpath_kb::{
+    AdjustedTrigger, BsaFormula, CrclWeight, DoseBasis, DosingPolicy, Kb, Regimen, RegimenDrug,
+};
 
 /// Body-surface area (m2) by the chosen formula. Inputs in cm and kg.
 pub fn bsa(formula: BsaFormula, height_cm: f64, weight_kg: f64) -> f64 {
@@ -83,6 +85,11 @@ pub fn crcl_with_policy(case: &Case, policy: &DosingPolicy) -> Result<RenalBasis
     let mut missing = Vec::new();
     if p.age_years.is_none() {
         missing.push("age");
+    } else if p.age_years.is_some_and(|a| a < 18.0) {
+        return Err(
+            "Cockcroft-Gault is for adults (18 years or older): use a paediatric GFR estimate"
+                .into(),
+        );
     }
     if p.sex.is_none() || p.sex == Some(Sex::Other) {
         missing.push("sex (male or female, for Cockcroft-Gault)");
@@ -100,8 +107,16 @@ pub fn crcl_with_policy(case: &Case, policy: &DosingPolicy) -> Result<RenalBasis
     if !missing.is_empty() {
         return Err(format!("needs {}", missing.join(", ")));
     }
-    let (age, sex, actual) = (p.age_years.unwrap_or_default(), p.sex.unwrap_or(Sex::Male), p.weight.map(|w| w.canonical).unwrap_or_default());
-    let mut scr = case.labs.creatinine.map(|c| c.canonical).unwrap_or_default();
+    let (age, sex, actual) = (
+        p.age_years.unwrap_or_default(),
+        p.sex.unwrap_or(Sex::Male),
+        p.weight.map(|w| w.canonical).unwrap_or_default(),
+    );
+    let mut scr = case
+        .labs
+        .creatinine
+        .map(|c| c.canonical)
+        .unwrap_or_default();
     let floor_applied = policy.creatinine_floor_mg_dl.is_some_and(|f| scr < f);
     if let Some(f) = policy.creatinine_floor_mg_dl.filter(|f| scr < *f) {
         scr = f;
@@ -116,7 +131,9 @@ pub fn crcl_with_policy(case: &Case, policy: &DosingPolicy) -> Result<RenalBasis
             let bmi = actual / (h / 100.0).powi(2);
             let obese = match policy.adjusted_weight_trigger {
                 AdjustedTrigger::Bmi => bmi >= policy.adjusted_weight_bmi,
-                AdjustedTrigger::PercentIbw => actual > i * policy.adjusted_weight_percent_ibw / 100.0,
+                AdjustedTrigger::PercentIbw => {
+                    actual > i * policy.adjusted_weight_percent_ibw / 100.0
+                }
             };
             if actual < i {
                 (actual, "actual")
@@ -129,8 +146,15 @@ pub fn crcl_with_policy(case: &Case, policy: &DosingPolicy) -> Result<RenalBasis
         _ => return Err("needs height (ideal body weight)".into()),
     };
     let factor = if sex == Sex::Female { 0.85 } else { 1.0 };
-    let crcl = crate::renal::crcl(age, weight, scr, factor).ok_or("creatinine clearance not computable")?;
-    Ok(RenalBasis { crcl_ml_min: crcl, weight_used_kg: weight, weight_kind: kind, creatinine_mg_dl: scr, floor_applied })
+    let crcl = crate::renal::crcl(age, weight, scr, factor)
+        .ok_or("creatinine clearance not computable")?;
+    Ok(RenalBasis {
+        crcl_ml_min: crcl,
+        weight_used_kg: weight,
+        weight_kind: kind,
+        creatinine_mg_dl: scr,
+        floor_applied,
+    })
 }
 
 /// One computed dose.
@@ -182,20 +206,36 @@ pub fn safety_flags(case: &Case, kb: &Kb, drug: &str, config: &Config) -> Vec<St
     }
     if classes.anthracycline.iter().any(|a| a == drug) {
         match case.labs.lvef_percent {
-            Some(ef) if ef < th.lvef_anthracycline_min_percent => {
-                out.push(format!("LVEF {ef}% below {}%: avoid anthracycline", th.lvef_anthracycline_min_percent))
-            }
-            None => out.push("LVEF not recorded: assess cardiac function before an anthracycline".into()),
+            Some(ef) if ef < th.lvef_anthracycline_min_percent => out.push(format!(
+                "LVEF {ef}% below {}%: avoid anthracycline",
+                th.lvef_anthracycline_min_percent
+            )),
+            None => out
+                .push("LVEF not recorded: assess cardiac function before an anthracycline".into()),
             _ => {}
         }
         if let Some(t) = crate::pathway::situation::cumulative_anthracycline_mg_m2(case, kb) {
-            let over = if t > th.doxorubicin_cumulative_max_mg_m2 { " — above the limit: avoid" } else { "" };
-            out.push(format!("prior cumulative doxorubicin {t:.0} mg/m2 (limit {} mg/m2){over}", th.doxorubicin_cumulative_max_mg_m2));
+            let over = if t > th.doxorubicin_cumulative_max_mg_m2 {
+                " — above the limit: avoid"
+            } else {
+                ""
+            };
+            out.push(format!(
+                "prior cumulative doxorubicin {t:.0} mg/m2 (limit {} mg/m2){over}",
+                th.doxorubicin_cumulative_max_mg_m2
+            ));
         }
     }
     if classes.taxane.iter().any(|t| t == drug) {
-        if let Some(b) = case.labs.total_bilirubin.filter(|b| b.canonical > th.bilirubin_uln_mg_dl) {
-            out.push(format!("total bilirubin {:.2} mg/dL above {} mg/dL: taxane dose reduction or avoidance", b.canonical, th.bilirubin_uln_mg_dl));
+        if let Some(b) = case
+            .labs
+            .total_bilirubin
+            .filter(|b| b.canonical > th.bilirubin_uln_mg_dl)
+        {
+            out.push(format!(
+                "total bilirubin {:.2} mg/dL above {} mg/dL: taxane dose reduction or avoidance",
+                b.canonical, th.bilirubin_uln_mg_dl
+            ));
         }
     }
     out
@@ -281,7 +321,13 @@ fn drug_dose(case: &Case, regimen: &Regimen, d: &RegimenDrug, policy: &DosingPol
             let (dose, rounding) = match d.rounding_mg {
                 Some(inc) => {
                     let r = round_dose(calc, inc, policy.rounding_max_percent);
-                    (r, format!("; rounded to {r} mg (increment {inc} mg, within {}%)", policy.rounding_max_percent))
+                    (
+                        r,
+                        format!(
+                            "; rounded to {r} mg (increment {inc} mg, within {}%)",
+                            policy.rounding_max_percent
+                        ),
+                    )
                 }
                 None => (calc, String::new()),
             };
@@ -305,7 +351,12 @@ fn basis_unit(b: DoseBasis) -> &'static str {
 }
 
 fn missing(items: &[(&str, bool)]) -> String {
-    items.iter().filter(|(_, m)| *m).map(|(n, _)| *n).collect::<Vec<_>>().join(" and ")
+    items
+        .iter()
+        .filter(|(_, m)| *m)
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 #[cfg(test)]
@@ -330,18 +381,26 @@ mod tests {
         let ibw = ideal_body_weight(Sex::Male, 170.0).unwrap();
         assert!((ibw - 65.9).abs() < 0.05);
         let c_ibw = crate::renal::crcl(60.0, ibw, 0.9, 1.0).unwrap();
-        assert!((c_ibw - 81.4).abs() < 0.05 && (calvert(5.0, c_ibw, Some(125.0)) - 532.0).abs() < 0.1);
+        assert!(
+            (c_ibw - 81.4).abs() < 0.05 && (calvert(5.0, c_ibw, Some(125.0)) - 532.0).abs() < 0.1
+        );
         let adj = adjusted_body_weight(ibw, 120.0);
         assert!((adj - 87.6).abs() < 0.05);
         let c_adj = crate::renal::crcl(60.0, adj, 0.9, 1.0).unwrap();
-        assert!((c_adj - 108.1).abs() < 0.05 && (calvert(5.0, c_adj, Some(125.0)) - 665.5).abs() < 0.2);
+        assert!(
+            (c_adj - 108.1).abs() < 0.05 && (calvert(5.0, c_adj, Some(125.0)) - 665.5).abs() < 0.2
+        );
     }
 
     #[test]
     fn rounding_respects_the_limit() {
         assert_eq!(round_dose(318.2, 5.0, 5.0), 320.0);
         assert_eq!(round_dose(412.6, 10.0, 5.0), 410.0);
-        assert_eq!(round_dose(21.3, 5.0, 5.0), 21.0, "5 mg would move 21.3 by 6%: fall back to 1 mg");
+        assert_eq!(
+            round_dose(21.3, 5.0, 5.0),
+            21.0,
+            "5 mg would move 21.3 by 6%: fall back to 1 mg"
+        );
         assert_eq!(round_dose(2.26, 5.0, 5.0), 2.3);
     }
 }

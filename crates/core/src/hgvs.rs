@@ -95,9 +95,7 @@ const AMINO_ACIDS: [(char, &str); 23] = [
 /// Reads one residue at the start of `s` (three-letter first, then one-letter); returns it and its length.
 fn residue(s: &str) -> Option<(&'static str, usize)> {
     if let Some(three) = s.get(..3) {
-        if let Some((_, t)) = AMINO_ACIDS.iter().find(|(_, t)| {
-            three.as_bytes()[0].is_ascii_uppercase() && t.eq_ignore_ascii_case(three)
-        }) {
+        if let Some((_, t)) = AMINO_ACIDS.iter().find(|(_, t)| *t == three) {
             return Some((t, 3));
         }
     }
@@ -110,7 +108,8 @@ fn residue(s: &str) -> Option<(&'static str, usize)> {
 
 fn digits(s: &str) -> Option<(u32, usize)> {
     let n = s.bytes().take_while(u8::is_ascii_digit).count();
-    if n == 0 || n > 6 {
+    // No leading zero: "p.V0600E" is not a position.
+    if n == 0 || n > 6 || s.starts_with('0') {
         return None;
     }
     s[..n].parse().ok().filter(|p| *p > 0).map(|p| (p, n))
@@ -143,6 +142,7 @@ pub fn parse_protein(text: &str) -> Result<ProteinChange, HgvsError> {
         None => (body, false),
     };
     let (ref_aa, n) = residue(body).ok_or_else(bad)?;
+    let code_len = n;
     let rest = &body[n..];
     let (position, n) = digits(rest).ok_or_else(bad)?;
     let rest = &rest[n..];
@@ -234,6 +234,12 @@ pub fn parse_protein(text: &str) -> Result<ProteinChange, HgvsError> {
     if n != rest.len() {
         return Err(bad());
     }
+    // One code per notation: p.V600E or p.Val600Glu, not p.V600Glu (a stop may be written `*` in either).
+    if n != code_len && rest != "*" {
+        return Err(HgvsError(format!(
+            "{text:?} mixes one- and three-letter amino-acid codes (write p.V600E or p.Val600Glu)"
+        )));
+    }
     let consequence = if alt == "Ter" {
         Consequence::Nonsense
     } else if alt == ref_aa {
@@ -304,6 +310,13 @@ pub fn parse_coding(text: &str) -> Result<CodingChange, HgvsError> {
     let mut splice = sp1;
     if let Some(r) = rest.strip_prefix('_') {
         let (p2, _, sp2, n2) = coding_position(r).ok_or_else(bad)?;
+        if let (Ok(a), Ok(b)) = (p1.parse::<i64>(), p2.parse::<i64>()) {
+            if b <= a {
+                return Err(HgvsError(format!(
+                    "{text:?}: range end must follow its start"
+                )));
+            }
+        }
         span = format!("{p1}_{p2}");
         splice |= sp2;
         rest = &r[n2..];
@@ -387,7 +400,7 @@ mod tests {
     fn stops_frameshifts_and_inframe() {
         assert_eq!(parse_protein("p.R213*").unwrap().normalized, "p.Arg213Ter");
         assert_eq!(
-            parse_protein("p.Arg213X").unwrap().consequence,
+            parse_protein("p.R213X").unwrap().consequence,
             Consequence::Nonsense
         );
         assert_eq!(parse_protein("p.K123fs").unwrap().normalized, "p.Lys123fs");

@@ -12,10 +12,10 @@
 
 pub mod case;
 pub mod dosing;
-pub mod radiobiology;
 pub mod hgvs;
 pub mod molecular;
 pub mod pathway;
+pub mod radiobiology;
 pub mod renal;
 pub mod report;
 pub mod staging;

@@ -174,7 +174,7 @@ pub fn profile(case: &Case, th: &Thresholds) -> Profile {
         } else if resulted(TestId::NgsRna) {
             Finding::new(
                 State::NotDetected,
-                format!("ngs_rna resulted without a {label} fusion"),
+                format!("ngs_rna resulted without {} {label} fusion", article(label)),
                 false,
             )
         } else if pending(TestId::NgsRna) {
@@ -282,6 +282,15 @@ pub fn profile(case: &Case, th: &Thresholds) -> Profile {
         msi_dmmr_tmb,
         pd_l1_high,
         ras_nf1_nf2,
+    }
+}
+
+/// "an" before a vowel sound (ALK, NTRK, RET are read letter by letter or as words).
+fn article(label: &str) -> &'static str {
+    if label.starts_with(['A', 'E', 'I', 'O', 'N']) {
+        "an"
+    } else {
+        "a"
     }
 }
 

@@ -100,7 +100,10 @@ pub fn schedule_report(s: &RtSchedule) -> ScheduleReport {
             .filter_map(|p| {
                 radiobiology(p.dose_per_fraction_gy, p.fractions, p.per_day)
                     .ok()
-                    .map(|r| PhaseReport { target: p.target.clone(), radiobiology: r })
+                    .map(|r| PhaseReport {
+                        target: p.target.clone(),
+                        radiobiology: r,
+                    })
             })
             .collect(),
         references: s.references.clone(),
@@ -140,6 +143,10 @@ mod tests {
         let r = radiobiology(2.0, 33, 1).unwrap();
         assert_eq!((r.total_dose_gy, r.eqd2_10, r.eqd2_3), (66.0, 66.0, 66.0));
         assert_eq!(radiobiology(1.6, 29, 2).unwrap().treatment_days, 15);
-        assert!(radiobiology(0.0, 5, 1).is_err() && radiobiology(2.0, 0, 1).is_err() && radiobiology(f64::NAN, 5, 1).is_err());
+        assert!(
+            radiobiology(0.0, 5, 1).is_err()
+                && radiobiology(2.0, 0, 1).is_err()
+                && radiobiology(f64::NAN, 5, 1).is_err()
+        );
     }
 }

@@ -12,7 +12,8 @@ use crate::case::{Case, Sex};
 /// `None` when age, sex (male or female), weight or creatinine is unknown: it is never guessed.
 pub fn cockcroft_gault(case: &Case) -> Option<f64> {
     let p = &case.patient;
-    let age = p.age_years?;
+    // Cockcroft-Gault was derived in adults; it is not used below 18 years.
+    let age = p.age_years.filter(|a| *a >= 18.0)?;
     let kg = p.weight?.canonical;
     let scr = case.labs.creatinine?.canonical;
     let factor = match p.sex? {

@@ -95,6 +95,8 @@ pub struct RankedOption {
     pub evidence: String,
     pub references: Vec<String>,
     pub regulatory: Vec<Regulatory>,
+    /// Options this one is an alternative to ("A or B"): not given together.
+    pub either_or: Vec<OptionId>,
     /// Radiotherapy schedules for options that include radiotherapy, with BED and EQD2.
     pub radiotherapy: Vec<crate::radiobiology::ScheduleReport>,
 }
@@ -112,6 +114,8 @@ pub struct Contingency {
     pub if_: String,
     /// First-line options then.
     pub then: Vec<OptionId>,
+    /// Alternatives then (e.g. a matched inhibitor alongside chemoradiation in locoregional disease).
+    pub alternatives: Vec<OptionId>,
     /// Whether the test is already pending (otherwise it still needs ordering).
     pub pending: bool,
 }
@@ -216,6 +220,8 @@ pub struct Assessment {
     pub molecular: Profile,
     /// Creatinine clearance by Cockcroft-Gault (actual weight), mL/min, when computable.
     pub crcl_ml_min: Option<f64>,
+    /// What to do now, in order: immediate safety actions, then tests to order.
+    pub actions: Vec<String>,
     /// The dosing policy the doses used.
     pub dosing_policy: atcpath_kb::DosingPolicy,
     /// Plan-level notes (e.g. weekly schedules preferred).

@@ -74,6 +74,34 @@ pub fn stage_group(t: Option<T>, n: Option<N>, m: Option<M>) -> Option<StageGrou
     }
 }
 
+/// The stage groups still possible when some of T, N, M are unknown (TX and a bare T3 stand for
+/// every T they could be; an unknown N or M for every value).
+pub fn possible_groups(t: Option<T>, n: Option<N>, m: Option<M>) -> Vec<StageGroup> {
+    let ts: Vec<T> = match t {
+        None | Some(T::TX) => T::ALL.iter().copied().filter(|t| *t != T::TX).collect(),
+        Some(T::T3) => vec![T::T3a, T::T3b],
+        Some(T::T1) => vec![T::T1a, T::T1b],
+        Some(T::T4) => vec![T::T4a, T::T4b],
+        Some(t) => vec![t],
+    };
+    let ns: Vec<N> = n.map_or_else(|| N::ALL.to_vec(), |n| vec![n]);
+    let ms: Vec<M> = m.map_or_else(|| M::ALL.to_vec(), |m| vec![m]);
+    let mut out = Vec::new();
+    for &t in &ts {
+        for &n in &ns {
+            for &m in &ms {
+                if let Some(g) = stage_group(Some(t), Some(n), Some(m)) {
+                    if !out.contains(&g) {
+                        out.push(g);
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// T derived from gross invasion and size (`clinical-pathway.md` §1), with the reason in words.
 ///
 /// Invasion decides when listed; size is used only when the case says explicitly that there is
@@ -241,31 +269,45 @@ pub fn stage(tumor: &Tumor) -> Staging {
         Some(n) => basis.push(format!("{n} as recorded")),
         None => basis.push("N unknown".into()),
     }
-    match tumor.m {
-        Some(m) => basis.push(format!("{m} as recorded")),
-        None => basis.push("M unknown: distant staging not recorded (absent M is never M0)".into()),
-    }
-    let from_tnm = stage_group(t, tumor.n, tumor.m);
+    let sites = tumor
+        .metastatic_sites
+        .as_ref()
+        .is_some_and(|s| !s.is_empty());
+    let m = match tumor.m {
+        Some(m) => {
+            basis.push(format!("{m} as recorded"));
+            Some(m)
+        }
+        None if sites => {
+            basis.push("M1 derived from the distant metastatic sites listed".into());
+            Some(M::M1)
+        }
+        None => {
+            basis.push("M unknown: distant staging not recorded (absent M is never M0)".into());
+            None
+        }
+    };
+    let from_tnm = stage_group(t, tumor.n, m);
     let mut group = from_tnm;
     if let Some(g) = from_tnm {
         basis.push(format!(
             "stage {g} from {} {} {} (AJCC 8th)",
             opt(t),
             opt(tumor.n),
-            opt(tumor.m)
+            opt(m)
         ));
     } else if let Some(g) = tumor.stage_group {
         group = Some(g);
         basis.push(format!(
             "stage {g} as recorded by the treating team (TNM does not settle it)"
         ));
-    } else if tumor.m == Some(M::M0) {
+    } else if m == Some(M::M0) {
         basis.push(match t {
             Some(T::T3) => "bare T3 with N0/NX is T3a (IVA) or T3b (IVB): stage unknown".into(),
             _ => "T and N do not settle IVA versus IVB: stage unknown".into(),
         });
     }
-    let provisional = if group.is_none() && tumor.m.is_none() {
+    let provisional = if group.is_none() && m.is_none() {
         let p = match stage_group(t, tumor.n, Some(M::M0)) {
             Some(StageGroup::IVA) => Provisional::IVA,
             Some(StageGroup::IVB) => Provisional::IVB,
@@ -283,7 +325,7 @@ pub fn stage(tumor: &Tumor) -> Staging {
         group,
         t,
         n: tumor.n,
-        m: tumor.m,
+        m,
         basis,
         provisional,
         from_tnm: from_tnm.is_some(),
@@ -445,6 +487,32 @@ mod tests {
             s.basis
                 .iter()
                 .any(|b| b.contains("as recorded by the treating team"))
+        );
+    }
+
+    #[test]
+    fn metastatic_sites_imply_m1() {
+        let s = stage(&Tumor {
+            metastatic_sites: Some(vec![crate::case::MetastaticSite::Lung]),
+            ..Default::default()
+        });
+        assert_eq!((s.group, s.m), (Some(IVC), Some(M::M1)));
+    }
+
+    #[test]
+    fn possible_groups_rule_out_what_t_and_n_forbid() {
+        assert_eq!(
+            possible_groups(Some(T::T4a), Some(N::N1b), None),
+            vec![IVB, IVC]
+        );
+        assert_eq!(
+            possible_groups(Some(T::T1a), Some(N::N0), None),
+            vec![IVA, IVC]
+        );
+        assert_eq!(possible_groups(None, None, Some(M::M0)), vec![IVA, IVB]);
+        assert_eq!(
+            possible_groups(Some(T::T3), Some(N::N0), Some(M::M0)),
+            vec![IVA, IVB]
         );
     }
 

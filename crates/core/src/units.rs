@@ -159,6 +159,25 @@ pub fn quantity(kind: Kind, value: f64, unit: &str) -> Result<Quantity, UnitErro
     })
 }
 
+/// Typical clinical range per unit (wider than normal, narrower than plausible): a value outside
+/// it that is typical in another unit of the kind is probably in that unit (creatinine 15 "mg/dL"
+/// is kidney failure, or a normal 15 umol/L mislabelled). Returns the other unit's name.
+pub fn ambiguous(kind: Kind, q: &Quantity) -> Option<&'static str> {
+    let typical: &[(&str, f64, f64)] = match kind {
+        Kind::Creatinine => &[("mg/dL", 0.3, 8.0), ("umol/L", 27.0, 700.0)],
+        Kind::Bilirubin => &[("mg/dL", 0.1, 5.0), ("umol/L", 2.0, 85.0)],
+        _ => return None,
+    };
+    let own = typical.iter().find(|(u, _, _)| *u == q.unit)?;
+    if q.value >= own.1 && q.value <= own.2 {
+        return None;
+    }
+    typical
+        .iter()
+        .find(|(u, lo, hi)| *u != q.unit && q.value >= *lo && q.value <= *hi)
+        .map(|(u, _, _)| *u)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,8 @@ fn kb() -> Kb {
 
 fn run(case: Value) -> Assessment {
     let kb = kb();
-    let c = read_case(&serde_json::to_vec(&case).unwrap(), &kb, None).unwrap_or_else(|p| panic!("invalid test case: {p:?}"));
+    let c = read_case(&serde_json::to_vec(&case).unwrap(), &kb, None)
+        .unwrap_or_else(|p| panic!("invalid test case: {p:?}"));
     assess(&c, &kb, &Config::from_kb(&kb))
 }
 
@@ -27,13 +28,21 @@ fn case(tumor: Value, molecular: Value, extra: Value) -> Value {
 }
 
 fn first(a: &Assessment) -> Vec<OptionId> {
-    a.options.iter().filter(|o| o.line == Line::First).map(|o| o.id).collect()
+    a.options
+        .iter()
+        .filter(|o| o.line == Line::First)
+        .map(|o| o.id)
+        .collect()
 }
 fn alerts(a: &Assessment) -> Vec<AlertId> {
     a.alerts.iter().map(|x| x.id).collect()
 }
 fn excluded_why(a: &Assessment, id: OptionId) -> String {
-    a.excluded.iter().find(|e| e.id == id).map(|e| e.why.clone()).unwrap_or_else(|| panic!("{id} not excluded"))
+    a.excluded
+        .iter()
+        .find(|e| e.id == id)
+        .map(|e| e.why.clone())
+        .unwrap_or_else(|| panic!("{id} not excluded"))
 }
 fn braf() -> Value {
     json!({"resulted": ["ngs_dna", "ngs_rna"], "variants": [{"gene": "BRAF", "hgvs_p": "p.Val600Glu"}]})
@@ -41,16 +50,38 @@ fn braf() -> Value {
 
 #[test]
 fn ivc_braf_gets_dabrafenib_trametinib_first() {
-    let a = run(case(json!({"m": "M1", "metastatic_sites": ["lung"]}), braf(), json!({})));
+    let a = run(case(
+        json!({"m": "M1", "metastatic_sites": ["lung"]}),
+        braf(),
+        json!({}),
+    ));
     assert_eq!(first(&a), vec![OptionId::DabrafenibTrametinib]);
     assert!(a.options[0].references.iter().any(|r| r == "review:8"));
 }
 
 #[test]
 fn unresectable_ivb_braf_gets_neoadjuvant_or_chemoradiation() {
-    let a = run(case(json!({"t": "T4b", "m": "M0", "resectability": "unresectable"}), braf(), json!({})));
-    assert_eq!(first(&a), vec![OptionId::NeoadjuvantDabrafenibTrametinib, OptionId::ChemoradiationDefinitive]);
-    assert!(alerts(&a).contains(&AlertId::BrafMekHeldDuringRadiotherapy));
+    let a = run(case(
+        json!({"t": "T4b", "m": "M0", "resectability": "unresectable"}),
+        braf(),
+        json!({}),
+    ));
+    assert_eq!(
+        first(&a),
+        vec![
+            OptionId::NeoadjuvantDabrafenibTrametinib,
+            OptionId::ChemoradiationDefinitive
+        ]
+    );
+    assert_eq!(
+        a.options[0].either_or,
+        vec![OptionId::ChemoradiationDefinitive],
+        "alternatives, not given together"
+    );
+    assert!(
+        !alerts(&a).contains(&AlertId::BrafMekHeldDuringRadiotherapy),
+        "no hold alert for an either-or"
+    );
 }
 
 #[test]
@@ -72,35 +103,81 @@ fn unresectable_ivb_without_braf_declining_radiotherapy_reads_the_ivc_rows() {
         json!({"preferences": {"declines": ["radiotherapy"]}}),
     ));
     let f = first(&a);
-    assert!(f.contains(&OptionId::PaclitaxelWeekly) && f.contains(&OptionId::ClinicalTrial), "{f:?}");
+    assert!(
+        f.contains(&OptionId::PaclitaxelWeekly) && f.contains(&OptionId::ClinicalTrial),
+        "{f:?}"
+    );
     assert!(!f.contains(&OptionId::ChemoradiationDefinitive));
 }
 
 #[test]
 fn resectable_locoregional_gets_surgery_then_adjuvant() {
-    let a = run(case(json!({"t": "T3b", "n": "N0", "m": "M0", "resectability": "resectable"}), json!({}), json!({})));
-    assert_eq!(first(&a), vec![OptionId::SurgeryTotalThyroidectomy, OptionId::AdjuvantChemoradiation]);
+    let a = run(case(
+        json!({"t": "T3b", "n": "N0", "m": "M0", "resectability": "resectable"}),
+        json!({}),
+        json!({}),
+    ));
+    assert_eq!(
+        first(&a),
+        vec![
+            OptionId::SurgeryTotalThyroidectomy,
+            OptionId::AdjuvantChemoradiation
+        ]
+    );
     assert_eq!(a.options[0].intent, atcpath_kb::Intent::Curative);
 }
 
 #[test]
 fn unknown_resectability_shows_both_branches_with_conditions() {
     let a = run(case(json!({"t": "T4a", "m": "M0"}), json!({}), json!({})));
-    let surgery = a.options.iter().find(|o| o.id == OptionId::SurgeryTotalThyroidectomy).unwrap();
-    let crt = a.options.iter().find(|o| o.id == OptionId::ChemoradiationDefinitive).unwrap();
-    assert_eq!(surgery.condition.as_deref(), Some("if resectable"));
+    let surgery = a
+        .options
+        .iter()
+        .find(|o| o.id == OptionId::SurgeryTotalThyroidectomy)
+        .unwrap();
+    let crt = a
+        .options
+        .iter()
+        .find(|o| o.id == OptionId::ChemoradiationDefinitive)
+        .unwrap();
+    assert!(
+        surgery.condition.as_deref().is_some_and(
+            |c| c.starts_with("if resectable") && c.contains("expert pathology review")
+        )
+    );
     assert_eq!(crt.condition.as_deref(), Some("if unresectable"));
-    let w = a.workup.iter().find(|w| w.id == WorkupId::ResectabilityAssessment).unwrap();
+    let w = a
+        .workup
+        .iter()
+        .find(|w| w.id == WorkupId::ResectabilityAssessment)
+        .unwrap();
     assert_eq!(w.status, WorkupStatus::Missing);
 }
 
 #[test]
 fn palliative_goals_or_ecog_3_focus_on_comfort() {
-    for extra in [json!({"preferences": {"goals_of_care": "palliative"}}), json!({"patient": {"ecog": 3}})] {
+    for extra in [
+        json!({"preferences": {"goals_of_care": "palliative"}}),
+        json!({"patient": {"ecog": 3}}),
+    ] {
         let a = run(case(json!({"m": "M1"}), braf(), extra));
-        assert_eq!(first(&a), vec![OptionId::BestSupportiveCare, OptionId::PalliativeRadiotherapy]);
-        let dt = a.options.iter().find(|o| o.id == OptionId::DabrafenibTrametinib).unwrap();
-        assert_eq!(dt.line, Line::Alternative, "targeted option only if the patient asks");
+        assert_eq!(
+            first(&a),
+            vec![
+                OptionId::BestSupportiveCare,
+                OptionId::PalliativeRadiotherapy
+            ]
+        );
+        let dt = a
+            .options
+            .iter()
+            .find(|o| o.id == OptionId::DabrafenibTrametinib)
+            .unwrap();
+        assert_eq!(
+            dt.line,
+            Line::Alternative,
+            "targeted option only if the patient asks"
+        );
         assert!(a.trials.is_empty());
     }
 }
@@ -122,72 +199,149 @@ fn unknown_braf_is_never_negative() {
     let a = run(case(json!({"m": "M1"}), json!({}), json!({})));
     assert!(alerts(&a).contains(&AlertId::MolecularResultsPending));
     assert!(excluded_why(&a, OptionId::DabrafenibTrametinib).contains("unknown"));
-    let braf = a.contingencies.iter().find(|c| c.if_.starts_with("BRAF")).unwrap();
+    let braf = a
+        .contingencies
+        .iter()
+        .find(|c| c.if_.starts_with("BRAF"))
+        .unwrap();
     assert_eq!(braf.then, vec![OptionId::DabrafenibTrametinib]);
 }
 
 #[test]
 fn a_bare_braf_entry_leaves_v600e_unknown_and_asks_for_confirmation() {
-    let a = run(case(json!({"m": "M1"}), json!({"resulted": ["braf_v600e_ihc"], "variants": [{"gene": "BRAF"}]}), json!({})));
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["braf_v600e_ihc"], "variants": [{"gene": "BRAF"}]}),
+        json!({}),
+    ));
     assert!(!first(&a).contains(&OptionId::DabrafenibTrametinib));
-    assert!(a.workup.iter().any(|w| w.id == WorkupId::BrafConfirmation && w.status == WorkupStatus::Missing));
+    assert!(
+        a.workup
+            .iter()
+            .any(|w| w.id == WorkupId::BrafConfirmation && w.status == WorkupStatus::Missing)
+    );
 }
 
 #[test]
 fn ihc_only_braf_counts_but_needs_confirmation() {
-    let a = run(case(json!({"m": "M1"}), json!({"resulted": ["braf_v600e_ihc"], "variants": [{"gene": "BRAF", "hgvs_p": "p.(V600E)"}]}), json!({})));
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["braf_v600e_ihc"], "variants": [{"gene": "BRAF", "hgvs_p": "p.(V600E)"}]}),
+        json!({}),
+    ));
     assert_eq!(first(&a), vec![OptionId::DabrafenibTrametinib]);
     assert!(a.workup.iter().any(|w| w.id == WorkupId::BrafConfirmation));
 }
 
 #[test]
 fn ihc_negative_with_ngs_pending_keeps_a_braf_branch() {
-    let a = run(case(json!({"m": "M1"}), json!({"resulted": ["braf_v600e_ihc"], "pending": ["ngs_dna"]}), json!({})));
-    assert!(a.contingencies.iter().any(|c| c.if_.starts_with("BRAF") && c.pending));
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["braf_v600e_ihc"], "pending": ["ngs_dna"]}),
+        json!({}),
+    ));
+    assert!(
+        a.contingencies
+            .iter()
+            .any(|c| c.if_.starts_with("BRAF") && c.pending)
+    );
 }
 
 #[test]
 fn ngs_dna_does_not_rule_out_fusions() {
-    let a = run(case(json!({"m": "M1"}), json!({"resulted": ["ngs_dna"]}), json!({})));
-    assert!(a.contingencies.iter().any(|c| c.if_.starts_with("RET") && c.then == vec![OptionId::Selpercatinib]));
-    assert!(a.workup.iter().any(|w| w.id == WorkupId::NgsRna && w.status == WorkupStatus::Missing));
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_dna"]}),
+        json!({}),
+    ));
+    assert!(
+        a.contingencies
+            .iter()
+            .any(|c| c.if_.starts_with("RET") && c.then == vec![OptionId::Selpercatinib])
+    );
+    assert!(
+        a.workup
+            .iter()
+            .any(|w| w.id == WorkupId::NgsRna && w.status == WorkupStatus::Missing)
+    );
 }
 
 #[test]
 fn ntrk_fusion_gets_trk_inhibitors() {
-    let a = run(case(json!({"m": "M1"}), json!({"resulted": ["ngs_rna"], "fusions": [{"five_prime": "ETV6", "three_prime": "NTRK3"}]}), json!({})));
-    assert_eq!(first(&a), vec![OptionId::Larotrectinib, OptionId::Entrectinib]);
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_rna"], "fusions": [{"five_prime": "ETV6", "three_prime": "NTRK3"}]}),
+        json!({}),
+    ));
+    assert_eq!(
+        first(&a),
+        vec![OptionId::Larotrectinib, OptionId::Entrectinib]
+    );
 }
 
 #[test]
 fn msi_high_without_driver_gets_pembrolizumab() {
-    let a = run(case(json!({"m": "M1"}), json!({"resulted": ["ngs_dna", "ngs_rna", "msi_pcr"], "msi": "high"}), json!({})));
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_dna", "ngs_rna", "msi_pcr"], "msi": "high"}),
+        json!({}),
+    ));
     assert_eq!(first(&a), vec![OptionId::Pembrolizumab]);
 }
 
 #[test]
 fn high_pd_l1_without_target_gets_immunotherapy_preferably_in_trial() {
-    let a = run(case(json!({"m": "M1"}), json!({"resulted": ["ngs_dna", "ngs_rna", "pd_l1_ihc"], "pd_l1_tps_percent": 50}), json!({})));
-    assert_eq!(first(&a), vec![OptionId::Pembrolizumab, OptionId::ImmunotherapyCombinationTrial]);
-    let b = run(case(json!({"m": "M1"}), json!({"resulted": ["ngs_dna", "ngs_rna", "pd_l1_ihc"], "pd_l1_tps_percent": 49}), json!({})));
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_dna", "ngs_rna", "pd_l1_ihc"], "pd_l1_tps_percent": 50}),
+        json!({}),
+    ));
+    assert_eq!(
+        first(&a),
+        vec![
+            OptionId::Pembrolizumab,
+            OptionId::ImmunotherapyCombinationTrial
+        ]
+    );
+    let b = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_dna", "ngs_rna", "pd_l1_ihc"], "pd_l1_tps_percent": 49}),
+        json!({}),
+    ));
     assert!(!first(&b).contains(&OptionId::Pembrolizumab));
 }
 
 #[test]
 fn ivc_airway_with_low_burden_adds_chemoradiation() {
-    let low = run(case(json!({"m": "M1", "metastatic_sites": ["lung"], "airway_compromise": true}), json!({"resulted": ["ngs_dna", "ngs_rna"]}), json!({})));
+    let low = run(case(
+        json!({"m": "M1", "metastatic_sites": ["lung"], "airway_compromise": true}),
+        json!({"resulted": ["ngs_dna", "ngs_rna"]}),
+        json!({}),
+    ));
     assert!(first(&low).contains(&OptionId::ChemoradiationDefinitive));
-    let high = run(case(json!({"m": "M1", "metastatic_sites": ["lung", "bone"], "airway_compromise": true}), json!({"resulted": ["ngs_dna", "ngs_rna"]}), json!({})));
+    let high = run(case(
+        json!({"m": "M1", "metastatic_sites": ["lung", "bone"], "airway_compromise": true}),
+        json!({"resulted": ["ngs_dna", "ngs_rna"]}),
+        json!({}),
+    ));
     assert!(!first(&high).contains(&OptionId::ChemoradiationDefinitive));
 }
 
 #[test]
 fn missing_m_plans_provisionally_and_adds_the_ivc_branch() {
-    let a = run(case(json!({"t": "T4a", "resectability": "unresectable"}), json!({}), json!({})));
+    let a = run(case(
+        json!({"t": "T4a", "resectability": "unresectable"}),
+        json!({}),
+        json!({}),
+    ));
     assert_eq!(a.stage.group, "unknown");
     assert_eq!(a.stage.provisional.as_deref(), Some("IVB"));
     assert!(alerts(&a).contains(&AlertId::StagingIncomplete));
-    let ivc = a.contingencies.iter().find(|c| c.if_.contains("distant metastases")).unwrap();
+    let ivc = a
+        .contingencies
+        .iter()
+        .find(|c| c.if_.contains("distant metastases"))
+        .unwrap();
     assert!(ivc.then.contains(&OptionId::PaclitaxelWeekly));
 }
 
@@ -204,7 +358,11 @@ fn renal_impairment_excludes_cisplatin() {
 
 #[test]
 fn low_lvef_excludes_anthracyclines() {
-    let a = run(case(json!({"m": "M1"}), json!({"resulted": ["ngs_dna", "ngs_rna"]}), json!({"labs": {"lvef_percent": 40}})));
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_dna", "ngs_rna"]}),
+        json!({"labs": {"lvef_percent": 40}}),
+    ));
     for id in [OptionId::Doxorubicin, OptionId::DocetaxelDoxorubicin] {
         assert!(excluded_why(&a, id).contains("LVEF"));
     }
@@ -220,7 +378,11 @@ fn declining_everything_still_leaves_supportive_care() {
     ));
     let f = first(&a);
     assert!(f.contains(&OptionId::BestSupportiveCare), "{f:?}");
-    assert!(f.iter().all(|id| matches!(id, OptionId::BestSupportiveCare | OptionId::ClinicalTrial)), "{f:?}");
+    assert!(
+        f.iter()
+            .all(|id| matches!(id, OptionId::BestSupportiveCare | OptionId::ClinicalTrial)),
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -230,9 +392,20 @@ fn fast_track_intervals_measure_days_and_flag_overdue_steps() {
         json!({}),
         json!({"events": [{"kind": "biopsy", "date": "2024-04-01"}, {"kind": "braf_result", "date": "2024-04-03"}, {"kind": "first_contact", "date": "2024-03-30"}]}),
     ));
-    let braf = a.intervals.iter().find(|i| i.id == "biopsy_to_braf_result").unwrap();
-    assert_eq!((braf.days, braf.status.as_str()), (Some(2), "within_target"));
-    let mdt = a.intervals.iter().find(|i| i.id == "first_contact_to_mdt").unwrap();
+    let braf = a
+        .intervals
+        .iter()
+        .find(|i| i.id == "biopsy_to_braf_result")
+        .unwrap();
+    assert_eq!(
+        (braf.days, braf.status.as_str()),
+        (Some(2), "within_target")
+    );
+    let mdt = a
+        .intervals
+        .iter()
+        .find(|i| i.id == "first_contact_to_mdt")
+        .unwrap();
     assert_eq!((mdt.days, mdt.status.as_str()), (Some(32), "overdue"));
     assert!(alerts(&a).contains(&AlertId::FastTrackOverdue));
 }
@@ -240,10 +413,23 @@ fn fast_track_intervals_measure_days_and_flag_overdue_steps() {
 #[test]
 fn trials_match_setting_and_biomarker() {
     let a = run(case(json!({"m": "M1"}), braf(), json!({})));
-    assert!(a.trials.iter().any(|t| t.nct_id == "NCT04238624"), "BRAF advanced trial");
-    assert!(!a.trials.iter().any(|t| t.nct_id == "NCT04739566"), "neoadjuvant trial is not for IVC");
-    assert!(!a.trials.iter().any(|t| t.nct_id == "NCT04759911"), "RET trial needs a RET alteration");
-    assert!(a.trials.iter().all(|t| !t.status.to_lowercase().contains("not recruiting")));
+    assert!(
+        a.trials.iter().any(|t| t.nct_id == "NCT04238624"),
+        "BRAF advanced trial"
+    );
+    assert!(
+        !a.trials.iter().any(|t| t.nct_id == "NCT04739566"),
+        "neoadjuvant trial is not for IVC"
+    );
+    assert!(
+        !a.trials.iter().any(|t| t.nct_id == "NCT04759911"),
+        "RET trial needs a RET alteration"
+    );
+    assert!(
+        a.trials
+            .iter()
+            .all(|t| !t.status.to_lowercase().contains("not recruiting"))
+    );
 }
 
 #[test]
@@ -253,7 +439,10 @@ fn every_report_shows_the_kb_version_and_resolves_its_citations() {
     assert_eq!(a.knowledge_base.version, kb.meta.version);
     for o in &a.options {
         for r in &o.references {
-            assert!(a.references.iter().any(|c| &c.key == r), "{r} cited but not listed");
+            assert!(
+                a.references.iter().any(|c| &c.key == r),
+                "{r} cited but not listed"
+            );
         }
     }
 }

@@ -349,6 +349,8 @@ pub struct RtSchedule {
 pub struct DrugClasses {
     /// Anti-angiogenic multikinase inhibitors: bleeding and fistula risk in ATC (review:134).
     pub antiangiogenic_mki: Vec<String>,
+    /// Anti-angiogenic antibodies: the same bleeding concern (review §4.3).
+    pub antiangiogenic_antibody: Vec<String>,
     /// Anthracyclines: cumulative cardiotoxicity.
     pub anthracycline: Vec<String>,
     pub taxane: Vec<String>,
@@ -363,6 +365,30 @@ pub struct Genes {
     /// Known fusion partners and other thyroid-cancer genes.
     pub partners: Vec<String>,
     pub references: Vec<String>,
+    /// Reference residues at hotspots.
+    #[serde(default, rename = "hotspot")]
+    pub hotspots: Vec<Hotspot>,
+    /// Coding changes with a known protein consequence.
+    #[serde(default, rename = "coding")]
+    pub codings: Vec<CodingConsequence>,
+}
+
+/// A hotspot's reference residue (three-letter code).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hotspot {
+    pub gene: String,
+    pub position: u32,
+    pub r#ref: String,
+}
+
+/// A coding change and its protein consequence (normalised HGVS).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodingConsequence {
+    pub gene: String,
+    pub hgvs_c: String,
+    pub hgvs_p: String,
 }
 
 /// The whole knowledge base, validated.
@@ -636,24 +662,45 @@ impl Kb {
         }
         cite("facts.toml", "dosing", &self.facts.dosing.references);
         problems.append(&mut unresolved);
-        unique(&mut problems, "regimens.toml", self.regimens.iter().map(|r| r.id.as_str()));
-        unique(&mut problems, "radiotherapy.toml", self.radiotherapy.iter().map(|r| r.id.as_str()));
+        unique(
+            &mut problems,
+            "regimens.toml",
+            self.regimens.iter().map(|r| r.id.as_str()),
+        );
+        unique(
+            &mut problems,
+            "radiotherapy.toml",
+            self.radiotherapy.iter().map(|r| r.id.as_str()),
+        );
         for r in &self.regimens {
             if r.drugs.is_empty() || r.cycle_days == 0 {
-                problems.push(format!("regimens.toml: {} needs at least one drug and a cycle length", r.id));
+                problems.push(format!(
+                    "regimens.toml: {} needs at least one drug and a cycle length",
+                    r.id
+                ));
             }
             for d in &r.drugs {
                 let in_range = d.range.is_none_or(|[lo, hi]| lo <= d.dose && d.dose <= hi);
-                if !(d.dose > 0.0 && d.dose.is_finite()) || !in_range || d.rounding_mg.is_some_and(|x| x <= 0.0) {
+                if !(d.dose > 0.0 && d.dose.is_finite())
+                    || !in_range
+                    || d.rounding_mg.is_some_and(|x| x <= 0.0)
+                {
                     problems.push(format!("regimens.toml: {} {}: dose must be positive, within its range, with a positive rounding increment", r.id, d.drug));
                 }
                 if d.range.is_some() && d.default_source.is_none() {
-                    problems.push(format!("regimens.toml: {} {}: a range needs default_source", r.id, d.drug));
+                    problems.push(format!(
+                        "regimens.toml: {} {}: a range needs default_source",
+                        r.id, d.drug
+                    ));
                 }
             }
         }
         for s in &self.radiotherapy {
-            if s.phases.is_empty() || s.phases.iter().any(|p| p.fractions == 0 || p.per_day == 0 || !(p.dose_per_fraction_gy > 0.0)) {
+            if s.phases.is_empty()
+                || s.phases
+                    .iter()
+                    .any(|p| p.fractions == 0 || p.per_day == 0 || !(p.dose_per_fraction_gy > 0.0))
+            {
                 problems.push(format!("radiotherapy.toml: {} needs phases with positive dose, fractions and fractions per day", s.id));
             }
         }
@@ -764,6 +811,16 @@ impl Kb {
     pub fn reference(&self, key: &str) -> Option<&Reference> {
         self.references.iter().find(|r| r.key == key)
     }
+    /// Every gene symbol the knowledge base names (fusions, hotspots).
+    pub fn known_genes(&self) -> impl Iterator<Item = &str> {
+        self.genes
+            .fusion_drivers
+            .iter()
+            .chain(&self.genes.partners)
+            .map(String::as_str)
+            .chain(self.genes.hotspots.iter().map(|h| h.gene.as_str()))
+    }
+
     /// Whether `symbol` is a gene ATCPath recognises as a fusion partner.
     pub fn is_known_gene(&self, symbol: &str) -> bool {
         self.genes

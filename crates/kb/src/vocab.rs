@@ -97,6 +97,7 @@ vocab! {
         SevereRenalImpairment => "severe_renal_impairment",
         PharmacistReview => "pharmacist_review",
         DoseNotComputable => "dose_not_computable",
+        LabUnitCheck => "lab_unit_check",
     }
 }
 
@@ -143,6 +144,7 @@ vocab! {
         WeeklySchedules => "weekly_schedules",
         BrafMekHeldDuringRt => "braf_mek_held_during_rt",
         TrialsEncouraged => "trials_encouraged",
+        BrainMetastases => "brain_metastases",
     }
 }
 

@@ -23,7 +23,11 @@ fn embedded_kb_is_valid_and_versioned() {
 fn every_citation_resolves() {
     let kb = Kb::embedded().unwrap();
     let mut cited: Vec<&String> = Vec::new();
-    cited.extend(kb.options.iter().flat_map(|o| o.references.iter().chain(o.regulatory.iter().flat_map(|r| &r.references))));
+    cited.extend(kb.options.iter().flat_map(|o| {
+        o.references
+            .iter()
+            .chain(o.regulatory.iter().flat_map(|r| &r.references))
+    }));
     cited.extend(kb.rules.iter().flat_map(|r| &r.references));
     cited.extend(kb.alerts.iter().flat_map(|r| &r.references));
     cited.extend(kb.workup.iter().flat_map(|r| &r.references));
@@ -46,33 +50,64 @@ fn the_folder_matches_the_embedded_copy() {
 
 #[test]
 fn an_unknown_option_id_is_refused() {
-    let e = sources_with("options.toml", |t| t.replacen("id = \"lenvatinib\"", "id = \"lenvatinibb\"", 1)).unwrap_err();
-    assert!(e.to_string().contains("options.toml") && e.to_string().contains("lenvatinibb"), "{e}");
+    let e = sources_with("options.toml", |t| {
+        t.replacen("id = \"lenvatinib\"", "id = \"lenvatinibb\"", 1)
+    })
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("options.toml") && e.to_string().contains("lenvatinibb"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_dangling_citation_is_refused() {
-    let e = sources_with("rules.toml", |t| t.replacen("[\"ata2021\", \"review:4\"]", "[\"ata2021\", \"review:999\"]", 1)).unwrap_err();
-    assert!(e.to_string().contains("review:999") && e.to_string().contains("rules.toml"), "{e}");
+    let e = sources_with("rules.toml", |t| {
+        t.replacen(
+            "[\"ata2021\", \"review:4\"]",
+            "[\"ata2021\", \"review:999\"]",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("review:999") && e.to_string().contains("rules.toml"),
+        "{e}"
+    );
 }
 
 #[test]
 fn a_duplicate_id_is_refused() {
     let e = sources_with("trials.toml", |t| t.replace("NCT03085056", "NCT03565536")).unwrap_err();
-    assert!(e.to_string().contains("duplicate id \"NCT03565536\""), "{e}");
-    let e = sources_with("references.toml", |t| t.replacen("key = \"ata2021\"", "key = \"review\"", 1)).unwrap_err();
+    assert!(
+        e.to_string().contains("duplicate id \"NCT03565536\""),
+        "{e}"
+    );
+    let e = sources_with("references.toml", |t| {
+        t.replacen("key = \"ata2021\"", "key = \"review\"", 1)
+    })
+    .unwrap_err();
     assert!(e.to_string().contains("duplicate key"), "{e}");
 }
 
 #[test]
 fn a_missing_vocabulary_entry_is_refused() {
-    let e = sources_with("alerts.toml", |t| t.replacen("id = \"renal_impairment\"", "id = \"airway_compromise\"", 1)).unwrap_err();
+    let e = sources_with("alerts.toml", |t| {
+        t.replacen("id = \"renal_impairment\"", "id = \"airway_compromise\"", 1)
+    })
+    .unwrap_err();
     let s = e.to_string();
-    assert!(s.contains("no entry for renal_impairment") && s.contains("duplicate id airway_compromise"), "{s}");
+    assert!(
+        s.contains("no entry for renal_impairment") && s.contains("duplicate id airway_compromise"),
+        "{s}"
+    );
 }
 
 #[test]
 fn an_unknown_field_is_refused_with_its_file() {
     let e = sources_with("kb.toml", |t| format!("{t}\nreviewer = \"x\"\n")).unwrap_err();
-    assert!(e.to_string().contains("kb.toml") && e.to_string().contains("reviewer"), "{e}");
+    assert!(
+        e.to_string().contains("kb.toml") && e.to_string().contains("reviewer"),
+        "{e}"
+    );
 }

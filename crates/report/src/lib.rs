@@ -75,10 +75,19 @@ fn ids(v: &[atcpath_kb::OptionId]) -> String {
 
 fn days(i: &Interval) -> String {
     let d = i.days.map_or("—".into(), |d| format!("{d} d"));
-    let t = i
-        .target_days
-        .map_or("no target".into(), |t| format!("target {t} d"));
-    format!("{d} ({t}; {})", i.status.replace('_', " "))
+    let state = match i.status.as_str() {
+        "within_target" => "done within target",
+        "over_target" => "done late",
+        "overdue" => "NOT DONE, past target",
+        "open" => "not done yet (days so far)",
+        "no_target" => "done",
+        other => other,
+    };
+    let t = i.target_days.map_or_else(
+        || i.source.clone(),
+        |t| format!("target {t} d: {}", i.source),
+    );
+    format!("{d} — {state} ({t})")
 }
 
 /// A section: heading and lines, shared by text and Markdown so both say the same.
@@ -104,29 +113,29 @@ fn sections(a: &Assessment) -> Vec<Section> {
         "Alerts",
         a.alerts
             .iter()
-            .map(|x| format!("[{}] {}: {}", sev(x.severity), x.id, x.message))
+            .map(|x| {
+                format!(
+                    "[{}] {}: {} [{}]",
+                    sev(x.severity),
+                    x.id,
+                    x.message,
+                    x.source
+                )
+            })
             .collect(),
     );
-    let first: Vec<&RankedOption> = a.options.iter().filter(|o| o.line == Line::First).collect();
-    let mut now: Vec<String> = first
-        .iter()
-        .map(|o| {
-            let cond = o
-                .condition
-                .as_ref()
-                .map(|c| format!(" [{c}]"))
-                .unwrap_or_default();
-            format!("{}. {} ({}){cond}", o.rank, o.name, o.id)
-        })
-        .collect();
-    let missing: Vec<String> = a
-        .workup
-        .iter()
-        .filter(|w| w.status == WorkupStatus::Missing)
-        .map(|w| w.id.to_string())
-        .collect();
-    if !missing.is_empty() {
-        now.push(format!("Order/complete: {}", missing.join(", ")));
+    let mut now: Vec<String> = a.actions.clone();
+    for o in a.options.iter().filter(|o| o.line == Line::First) {
+        let mut cond: Vec<String> = o.condition.iter().cloned().collect();
+        if !o.either_or.is_empty() {
+            cond.push(format!("or {}", ids(&o.either_or)));
+        }
+        let cond = if cond.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", cond.join("; "))
+        };
+        now.push(format!("{}. {} ({}){cond}", o.rank, o.name, o.id));
     }
     push("Do now", now);
     push(
@@ -168,8 +177,13 @@ fn sections(a: &Assessment) -> Vec<Section> {
         a.contingencies
             .iter()
             .map(|c| {
+                let alt = if c.alternatives.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (alternatives: {})", ids(&c.alternatives))
+                };
                 format!(
-                    "If {}{}: {}",
+                    "If {}{}: {}{alt}",
                     c.if_,
                     if c.pending { " (pending)" } else { "" },
                     ids(&c.then)
@@ -256,7 +270,11 @@ fn sections(a: &Assessment) -> Vec<Section> {
 
 /// One dose as a line: option, drug, dose and schedule, then how it was computed and any flags.
 pub fn dose_line(d: &Dose) -> String {
-    let flags = if d.flags.is_empty() { String::new() } else { format!("\n     CHECK: {}", d.flags.join("; ")) };
+    let flags = if d.flags.is_empty() {
+        String::new()
+    } else {
+        format!("\n     CHECK: {}", d.flags.join("; "))
+    };
     match d.dose {
         Some(x) => format!(
             "{} — {} {x} {} {}, {}\n     calculated {} {}: {}{flags}",
@@ -316,18 +334,27 @@ pub fn text(a: &Assessment) -> String {
 pub fn markdown(a: &Assessment) -> String {
     let mut s = String::new();
     let [h1, h2, h3] = header(a);
+    // Markdown passes raw HTML through: escape it, as case text (an id, a note) is not trusted.
+    let m = |x: &str| {
+        x.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
     let _ = writeln!(
         s,
-        "# {h1}\n\n**{h2}** — basis: {}\n\n_{h3}_",
-        a.stage.basis.join("; ")
+        "# {}\n\n**{}** — basis: {}\n\n_{}_",
+        m(&h1),
+        m(&h2),
+        m(&a.stage.basis.join("; ")),
+        m(&h3)
     );
     for sec in sections(a) {
         let _ = writeln!(s, "\n## {}\n", sec.title);
         for l in sec.lines {
-            let _ = writeln!(s, "- {}", l.replace("\n     ", "\n  - "));
+            let _ = writeln!(s, "- {}", m(&l).replace("\n     ", "\n  - "));
         }
     }
-    let _ = writeln!(s, "\n> {}", a.disclaimer);
+    let _ = writeln!(s, "\n> {}", m(&a.disclaimer));
     s
 }
 
@@ -384,6 +411,17 @@ pub fn html(a: &Assessment) -> String {
             );
         }
     }
+    let secs = sections(a);
+    let list = |s: &mut String, sec: &Section| {
+        let _ = writeln!(s, "<h2>{}</h2><ul>", e(&sec.title));
+        for l in &sec.lines {
+            let _ = writeln!(s, "<li>{}</li>", e(l).replace("\n", "<br>"));
+        }
+        s.push_str("</ul>\n");
+    };
+    if let Some(now) = secs.iter().find(|x| x.title == "Do now") {
+        list(&mut s, now);
+    }
     s.push_str("<h2>Options</h2>\n");
     for o in &a.options {
         let cond = o
@@ -429,15 +467,11 @@ pub fn html(a: &Assessment) -> String {
             e(&o.references.join(", "))
         );
     }
-    for sec in sections(a)
-        .into_iter()
-        .filter(|x| !matches!(x.title.as_str(), "Alerts" | "Options (ranked)"))
+    for sec in secs
+        .iter()
+        .filter(|x| !matches!(x.title.as_str(), "Alerts" | "Do now" | "Options (ranked)"))
     {
-        let _ = writeln!(s, "<h2>{}</h2><ul>", e(&sec.title));
-        for l in sec.lines {
-            let _ = writeln!(s, "<li>{}</li>", e(&l));
-        }
-        s.push_str("</ul>\n");
+        list(&mut s, sec);
     }
     let _ = writeln!(
         s,

@@ -64,6 +64,8 @@ pub fn read_case(bytes: &[u8], kb: &Kb, as_of: Option<Date>) -> Result<Case, Vec
             "file is empty; expected a JSON object with schema, id and as_of".into(),
         ));
     }
+    // RFC 8259 lets a parser ignore a UTF-8 byte-order mark.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let value = parse_strict(bytes).map_err(|e| {
         let at = if e.line() > 0 {
             format!(" at line {}, column {}", e.line(), e.column())
@@ -208,6 +210,13 @@ impl Reader<'_> {
                 }
             });
         match s.parse::<Date>() {
+            Ok(d) if shaped && d.year() < 1900 => {
+                self.err(
+                    path,
+                    format!("{s} is before 1900: not a plausible date for this patient"),
+                );
+                None
+            }
             Ok(d) if shaped => Some(d),
             _ => {
                 self.err(
@@ -421,8 +430,8 @@ impl Reader<'_> {
             field(m, "weight").and_then(|v| self.quantity(v, "patient.weight", Kind::Weight));
         p.height =
             field(m, "height").and_then(|v| self.quantity(v, "patient.height", Kind::Height));
-        p.ecog = field(m, "ecog").and_then(|v| match v.as_u64() {
-            Some(e) if e <= 4 => Some(e as u8),
+        p.ecog = field(m, "ecog").and_then(|v| match v.as_f64() {
+            Some(e) if (0.0..=4.0).contains(&e) && e.fract() == 0.0 => Some(e as u8),
             _ => {
                 self.err(
                     "patient.ecog",
@@ -443,6 +452,18 @@ impl Reader<'_> {
             }
         }
         p.unfit_for = self.modalities(field(m, "unfit_for"), "patient.unfit_for");
+        if let (Some(w), Some(h)) = (p.weight, p.height) {
+            let bmi = w.canonical / (h.canonical / 100.0).powi(2);
+            if !(12.0..=80.0).contains(&bmi) {
+                self.err(
+                    "patient.weight.value",
+                    format!(
+                        "{} {} with height {} {} gives a BMI of {bmi:.1} kg/m2, outside 12 to 80: check weight, height and their units",
+                        w.value, w.unit, h.value, h.unit
+                    ),
+                );
+            }
+        }
         Some(p)
     }
 
@@ -614,6 +635,20 @@ impl Reader<'_> {
                     format!("recorded {recorded} disagrees with {derived} from {} (AJCC 8th); T, N and M decide", s.basis.join("; ")),
                 );
             }
+        } else if let Some(recorded) = t.stage_group {
+            // T, N and M do not settle the group, but they may still rule the recorded one out.
+            let possible = staging::possible_groups(s.t, s.n, s.m);
+            if !possible.contains(&recorded) {
+                let names: Vec<&str> = possible.iter().map(|g| g.as_str()).collect();
+                self.err(
+                    "tumor.stage_group",
+                    format!(
+                        "recorded {recorded} is impossible with {} (AJCC 8th allows {})",
+                        s.basis.join("; "),
+                        names.join(" or ")
+                    ),
+                );
+            }
         }
         Some(t)
     }
@@ -721,7 +756,22 @@ impl Reader<'_> {
                 None
             }
         };
-        let protein = field(m, "hgvs_p").and_then(|v| {
+        let kb = self.kb;
+        if let Some(g) = &gene {
+            // A near miss of a gene the pathway reads (BRAF1, NRASS) is a typo, not a new gene.
+            if !kb.known_genes().any(|k| k == g) {
+                if let Some(k) = kb
+                    .known_genes()
+                    .find(|k| k.len().abs_diff(g.len()) <= 1 && strsim::jaro_winkler(k, g) >= 0.9)
+                {
+                    self.err(
+                        join(path, "gene"),
+                        format!("{g:?} is not a gene ATCPath knows; did you mean {k:?}?"),
+                    );
+                }
+            }
+        }
+        let mut protein = field(m, "hgvs_p").and_then(|v| {
             let p = join(path, "hgvs_p");
             let s = self.string(v, &p)?;
             hgvs::parse_protein(&s).map_err(|e| self.err(&p, e.0)).ok()
@@ -731,8 +781,49 @@ impl Reader<'_> {
             let s = self.string(v, &p)?;
             hgvs::parse_coding(&s).map_err(|e| self.err(&p, e.0)).ok()
         });
+        let gene = gene?;
+        if let Some(pc) = &protein {
+            if let Some(h) = kb
+                .genes
+                .hotspots
+                .iter()
+                .find(|h| h.gene == gene && h.position == pc.position && h.r#ref != pc.ref_aa)
+            {
+                self.err(
+                    join(path, "hgvs_p"),
+                    format!(
+                        "{gene} residue {} is {} (p.{}{}), not {}: check the notation",
+                        h.position, h.r#ref, h.r#ref, h.position, pc.ref_aa
+                    ),
+                );
+                return None;
+            }
+        }
+        if let Some(c) = &coding {
+            if let Some(known) = kb
+                .genes
+                .codings
+                .iter()
+                .find(|k| k.gene == gene && k.hgvs_c == c.normalized)
+            {
+                match &protein {
+                    Some(pc) if pc.normalized != known.hgvs_p => {
+                        self.err(
+                            path,
+                            format!(
+                                "{gene} {} encodes {}, but hgvs_p says {}: the two disagree",
+                                c.normalized, known.hgvs_p, pc.normalized
+                            ),
+                        );
+                        return None;
+                    }
+                    Some(_) => {}
+                    None => protein = hgvs::parse_protein(&known.hgvs_p).ok(),
+                }
+            }
+        }
         Some(Variant {
-            gene: gene?,
+            gene,
             protein,
             coding,
         })
@@ -757,6 +848,14 @@ impl Reader<'_> {
             }
         }
         let [five, three]: [String; 2] = genes.try_into().ok()?;
+        let driver = |g: &str| self.kb.genes.fusion_drivers.iter().any(|d| d == g);
+        if driver(&five) && !driver(&three) {
+            self.err(
+                path,
+                format!("{five} is the 5' partner of {three}: actionable {five} fusions keep the {five} kinase at the 3' end (e.g. {three}-{five}); check the orientation"),
+            );
+            return None;
+        }
         if five == three {
             self.err(
                 path,
@@ -901,6 +1000,27 @@ impl Reader<'_> {
             self.not_after(date, as_of, &join(&path, "date"));
             if let (Some(kind), Some(date)) = (kind, date) {
                 out.push(Event { kind, date });
+            }
+        }
+        // A decision is assessed for a living patient: death on or before the decision date,
+        // or any event after death, is an input error.
+        if let Some((i, death)) = out
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.kind == EventKind::Death)
+            .map(|(i, e)| (i, e.date))
+        {
+            self.err(
+                format!("events[{i}]"),
+                format!("the patient died on {death}: a treatment decision is assessed at a date before death (use --as-of)"),
+            );
+            for (k, e) in out.iter().enumerate() {
+                if e.date > death && e.kind != EventKind::LastFollowUp {
+                    self.err(
+                        format!("events[{k}].date"),
+                        format!("{} on {} is after death on {death}", e.kind, e.date),
+                    );
+                }
             }
         }
         out

@@ -44,14 +44,17 @@ pub fn alerts(
                 .collect::<Vec<_>>()
                 .join(", ")
         });
-        out.push(alert(
-            kb,
-            AlertId::AirwayCompromise,
-            &match inv {
-                Some(i) if !i.is_empty() => format!("Airway compromise recorded (invasion: {i})"),
-                _ => "Airway compromise recorded".into(),
-            },
-        ));
+        let facts = match inv {
+            Some(i) if !i.is_empty() => format!("Airway compromise recorded (invasion: {i})"),
+            _ => "Airway compromise recorded".into(),
+        };
+        let mut a = alert(kb, AlertId::AirwayCompromise, &facts);
+        if case.preferences.tracheostomy == Some(crate::case::Tracheostomy::Decline) {
+            a.message = format!(
+                "{facts}; the patient declines tracheostomy. Urgent airway team review for comfort-focused airway measures (stent, steroids, humidified oxygen, palliative sedation plan)."
+            );
+        }
+        out.push(a);
     }
     if t.metastatic_sites
         .as_ref()
@@ -91,8 +94,13 @@ pub fn alerts(
             facts.push(format!("pending: {}", pending.join(", ")));
         }
         if sit.profile.braf_v600e.unknown() {
+            let order = if sit.profile.braf_v600e.pending {
+                ""
+            } else {
+                ": order BRAF V600E IHC now"
+            };
             facts.push(format!(
-                "BRAF V600E unknown ({})",
+                "BRAF V600E unknown ({}){order}",
                 sit.profile.braf_v600e.basis
             ));
         }
@@ -101,6 +109,31 @@ pub fn alerts(
             AlertId::MolecularResultsPending,
             &capitalise(&facts.join("; ")),
         ));
+    }
+    let labs = [
+        (
+            "creatinine",
+            crate::units::Kind::Creatinine,
+            case.labs.creatinine,
+        ),
+        (
+            "total bilirubin",
+            crate::units::Kind::Bilirubin,
+            case.labs.total_bilirubin,
+        ),
+    ];
+    for (what, kind, q) in labs {
+        if let Some((q, other)) = q.and_then(|q| crate::units::ambiguous(kind, &q).map(|o| (q, o)))
+        {
+            out.push(alert(
+                kb,
+                AlertId::LabUnitCheck,
+                &format!(
+                    "{what} {} {} is unusual in {} but ordinary in {other}",
+                    q.value, q.unit, q.unit
+                ),
+            ));
+        }
     }
     if let Some(e) = case.patient.ecog.filter(|e| *e >= 3) {
         out.push(alert(
@@ -190,16 +223,21 @@ pub fn alerts(
         .filter(|o| o.line == Line::First)
         .map(|o| o.id)
         .collect();
-    let braf_mek = first.iter().any(|id| {
-        matches!(
-            id,
-            OptionId::DabrafenibTrametinib | OptionId::NeoadjuvantDabrafenibTrametinib
-        )
-    });
-    let rt = first
+    // Only when both are planned together, not when they are alternatives ("A or B").
+    let together = plan
+        .options
         .iter()
-        .any(|id| kb.option(*id).modalities.contains(&Modality::Radiotherapy));
-    if braf_mek && rt {
+        .filter(|o| o.line == Line::First)
+        .any(|b| {
+            matches!(
+                b.id,
+                OptionId::DabrafenibTrametinib | OptionId::NeoadjuvantDabrafenibTrametinib
+            ) && first.iter().any(|id| {
+                kb.option(*id).modalities.contains(&Modality::Radiotherapy)
+                    && !b.either_or.contains(id)
+            })
+        });
+    if together {
         out.push(alert(
             kb,
             AlertId::BrafMekHeldDuringRadiotherapy,
@@ -234,15 +272,27 @@ pub fn alerts(
 }
 
 /// Safety alerts from the computed doses.
-pub fn dose_alerts(kb: &Kb, doses: &[crate::report::Dose], policy: &atcpath_kb::DosingPolicy, out: &mut Vec<Alert>) {
+pub fn dose_alerts(
+    kb: &Kb,
+    doses: &[crate::report::Dose],
+    policy: &atcpath_kb::DosingPolicy,
+    out: &mut Vec<Alert>,
+) {
     let mut push = |a: Alert| {
         if !out.iter().any(|x| x.id == a.id) {
             out.push(a);
         }
     };
     let caution = format!("below {}", policy.carboplatin_caution_crcl_ml_min);
-    if let Some(d) = doses.iter().find(|d| d.drug == "carboplatin" && d.flags.iter().any(|f| f.contains(&caution))) {
-        push(alert(kb, AlertId::SevereRenalImpairment, &format!("Carboplatin in {}", d.option_id)));
+    if let Some(d) = doses
+        .iter()
+        .find(|d| d.drug == "carboplatin" && d.flags.iter().any(|f| f.contains(&caution)))
+    {
+        push(alert(
+            kb,
+            AlertId::SevereRenalImpairment,
+            &format!("Carboplatin in {}", d.option_id),
+        ));
     }
     let flagged: Vec<String> = doses
         .iter()
@@ -250,15 +300,29 @@ pub fn dose_alerts(kb: &Kb, doses: &[crate::report::Dose], policy: &atcpath_kb::
         .map(|d| format!("{} in {}", d.drug, d.regimen_id))
         .collect();
     if !flagged.is_empty() {
-        push(alert(kb, AlertId::PharmacistReview, &format!("Flagged: {}", flagged.join(", "))));
+        push(alert(
+            kb,
+            AlertId::PharmacistReview,
+            &format!("Flagged: {}", flagged.join(", ")),
+        ));
     }
     let missing: Vec<String> = doses
         .iter()
         .filter(|d| d.dose.is_none())
-        .map(|d| format!("{} ({})", d.drug, d.basis.trim_start_matches("cannot compute: ")))
+        .map(|d| {
+            format!(
+                "{} ({})",
+                d.drug,
+                d.basis.trim_start_matches("cannot compute: ")
+            )
+        })
         .collect();
     if !missing.is_empty() {
-        push(alert(kb, AlertId::DoseNotComputable, &format!("No dose for {}", missing.join("; "))));
+        push(alert(
+            kb,
+            AlertId::DoseNotComputable,
+            &format!("No dose for {}", missing.join("; ")),
+        ));
     }
     out.sort_by_key(|a| match a.severity {
         Severity::Critical => 0,

@@ -49,7 +49,7 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
     alerts::dose_alerts(kb, &doses, &config.dosing, &mut alerts);
     let workup = workup::workup(case, kb, &staging, &sit);
     let contingencies = contingencies(kb, &sit, &staging);
-    let trials = trials::match_trials(&kb.trials, &sit, !case.treatments.is_empty());
+    let trials = trials::match_trials(kb, case, &sit);
     let mut cited = BTreeSet::new();
     let options: Vec<RankedOption> = plan
         .options
@@ -65,7 +65,21 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
                 }
             }
             cited.extend(references.iter().cloned());
-            let mut rationale = format!("{}; {}. {}", c.why, sit.fitness_words(), rule.summary);
+            let (mut rationale, recommendation) = match c.line {
+                Line::First => (
+                    format!("{}; {}. {}", c.why, sit.fitness_words(), rule.summary),
+                    rule.recommendation.clone(),
+                ),
+                Line::Alternative => (
+                    format!(
+                        "{}; {}. Alternative to the first-line choice; {}",
+                        c.why,
+                        sit.fitness_words(),
+                        def.description
+                    ),
+                    format!("alternative listed with: {}", rule.recommendation),
+                ),
+            };
             if plan.options.iter().any(|o| o.id == OptionId::ClinicalTrial)
                 && c.id == OptionId::ClinicalTrial
                 && !trials.is_empty()
@@ -89,7 +103,8 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
                 condition: c.condition.clone(),
                 name: def.name.clone(),
                 rationale,
-                recommendation: rule.recommendation.clone(),
+                recommendation,
+                either_or: c.either_or.clone(),
                 evidence: def.evidence.clone(),
                 references,
                 regulatory: def.regulatory.clone(),
@@ -137,6 +152,7 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
     for a in &alerts {
         cited.extend(a.source.split(", ").map(str::to_string));
     }
+    let actions = actions(case, kb, &alerts, &workup, &options);
     let references = cited
         .iter()
         .filter_map(|k| kb.reference(k))
@@ -161,6 +177,8 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
         excluded,
         contingencies,
         trials,
+
+        actions,
         doses,
         dosing_policy: config.dosing.clone(),
         intervals,
@@ -173,12 +191,76 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
     }
 }
 
+/// What to do now: stop a dangerous current drug, secure the airway, start the plan without
+/// waiting for pending results, and order the missing work-up.
+fn actions(
+    case: &Case,
+    kb: &Kb,
+    alerts: &[Alert],
+    workup: &[WorkupItem],
+    options: &[RankedOption],
+) -> Vec<String> {
+    use atcpath_kb::AlertId;
+    let mut out = Vec::new();
+    for t in case.treatments.iter().filter(|t| {
+        kb.facts.drug_classes.antiangiogenic_mki.contains(&t.drug)
+            && t.end.is_none_or(|e| e >= case.as_of)
+    }) {
+        out.push(format!(
+            "Stop {} (bleeding and fistula risk in ATC).",
+            t.drug
+        ));
+    }
+    if alerts.iter().any(|a| a.id == AlertId::AirwayCompromise) {
+        out.push("Secure the airway: urgent airway team review.".into());
+    }
+    if alerts.iter().any(|a| a.id == AlertId::BrainMetastases) {
+        out.push("Refer the brain metastases to neurosurgery and radiation oncology.".into());
+    }
+    let first: Vec<&str> = options
+        .iter()
+        .filter(|o| o.line == Line::First)
+        .map(|o| o.id.id())
+        .collect();
+    if !first.is_empty() {
+        let pending = alerts
+            .iter()
+            .any(|a| a.id == AlertId::MolecularResultsPending);
+        out.push(format!(
+            "Decide among the first-line options{}: {}.",
+            if pending {
+                " now, without waiting for pending results"
+            } else {
+                ""
+            },
+            first.join(", ")
+        ));
+    }
+    let missing: Vec<&str> = workup
+        .iter()
+        .filter(|w| w.status == WorkupStatus::Missing)
+        .map(|w| w.id.id())
+        .collect();
+    if !missing.is_empty() {
+        out.push(format!("Order or complete: {}.", missing.join(", ")));
+    }
+    out
+}
+
 /// Doses of the default regimens of every first-line option.
 fn doses(case: &Case, kb: &Kb, config: &Config, first_line: &[OptionId]) -> Vec<Dose> {
     let mut out = Vec::new();
     for id in first_line {
-        for r in kb.regimens.iter().filter(|r| r.default_for_option && (r.option == *id || r.also_options.contains(id))) {
-            out.extend(crate::dosing::regimen_doses(case, kb, r, config).into_iter().map(|d| Dose::from_drug(*id, d)));
+        for r in kb
+            .regimens
+            .iter()
+            .filter(|r| r.default_for_option && (r.option == *id || r.also_options.contains(id)))
+        {
+            out.extend(
+                crate::dosing::regimen_doses(case, kb, r, config)
+                    .into_iter()
+                    .map(|d| Dose::from_drug(*id, d)),
+            );
         }
     }
     out
@@ -217,9 +299,11 @@ fn contingencies(kb: &Kb, sit: &Situation, staging: &staging::Staging) -> Vec<Co
         let pending = f.pending;
         any_pending |= pending;
         set(f, State::Detected, &format!("if {label}"));
+        let p = options::plan(kb, &s);
         out.push(Contingency {
             if_: label.to_string(),
-            then: options::plan(kb, &s).first_line(),
+            then: p.first_line(),
+            alternatives: p.alternatives(),
             pending,
         });
     }
@@ -231,9 +315,11 @@ fn contingencies(kb: &Kb, sit: &Situation, staging: &staging::Staging) -> Vec<Co
                 set(f, State::NotDetected, "if nothing actionable is found");
             }
         }
+        let p = options::plan(kb, &s);
         out.push(Contingency {
             if_: "nothing actionable found".into(),
-            then: options::plan(kb, &s).first_line(),
+            then: p.first_line(),
+            alternatives: p.alternatives(),
             pending: any_pending,
         });
     }
@@ -241,9 +327,11 @@ fn contingencies(kb: &Kb, sit: &Situation, staging: &staging::Staging) -> Vec<Co
         let mut s = sit.clone();
         s.metastatic = true;
         s.stage_label = "stage IVC (if distant metastases are found)".into();
+        let p = options::plan(kb, &s);
         out.push(Contingency {
             if_: "distant metastases found on staging (IVC)".into(),
-            then: options::plan(kb, &s).first_line(),
+            then: p.first_line(),
+            alternatives: p.alternatives(),
             pending: false,
         });
     }

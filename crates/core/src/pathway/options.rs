@@ -22,6 +22,8 @@ pub struct Candidate {
     pub why: String,
     /// Stage-specific intent, when it differs from the option's default.
     pub intent: Option<atcpath_kb::Intent>,
+    /// Options this one is an alternative to ("A or B"), not given together with.
+    pub either_or: Vec<OptionId>,
 }
 
 /// The options of a plan and the ones left out.
@@ -32,6 +34,15 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Alternative option ids, in rank order.
+    pub fn alternatives(&self) -> Vec<OptionId> {
+        self.options
+            .iter()
+            .filter(|c| c.line == Line::Alternative)
+            .map(|c| c.id)
+            .collect()
+    }
+
     /// First-line option ids, in rank order.
     pub fn first_line(&self) -> Vec<OptionId> {
         self.options
@@ -85,8 +96,20 @@ impl Builder<'_> {
             rule,
             why: why.to_string(),
             intent: None,
+            either_or: Vec::new(),
         });
         true
+    }
+
+    /// Marks two options as alternatives to each other ("A or B").
+    fn either_or(&mut self, a: OptionId, b: OptionId) {
+        for (x, y) in [(a, b), (b, a)] {
+            if let Some(c) = self.out.iter_mut().find(|c| c.id == x) {
+                if !c.either_or.contains(&y) {
+                    c.either_or.push(y);
+                }
+            }
+        }
     }
 
     fn ok(&self, id: OptionId) -> bool {
@@ -312,16 +335,27 @@ impl Builder<'_> {
     }
 
     fn resectable_branch(&mut self, condition: Option<&str>) {
-        let why = format!(
-            "{}; resection anticipated to be R0/R1; {}",
-            self.sit.stage_label,
-            self.sit.fitness_words()
-        );
+        let why = match condition {
+            Some(_) => format!(
+                "{}; if an R0/R1 resection is anticipated (resectability not yet judged)",
+                self.sit.stage_label
+            ),
+            None => format!("{}; R0/R1 resection anticipated", self.sit.stage_label),
+        };
+        // Surgery waits for what could change it: distant staging and the confirmed diagnosis.
+        let mut gates: Vec<&str> = condition.into_iter().collect();
+        if self.sit.distant_staging_missing {
+            gates.push("after distant staging confirms M0");
+        }
+        if !self.sit.expert_review_done {
+            gates.push("after expert pathology review confirms ATC");
+        }
+        let gate = (!gates.is_empty()).then(|| gates.join("; "));
         self.add(
             SurgeryTotalThyroidectomy,
             Line::First,
             RuleId::LocoregionalResectable,
-            condition,
+            gate.as_deref(),
             &why,
         );
         let cond = condition
@@ -372,6 +406,7 @@ impl Builder<'_> {
                     Some(&c),
                     &why,
                 );
+                self.either_or(NeoadjuvantDabrafenibTrametinib, ChemoradiationDefinitive);
             } else {
                 let why = format!(
                     "{why}; radiotherapy not feasible ({})",
@@ -511,7 +546,21 @@ pub fn plan(kb: &Kb, sit: &Situation) -> Plan {
         }
     }
     // When no active treatment remains first line (only a trial, or nothing), supportive care is first line too.
-    if !b.out.iter().any(|c| c.line == Line::First && !kb.option(c.id).modalities.is_empty()) {
+    // Brain metastases: radiotherapy (with neurosurgery) for the brain alongside systemic therapy (ATA R26-R28).
+    if sit.brain_metastases && !sit.palliative_focus() {
+        b.add(
+            PalliativeRadiotherapy,
+            Line::First,
+            RuleId::BrainMetastases,
+            Some("for the brain metastases, with neurosurgery and radiation oncology"),
+            "brain metastases recorded",
+        );
+    }
+    if !b
+        .out
+        .iter()
+        .any(|c| c.line == Line::First && !kb.option(c.id).modalities.is_empty())
+    {
         let why = "no active treatment remains after the patient's choices, fitness and contraindications";
         b.out.retain(|c| c.id != BestSupportiveCare);
         b.out.push(Candidate {
@@ -521,6 +570,7 @@ pub fn plan(kb: &Kb, sit: &Situation) -> Plan {
             rule: RuleId::PalliativeFocus,
             why: why.into(),
             intent: None,
+            either_or: Vec::new(),
         });
     }
     // Stable order: first line before alternatives, each in the order the rules proposed.

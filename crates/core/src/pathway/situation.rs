@@ -33,6 +33,10 @@ pub struct Situation {
     /// Options contraindicated by organ function, with the reason.
     pub contraindicated: BTreeMap<OptionId, String>,
     pub low_burden_max_sites: u32,
+    pub brain_metastases: bool,
+    /// M not recorded (the plan is provisional).
+    pub distant_staging_missing: bool,
+    pub expert_review_done: bool,
 }
 
 impl Situation {
@@ -108,8 +112,11 @@ pub fn situation(
     if let Some(c) = crcl.filter(|c| *c < th.crcl_renal_impairment_ml_min) {
         contraindicated.insert(
             OptionId::DoxorubicinCisplatin,
-            format!("creatinine clearance {c:.0} mL/min (Cockcroft-Gault) is below {} mL/min: avoid cisplatin (carboplatin by Calvert instead)", th.crcl_renal_impairment_ml_min),
+            format!("creatinine clearance {c:.1} mL/min (Cockcroft-Gault) is below {} mL/min: avoid cisplatin (carboplatin by Calvert instead)", th.crcl_renal_impairment_ml_min),
         );
+    }
+    for (id, why) in progressed_options(case, kb) {
+        contraindicated.entry(id).or_insert(why);
     }
     let anthracycline_reason = anthracycline_block(case, kb, th);
     if let Some(why) = anthracycline_reason {
@@ -147,7 +154,50 @@ pub fn situation(
         unavailable,
         contraindicated,
         low_burden_max_sites: th.low_metastatic_burden_max_sites,
+        brain_metastases: case
+            .tumor
+            .metastatic_sites
+            .as_ref()
+            .is_some_and(|s| s.contains(&crate::case::MetastaticSite::Brain)),
+        distant_staging_missing: staging.m.is_none() && staging.group.is_none(),
+        expert_review_done: case.diagnosis.expert_review == Some(true),
     }
+}
+
+/// Options whose every drug the patient has progressed on (a progression event after the drug started).
+fn progressed_options(case: &Case, kb: &Kb) -> Vec<(OptionId, String)> {
+    let progression = case
+        .events
+        .iter()
+        .filter(|e| e.kind == atcpath_kb::EventKind::Progression)
+        .map(|e| e.date)
+        .max();
+    let Some(prog) = progression else {
+        return Vec::new();
+    };
+    let progressed: Vec<&str> = case
+        .treatments
+        .iter()
+        .filter(|t| t.start.is_some_and(|s| s < prog))
+        .map(|t| t.drug.as_str())
+        .collect();
+    let mut out = Vec::new();
+    for r in kb.regimens.iter().filter(|r| r.default_for_option) {
+        if r.drugs
+            .iter()
+            .all(|d| progressed.contains(&d.drug.as_str()))
+        {
+            let drugs: Vec<&str> = r.drugs.iter().map(|d| d.drug.as_str()).collect();
+            let why = format!(
+                "progression on {} (progression recorded {prog})",
+                drugs.join(" + ")
+            );
+            for id in std::iter::once(r.option).chain(r.also_options.iter().copied()) {
+                out.push((id, why.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// Why anthracyclines are contraindicated (LVEF or cumulative dose), if they are.

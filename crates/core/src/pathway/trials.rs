@@ -1,10 +1,11 @@
 //! Trial matching (clinical-pathway §6): setting, stage and biomarker; status shown with its date.
 
 use super::situation::Situation;
+use crate::case::Case;
 use crate::case::Resectability;
 use crate::molecular::State;
 use crate::report::TrialMatch;
-use atcpath_kb::{Trial, TrialBiomarker, TrialSetting};
+use atcpath_kb::{Kb, Trial, TrialBiomarker, TrialSetting};
 
 /// Words of statuses of trials that do not enrol new patients.
 const CLOSED: [&str; 5] = [
@@ -16,11 +17,25 @@ const CLOSED: [&str; 5] = [
 ];
 
 /// Trials that fit the situation. None when the focus is palliative.
-pub fn match_trials(
-    trials: &[Trial],
-    sit: &Situation,
-    has_prior_treatment: bool,
-) -> Vec<TrialMatch> {
+///
+/// Trials of anti-angiogenic agents are left out unless the case says explicitly that there is no
+/// gross invasion: the bleeding and fistula risk that rules out lenvatinib applies to them too.
+/// A status older than a year on the decision date, or recorded after it, is said so.
+pub fn match_trials(kb: &Kb, case: &Case, sit: &Situation) -> Vec<TrialMatch> {
+    let trials: &[Trial] = &kb.trials;
+    let has_prior_treatment = !case.treatments.is_empty();
+    let classes = &kb.facts.drug_classes;
+    let invasion_excluded = case.tumor.invasion.as_ref().is_some_and(|v| v.is_empty());
+    let antiangiogenic = |t: &Trial| {
+        t.interventions.iter().any(|i| {
+            let i = i.to_lowercase();
+            classes
+                .antiangiogenic_mki
+                .iter()
+                .chain(&classes.antiangiogenic_antibody)
+                .any(|d| i.contains(d.as_str()))
+        })
+    };
     if sit.palliative_focus() {
         return Vec::new();
     }
@@ -29,6 +44,9 @@ pub fn match_trials(
     let p = &sit.profile;
     trials
         .iter()
+        .filter(|t| {
+            invasion_excluded || t.biomarker == TrialBiomarker::AnyByCohort || !antiangiogenic(t)
+        })
         .filter(|t| {
             let s = t.status.to_lowercase().replace('-', " ");
             !CLOSED.iter().any(|c| s.contains(c))
@@ -72,11 +90,33 @@ pub fn match_trials(
                     }
                 }
             };
+            let age = t
+                .status_date
+                .parse::<jiff::civil::Date>()
+                .ok()
+                .map(|d| (case.as_of - d).get_days());
+            let staleness = match age {
+                Some(days) if days > 365 => format!(
+                    "; status {days} days old on the decision date: verify on ClinicalTrials.gov"
+                ),
+                Some(days) if days < 0 => {
+                    "; status recorded after the decision date: check it was open then".to_string()
+                }
+                _ => String::new(),
+            };
+            let cohort_note = if t.biomarker == TrialBiomarker::AnyByCohort
+                && antiangiogenic(t)
+                && !invasion_excluded
+            {
+                "; avoid its anti-angiogenic cohort (bleeding risk with invasion)"
+            } else {
+                ""
+            };
             Some(TrialMatch {
                 nct_id: t.nct_id.clone(),
                 title: t.title.clone(),
                 phase: t.phase.clone(),
-                why: format!("{setting}; {biomarker}"),
+                why: format!("{setting}; {biomarker}{cohort_note}{staleness}"),
                 status: t.status.clone(),
                 status_date: t.status_date.clone(),
             })

@@ -208,8 +208,20 @@ pub fn workup(case: &Case, kb: &Kb, staging: &Staging, sit: &Situation) -> Vec<W
     }
     items
         .into_iter()
-        .map(|(id, status, note)| {
+        .map(|(id, status, mut note)| {
             let def = kb.workup_item(id);
+            let molecular = matches!(
+                id,
+                WorkupId::BrafV600eIhc
+                    | WorkupId::NgsDna
+                    | WorkupId::NgsRna
+                    | WorkupId::PdL1Ihc
+                    | WorkupId::MmrIhc
+                    | WorkupId::Tmb
+            );
+            if molecular && status == Missing && sit.palliative_focus() {
+                note.push_str(" (only if the patient would consider systemic therapy)");
+            }
             WorkupItem {
                 id,
                 status,
