@@ -152,11 +152,18 @@ fn main() -> ExitCode {
     match result {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error of ours.
-            let _ = stdout
+            match stdout
                 .write_all(out.as_bytes())
-                .and_then(|_| stdout.flush());
-            ExitCode::SUCCESS
+                .and_then(|_| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (e.g. `| head`) is the reader's choice, not a failure to produce the report.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cannot write the report: {e}");
+                    ExitCode::from(1)
+                }
+            }
         }
         Err(f) => {
             eprintln!("{}", f.message.trim_end());

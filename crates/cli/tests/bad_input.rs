@@ -387,3 +387,108 @@ fn bad_arguments_exit_2_and_unreadable_files_exit_1() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn cross_field_and_clinical_contradictions() {
+    expect_invalid(
+        "recorded IVA with T4a",
+        &with(|v| {
+            v["tumor"] = json!({"t": "T4a", "n": "N1b", "stage_group": "IVA"});
+        }),
+        &["tumor.stage_group", "impossible", "IVB or IVC"],
+    );
+    expect_invalid(
+        "recorded IVC with M0",
+        &with(|v| {
+            v["tumor"] = json!({"m": "M0", "stage_group": "IVC"});
+        }),
+        &["tumor.stage_group", "impossible"],
+    );
+    expect_invalid(
+        "gene typo near BRAF",
+        &with(|v| v["molecular"]["variants"] = json!([{"gene": "BRAF1", "hgvs_p": "p.V600E"}])),
+        &["molecular.variants[0].gene", "did you mean \"BRAF\""],
+    );
+    expect_invalid(
+        "wrong reference residue at BRAF 600",
+        &with(|v| v["molecular"]["variants"] = json!([{"gene": "BRAF", "hgvs_p": "p.E600V"}])),
+        &["molecular.variants[0].hgvs_p", "residue 600 is Val"],
+    );
+    expect_invalid(
+        "coding and protein disagree",
+        &with(|v| {
+            v["molecular"]["variants"] =
+                json!([{"gene": "BRAF", "hgvs_c": "c.1799T>A", "hgvs_p": "p.V600K"}])
+        }),
+        &["molecular.variants[0]", "encodes p.Val600Glu"],
+    );
+    expect_invalid(
+        "death before the decision",
+        &with(
+            |v| v["events"] = json!([{"kind": "death", "date": "2024-04-30"}, {"kind": "mdt", "date": "2024-05-01"}]),
+        ),
+        &[
+            "events[0]",
+            "died on 2024-04-30",
+            "events[1].date",
+            "after death",
+        ],
+    );
+    expect_invalid(
+        "year 0000",
+        &with(|v| v["events"] = json!([{"kind": "biopsy", "date": "0000-01-01"}])),
+        &["events[0].date", "before 1900"],
+    );
+    expect_invalid(
+        "implausible BMI",
+        &with(|v| v["patient"]["weight"] = json!({"value": 50, "unit": "lb"})),
+        &["patient.weight.value", "BMI"],
+    );
+    expect_invalid(
+        "kinase as 5' partner",
+        &with(|v| {
+            v["molecular"]["fusions"] = json!([{"five_prime": "RET", "three_prime": "CCDC6"}])
+        }),
+        &["molecular.fusions[0]", "orientation"],
+    );
+    expect_invalid(
+        "mixed amino-acid codes",
+        &with(|v| v["molecular"]["variants"] = json!([{"gene": "BRAF", "hgvs_p": "p.V600Glu"}])),
+        &["molecular.variants[0].hgvs_p", "mixes"],
+    );
+}
+
+#[test]
+fn harmless_variants_of_valid_input_are_accepted() {
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(serde_json::to_vec(&base()).unwrap());
+    assert_eq!(run(&bom).0, Some(0), "a UTF-8 byte-order mark is ignored");
+    assert_eq!(
+        run(&with(|v| v["patient"]["ecog"] = json!(1.0))).0,
+        Some(0),
+        "ECOG 1.0 is ECOG 1"
+    );
+    let (code, out, _) = run(&with(|v| {
+        v["molecular"]["variants"] = json!([{"gene": "BRAF", "hgvs_c": "c.1799T>A"}])
+    }));
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("\"neoadjuvant_dabrafenib_trametinib\""),
+        "c.1799T>A alone is BRAF V600E"
+    );
+}
+
+#[test]
+fn writing_to_a_full_device_is_an_error() {
+    let full = std::path::Path::new("/dev/full");
+    if !full.exists() {
+        return;
+    }
+    let status = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["assess", "examples/ivc-braf.json"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .stdout(std::fs::File::create(full).unwrap())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+}

@@ -160,8 +160,8 @@ pub fn quantity(kind: Kind, value: f64, unit: &str) -> Result<Quantity, UnitErro
 }
 
 /// Typical clinical range per unit (wider than normal, narrower than plausible): a value outside
-/// it that is typical in another unit of the kind is probably in that unit (creatinine 15 "mg/dL"
-/// is kidney failure, or a normal 15 umol/L mislabelled). Returns the other unit's name.
+/// it that is also plausible in the kind's other unit may have been written in that unit
+/// (creatinine 15 "mg/dL" is kidney failure, or 15 umol/L mislabelled). Returns the other unit.
 pub fn ambiguous(kind: Kind, q: &Quantity) -> Option<&'static str> {
     let typical: &[(&str, f64, f64)] = match kind {
         Kind::Creatinine => &[("mg/dL", 0.3, 8.0), ("umol/L", 27.0, 700.0)],
@@ -172,10 +172,11 @@ pub fn ambiguous(kind: Kind, q: &Quantity) -> Option<&'static str> {
     if q.value >= own.1 && q.value <= own.2 {
         return None;
     }
+    // Plausible in the other unit: the same number may have been written in it.
     typical
         .iter()
-        .find(|(u, lo, hi)| *u != q.unit && q.value >= *lo && q.value <= *hi)
         .map(|(u, _, _)| *u)
+        .find(|u| *u != q.unit && quantity(kind, q.value, u).is_ok())
 }
 
 #[cfg(test)]

@@ -446,3 +446,137 @@ fn every_report_shows_the_kb_version_and_resolves_its_citations() {
         }
     }
 }
+
+#[test]
+fn listed_metastatic_sites_mean_m1_even_without_m() {
+    let a = run(case(
+        json!({"t": "T4a", "metastatic_sites": ["lung"]}),
+        braf(),
+        json!({}),
+    ));
+    assert_eq!(a.stage.group, "IVC");
+    assert_eq!(first(&a), vec![OptionId::DabrafenibTrametinib]);
+}
+
+#[test]
+fn progression_on_a_regimen_removes_it() {
+    let a = run(case(
+        json!({"m": "M1"}),
+        braf(),
+        json!({
+            "treatments": [{"drug": "dabrafenib", "start": "2024-01-01"}, {"drug": "trametinib", "start": "2024-01-01"}],
+            "events": [{"kind": "progression", "date": "2024-04-01"}]
+        }),
+    ));
+    assert!(!first(&a).contains(&OptionId::DabrafenibTrametinib));
+    assert!(
+        excluded_why(&a, OptionId::DabrafenibTrametinib)
+            .contains("progression on dabrafenib + trametinib")
+    );
+}
+
+#[test]
+fn brain_metastases_add_radiotherapy_for_the_brain() {
+    let a = run(case(
+        json!({"m": "M1", "metastatic_sites": ["brain"]}),
+        json!({"resulted": ["ngs_rna"], "fusions": [{"five_prime": "CCDC6", "three_prime": "RET"}]}),
+        json!({}),
+    ));
+    let f = first(&a);
+    assert!(
+        f.contains(&OptionId::Selpercatinib) && f.contains(&OptionId::PalliativeRadiotherapy),
+        "{f:?}"
+    );
+    assert_eq!(a.alerts[0].id, AlertId::BrainMetastases);
+}
+
+#[test]
+fn anti_angiogenic_trials_are_not_offered_with_possible_invasion() {
+    let a = run(case(
+        json!({"m": "M1", "invasion": ["trachea"]}),
+        json!({}),
+        json!({}),
+    ));
+    for nct in ["NCT04400474", "NCT04579757"] {
+        assert!(
+            !a.trials.iter().any(|t| t.nct_id == nct),
+            "{nct} (anti-angiogenic) offered"
+        );
+    }
+    let b = run(case(
+        json!({"m": "M1", "invasion": []}),
+        json!({}),
+        json!({}),
+    ));
+    assert!(
+        b.trials.iter().any(|t| t.nct_id == "NCT04400474"),
+        "no gross invasion: allowed"
+    );
+    assert!(
+        a.trials.iter().all(|t| t.why.contains("days old")),
+        "statuses from 2022 are old on 2024-05-01"
+    );
+}
+
+#[test]
+fn a_lab_value_typical_of_the_other_unit_is_flagged() {
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({}),
+        json!({"labs": {"creatinine": {"value": 15, "unit": "mg/dL"}}}),
+    ));
+    assert!(alerts(&a).contains(&AlertId::LabUnitCheck));
+    let b = run(case(
+        json!({"m": "M1"}),
+        json!({}),
+        json!({"labs": {"creatinine": {"value": 1.0, "unit": "mg/dL"}}}),
+    ));
+    assert!(!alerts(&b).contains(&AlertId::LabUnitCheck));
+}
+
+#[test]
+fn a_declined_tracheostomy_changes_the_airway_advice() {
+    let a = run(case(
+        json!({"m": "M1", "airway_compromise": true}),
+        json!({}),
+        json!({"preferences": {"tracheostomy": "decline"}}),
+    ));
+    let air = a
+        .alerts
+        .iter()
+        .find(|x| x.id == AlertId::AirwayCompromise)
+        .unwrap();
+    assert!(
+        air.message.contains("declines tracheostomy")
+            && !air.message.contains("decide tracheostomy")
+    );
+}
+
+#[test]
+fn current_lenvatinib_is_stopped_first() {
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({}),
+        json!({"treatments": [{"drug": "lenvatinib", "start": "2024-04-01"}]}),
+    ));
+    assert!(a.actions[0].starts_with("Stop lenvatinib"));
+}
+
+#[test]
+fn surgery_waits_for_staging_and_expert_review() {
+    let a = run(case(
+        json!({"t": "T2", "n": "N0", "resectability": "resectable"}),
+        json!({}),
+        json!({}),
+    ));
+    let s = a
+        .options
+        .iter()
+        .find(|o| o.id == OptionId::SurgeryTotalThyroidectomy)
+        .unwrap();
+    let c = s.condition.as_deref().unwrap_or_default();
+    assert!(
+        c.contains("distant staging confirms M0") && c.contains("expert pathology review"),
+        "{c}"
+    );
+}

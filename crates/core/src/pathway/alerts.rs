@@ -129,7 +129,7 @@ pub fn alerts(
                 kb,
                 AlertId::LabUnitCheck,
                 &format!(
-                    "{what} {} {} is unusual in {} but ordinary in {other}",
+                    "{what} {} {} is unusual in {} and also plausible in {other}",
                     q.value, q.unit, q.unit
                 ),
             ));
