@@ -328,3 +328,91 @@ fn centre_config_changes_a_target() {
         "with a 30-day MDT target, 11 days is not overdue: {ids:?}"
     );
 }
+
+#[test]
+fn dose_command_prints_one_entry_per_drug() {
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args([
+            "dose",
+            "examples/ivc-braf.json",
+            "--regimen",
+            "paclitaxel_carboplatin_q3w",
+            "--format",
+            "json",
+        ])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let doses = v["doses"].as_array().unwrap();
+    let drugs: Vec<&str> = doses.iter().map(|d| d["drug"].as_str().unwrap()).collect();
+    assert_eq!(drugs, ["paclitaxel", "carboplatin"]);
+    for d in doses {
+        for f in [
+            "option_id",
+            "drug",
+            "dose",
+            "calculated",
+            "unit",
+            "schedule",
+            "basis",
+        ] {
+            assert!(d.get(f).is_some(), "field {f}");
+        }
+    }
+    assert_eq!(doses[1]["dose"], 410.0);
+}
+
+#[test]
+fn rt_command_gives_bed_and_eqd2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args([
+            "rt",
+            "--dose-per-fraction",
+            "1.6",
+            "--fractions",
+            "36",
+            "--per-day",
+            "2",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total_dose_gy"], 57.6);
+    assert_eq!(v["bed_10"], 66.82);
+    assert_eq!(v["eqd2_3"], 52.99);
+    assert_eq!(v["treatment_days"], 18);
+    let bad = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["rt", "--dose-per-fraction", "0", "--fractions", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn every_shared_case_with_measurements_gets_doses_and_others_say_what_is_missing() {
+    for f in case_files(&root().join("../shared/cases")) {
+        let a = assess_json(&f);
+        for d in a["doses"].as_array().unwrap() {
+            if d["dose"].is_null() {
+                assert!(
+                    d["basis"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("cannot compute: needs"),
+                    "{}: {d}",
+                    f.display()
+                );
+            } else {
+                assert!(d["dose"].as_f64().unwrap() > 0.0);
+            }
+        }
+    }
+}
