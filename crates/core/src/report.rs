@@ -220,7 +220,7 @@ pub struct Assessment {
     pub molecular: Profile,
     /// Creatinine clearance by Cockcroft-Gault (actual weight), mL/min, when computable.
     pub crcl_ml_min: Option<f64>,
-    /// What to do now, in order: immediate safety actions, then tests to order.
+    /// Immediate actions, most urgent first (the missing work-up is listed in `workup`).
     pub actions: Vec<String>,
     /// The dosing policy the doses used.
     pub dosing_policy: atcpath_kb::DosingPolicy,

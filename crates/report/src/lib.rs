@@ -137,6 +137,15 @@ fn sections(a: &Assessment) -> Vec<Section> {
         };
         now.push(format!("{}. {} ({}){cond}", o.rank, o.name, o.id));
     }
+    let missing: Vec<&str> = a
+        .workup
+        .iter()
+        .filter(|w| w.status == WorkupStatus::Missing)
+        .map(|w| w.id.id())
+        .collect();
+    if !missing.is_empty() {
+        now.push(format!("Order or complete: {}.", missing.join(", ")));
+    }
     push("Do now", now);
     push(
         "Options (ranked)",

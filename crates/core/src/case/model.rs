@@ -13,6 +13,14 @@ use crate::staging::{M, N, StageGroup, T};
 use crate::units::Quantity;
 pub use atcpath_kb::{EventKind, Modality};
 
+/// The snake_case id of a vocabulary value as written in case files (`carotid_artery`).
+pub fn id_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
 /// A validated case.
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {

@@ -40,7 +40,7 @@ pub fn alerts(
     if t.airway_compromise == Some(true) {
         let inv = t.invasion.as_ref().map(|v| {
             v.iter()
-                .map(|i| format!("{i:?}"))
+                .map(|i| crate::case::id_of(i))
                 .collect::<Vec<_>>()
                 .join(", ")
         });
@@ -167,7 +167,7 @@ pub fn alerts(
         out.push(alert(
             kb,
             AlertId::HistologyNotAnaplastic,
-            &format!("Histology recorded as {h:?}"),
+            &format!("Histology recorded as {}", crate::case::id_of(&h)),
         ));
     }
     if staging.group.is_none() && staging.m.is_none() {

@@ -152,7 +152,7 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
     for a in &alerts {
         cited.extend(a.source.split(", ").map(str::to_string));
     }
-    let actions = actions(case, kb, &alerts, &workup, &options);
+    let actions = actions(case, kb, &alerts);
     let references = cited
         .iter()
         .filter_map(|k| kb.reference(k))
@@ -191,15 +191,9 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
     }
 }
 
-/// What to do now: stop a dangerous current drug, secure the airway, start the plan without
-/// waiting for pending results, and order the missing work-up.
-fn actions(
-    case: &Case,
-    kb: &Kb,
-    alerts: &[Alert],
-    workup: &[WorkupItem],
-    options: &[RankedOption],
-) -> Vec<String> {
+/// Immediate actions: stop a dangerous current drug, secure the airway, refer brain metastases,
+/// start the plan without waiting for pending results. (Missing work-up is in `workup`.)
+fn actions(case: &Case, kb: &Kb, alerts: &[Alert]) -> Vec<String> {
     use atcpath_kb::AlertId;
     let mut out = Vec::new();
     for t in case.treatments.iter().filter(|t| {
@@ -217,32 +211,14 @@ fn actions(
     if alerts.iter().any(|a| a.id == AlertId::BrainMetastases) {
         out.push("Refer the brain metastases to neurosurgery and radiation oncology.".into());
     }
-    let first: Vec<&str> = options
+    if alerts
         .iter()
-        .filter(|o| o.line == Line::First)
-        .map(|o| o.id.id())
-        .collect();
-    if !first.is_empty() {
-        let pending = alerts
-            .iter()
-            .any(|a| a.id == AlertId::MolecularResultsPending);
-        out.push(format!(
-            "Decide among the first-line options{}: {}.",
-            if pending {
-                " now, without waiting for pending results"
-            } else {
-                ""
-            },
-            first.join(", ")
-        ));
-    }
-    let missing: Vec<&str> = workup
-        .iter()
-        .filter(|w| w.status == WorkupStatus::Missing)
-        .map(|w| w.id.id())
-        .collect();
-    if !missing.is_empty() {
-        out.push(format!("Order or complete: {}.", missing.join(", ")));
+        .any(|a| a.id == AlertId::MolecularResultsPending)
+    {
+        out.push(
+            "Start the first-line plan now: do not wait for pending molecular results (bridging)."
+                .into(),
+        );
     }
     out
 }
