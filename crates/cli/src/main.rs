@@ -305,10 +305,7 @@ fn run(cli: Cli) -> Result<String, Fail> {
             let settings = config::load(&kb, config.as_deref())?;
             let parsed = parse_case(&case, &kb, None)?;
             let doses: Vec<atcpath_core::report::Dose> =
-                atcpath_core::dosing::regimen_doses(&parsed, &kb, reg, &settings)
-                    .into_iter()
-                    .map(|d| atcpath_core::report::Dose::from_drug(reg.option, d))
-                    .collect();
+                atcpath_core::dosing::regimen_doses(&parsed, &kb, reg, &settings);
             Ok(match format {
                 DoseFormat::Json => format!(
                     "{}\n",

@@ -24,7 +24,8 @@ use serde::Serialize;
 use crate::case::{Case, Sex};
 use crate::pathway::Config;
 use atcpath_kb::{
-    AdjustedTrigger, BsaFormula, CrclWeight, DoseBasis, DosingPolicy, Kb, Regimen, RegimenDrug,
+    AdjustedTrigger, BsaFormula, CrclWeight, DoseBasis, DosingPolicy, Kb, OptionId, Regimen,
+    RegimenDrug,
 };
 
 /// Body-surface area (m2) by the chosen formula. Inputs in cm and kg.
@@ -160,6 +161,8 @@ pub fn crcl_with_policy(case: &Case, policy: &DosingPolicy) -> Result<RenalBasis
 /// One computed dose.
 #[derive(Debug, Clone, Serialize)]
 pub struct DrugDose {
+    /// The option the dose is for (the regimen's own, or the first-line option using it).
+    pub option_id: OptionId,
     pub regimen_id: String,
     pub drug: String,
     /// After rounding; `None` when it cannot be computed.
@@ -247,6 +250,7 @@ fn drug_dose(case: &Case, regimen: &Regimen, d: &RegimenDrug, policy: &DosingPol
     let per = |x: f64| format!("{x}");
     let schedule = format!("{}, {}-day cycle", d.days, regimen.cycle_days);
     let mut out = DrugDose {
+        option_id: regimen.option,
         regimen_id: regimen.id.clone(),
         drug: d.drug.clone(),
         dose: None,

@@ -156,41 +156,7 @@ pub struct EvidenceItem {
 }
 
 /// Per-patient dose of one drug for one first-line option (`output-contract.md`, `doses`).
-#[derive(Debug, Clone, Serialize)]
-pub struct Dose {
-    pub option_id: OptionId,
-    pub regimen_id: String,
-    /// Lower-case generic name.
-    pub drug: String,
-    /// After the rounding policy; null when it cannot be computed.
-    pub dose: Option<f64>,
-    /// Exact result of the formula.
-    pub calculated: Option<f64>,
-    pub unit: String,
-    pub route: String,
-    pub schedule: String,
-    /// BSA and formula, CrCl, weight used, caps, rounding; or "cannot compute: needs X".
-    pub basis: String,
-    pub flags: Vec<String>,
-}
-
-impl Dose {
-    /// From a computed drug dose.
-    pub fn from_drug(option_id: OptionId, d: crate::dosing::DrugDose) -> Dose {
-        Dose {
-            option_id,
-            regimen_id: d.regimen_id,
-            drug: d.drug,
-            dose: d.dose,
-            calculated: d.calculated,
-            unit: d.unit,
-            route: d.route,
-            schedule: d.schedule,
-            basis: d.basis,
-            flags: d.flags,
-        }
-    }
-}
+pub use crate::dosing::DrugDose as Dose;
 
 /// A cited reference, resolved.
 #[derive(Debug, Clone, Serialize)]

@@ -235,7 +235,10 @@ fn doses(case: &Case, kb: &Kb, config: &Config, first_line: &[OptionId]) -> Vec<
             out.extend(
                 crate::dosing::regimen_doses(case, kb, r, config)
                     .into_iter()
-                    .map(|d| Dose::from_drug(*id, d)),
+                    .map(|d| Dose {
+                        option_id: *id,
+                        ..d
+                    }),
             );
         }
     }

@@ -101,6 +101,26 @@ impl Builder<'_> {
         true
     }
 
+    /// Cytotoxic chemotherapy and a trial as alternatives to an immunotherapy first line.
+    fn chemotherapy_and_trial_alternatives(&mut self, condition: Option<&str>, why: &str) {
+        for c in CHEMOTHERAPY {
+            self.add(
+                c,
+                Line::Alternative,
+                RuleId::SystemicNoTarget,
+                condition,
+                why,
+            );
+        }
+        self.add(
+            ClinicalTrial,
+            Line::Alternative,
+            RuleId::TrialsEncouraged,
+            condition,
+            why,
+        );
+    }
+
     /// Marks two options as alternatives to each other ("A or B").
     fn either_or(&mut self, a: OptionId, b: OptionId) {
         for (x, y) in [(a, b), (b, a)] {
@@ -217,22 +237,7 @@ impl Builder<'_> {
                 condition,
                 &why,
             );
-            for c in CHEMOTHERAPY {
-                self.add(
-                    c,
-                    Line::Alternative,
-                    RuleId::SystemicNoTarget,
-                    condition,
-                    &why,
-                );
-            }
-            self.add(
-                ClinicalTrial,
-                Line::Alternative,
-                RuleId::TrialsEncouraged,
-                condition,
-                &why,
-            );
+            self.chemotherapy_and_trial_alternatives(condition, &why);
             return;
         }
         if p.pd_l1_high.detected()
@@ -256,22 +261,7 @@ impl Builder<'_> {
                 condition,
                 &why,
             );
-            for c in CHEMOTHERAPY {
-                self.add(
-                    c,
-                    Line::Alternative,
-                    RuleId::SystemicNoTarget,
-                    condition,
-                    &why,
-                );
-            }
-            self.add(
-                ClinicalTrial,
-                Line::Alternative,
-                RuleId::TrialsEncouraged,
-                condition,
-                &why,
-            );
+            self.chemotherapy_and_trial_alternatives(condition, &why);
             return;
         }
         // No target (detected): trial or cytotoxic chemotherapy; bridging while results are pending.
