@@ -60,13 +60,18 @@ pub fn calvert(auc: f64, gfr_ml_min: f64, cap_ml_min: Option<f64>) -> f64 {
 /// Rounds a dose to `increment` when that stays within `max_percent` of it; else to 1 mg, else to
 /// 0.1 mg. Returns the rounded dose.
 pub fn round_dose(calculated: f64, increment: f64, max_percent: f64) -> f64 {
+    round_with_increment(calculated, increment, max_percent).0
+}
+
+/// As [`round_dose`], also returning the increment actually used (mg).
+pub fn round_with_increment(calculated: f64, increment: f64, max_percent: f64) -> (f64, f64) {
     for inc in [increment, 1.0] {
         let r = (calculated / inc).round() * inc;
         if r > 0.0 && (r - calculated).abs() <= calculated * max_percent / 100.0 {
-            return r;
+            return (r, inc);
         }
     }
-    (calculated * 10.0).round() / 10.0
+    ((calculated * 10.0).round() / 10.0, 0.1)
 }
 
 /// The renal estimate used for carboplatin, with how it was obtained.
@@ -78,6 +83,23 @@ pub struct RenalBasis {
     pub weight_kind: &'static str,
     pub creatinine_mg_dl: f64,
     pub floor_applied: bool,
+}
+
+/// The one renal estimate a report uses: Cockcroft-Gault under the weight policy, or, when the
+/// policy cannot be applied (height unknown), with actual body weight, saying so. `None` when
+/// age (adult), sex, weight or creatinine is unknown.
+pub fn renal_estimate(case: &Case, policy: &DosingPolicy) -> Option<RenalBasis> {
+    if let Ok(r) = crcl_with_policy(case, policy) {
+        return Some(r);
+    }
+    let crcl = crate::renal::cockcroft_gault(case)?;
+    Some(RenalBasis {
+        crcl_ml_min: crcl,
+        weight_used_kg: case.patient.weight?.canonical,
+        weight_kind: "actual (height unknown, weight policy not applied)",
+        creatinine_mg_dl: case.labs.creatinine?.canonical,
+        floor_applied: false,
+    })
 }
 
 /// Creatinine clearance under the policy, or what is missing.
@@ -198,12 +220,12 @@ pub fn safety_flags(case: &Case, kb: &Kb, drug: &str, config: &Config) -> Vec<St
     let classes = &kb.facts.drug_classes;
     let mut out = Vec::new();
     if drug == "cisplatin" {
-        match crate::renal::cockcroft_gault(case) {
-            Some(c) if c < th.crcl_renal_impairment_ml_min => out.push(format!(
-                "CrCl {c:.1} mL/min below {} mL/min: avoid cisplatin; use carboplatin (Calvert) instead",
-                th.crcl_renal_impairment_ml_min
+        match renal_estimate(case, &config.dosing) {
+            Some(r) if r.crcl_ml_min < th.crcl_renal_impairment_ml_min => out.push(format!(
+                "CrCl {:.1} mL/min ({} body weight) below {} mL/min: avoid cisplatin; use carboplatin (Calvert) instead",
+                r.crcl_ml_min, r.weight_kind, th.crcl_renal_impairment_ml_min
             )),
-            None => out.push("renal function unknown (needs age, sex, weight, creatinine): check before cisplatin".into()),
+            None => out.push("renal function not estimable (needs adult age, sex, weight, creatinine): check before cisplatin".into()),
             _ => {}
         }
     }
@@ -269,6 +291,17 @@ fn drug_dose(case: &Case, regimen: &Regimen, d: &RegimenDrug, policy: &DosingPol
             d.default_source.clone().unwrap_or_default()
         ));
     }
+    // Adult regimens: a child is never given an adult dose by default.
+    if let Some(age) = p.age_years.filter(|a| *a < 18.0) {
+        out.basis = format!(
+            "cannot compute: patient is {age} years old; adult regimen doses do not apply (dose by a paediatric protocol)"
+        );
+        out.flags = flags;
+        return out;
+    }
+    if p.age_years.is_none() {
+        flags.push("age not recorded: adult dosing shown; confirm the patient is an adult".into());
+    }
     let result: Result<(f64, String), String> = match d.basis {
         DoseBasis::MgPerM2 => match (p.height, p.weight) {
             (Some(h), Some(w)) => {
@@ -313,8 +346,8 @@ fn drug_dose(case: &Case, regimen: &Regimen, d: &RegimenDrug, policy: &DosingPol
             Some(w) => {
                 let band = d.bands.iter().filter(|b| w.canonical < b.below_kg).min_by(|a, b| a.below_kg.total_cmp(&b.below_kg));
                 Ok(match band {
-                    Some(b) => (b.dose, format!("weight band: {:.1} kg is below {} kg", w.canonical, b.below_kg)),
-                    None => (d.dose, format!("weight band: {:.1} kg is {} kg or more", w.canonical, d.bands.iter().map(|b| b.below_kg).fold(0.0, f64::max))),
+                    Some(b) => (b.dose, format!("weight band: {} kg is below {} kg", trim(w.canonical), b.below_kg)),
+                    None => (d.dose, format!("weight band: {} kg is {} kg or more", trim(w.canonical), d.bands.iter().map(|b| b.below_kg).fold(0.0, f64::max))),
                 })
             }
             None => Err("needs weight (the dose depends on a weight band)".into()),
@@ -324,12 +357,24 @@ fn drug_dose(case: &Case, regimen: &Regimen, d: &RegimenDrug, policy: &DosingPol
         Ok((calc, basis)) => {
             let (dose, rounding) = match d.rounding_mg {
                 Some(inc) => {
-                    let r = round_dose(calc, inc, policy.rounding_max_percent);
+                    let (r, used) = round_with_increment(calc, inc, policy.rounding_max_percent);
+                    let pct = if calc > 0.0 {
+                        (r - calc).abs() / calc * 100.0
+                    } else {
+                        0.0
+                    };
+                    let fallback = if used == inc {
+                        String::new()
+                    } else {
+                        format!(
+                            ", {inc} mg would move it more than {}%",
+                            policy.rounding_max_percent
+                        )
+                    };
                     (
                         r,
                         format!(
-                            "; rounded to {r} mg (increment {inc} mg, within {}%)",
-                            policy.rounding_max_percent
+                            "; rounded to {r} mg (to the nearest {used} mg{fallback}; {pct:.1}% from calculated)"
                         ),
                     )
                 }
@@ -343,6 +388,12 @@ fn drug_dose(case: &Case, regimen: &Regimen, d: &RegimenDrug, policy: &DosingPol
     }
     out.flags = flags;
     out
+}
+
+/// A weight shown to 0.01 kg without trailing zeros (49.99 stays 49.99, 50 shows 50).
+fn trim(x: f64) -> String {
+    let s = format!("{x:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 fn basis_unit(b: DoseBasis) -> &'static str {

@@ -198,6 +198,29 @@ pub struct Facts {
     pub intervals: Vec<IntervalDef>,
     pub drug_classes: DrugClasses,
     pub dosing: DosingPolicy,
+    pub drug_names: DrugNames,
+    #[serde(default)]
+    pub cross_resistance: Vec<CrossResistance>,
+}
+
+/// Options sharing resistance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossResistance {
+    pub options: Vec<OptionId>,
+    pub note: String,
+}
+
+/// Drug names a case file may use.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrugNames {
+    /// Lower-case generic names.
+    pub known: Vec<String>,
+    /// Salt words stripped from a generic name ("lenvatinib mesylate").
+    pub salts: Vec<String>,
+    /// Brand or other names, lower case, to the generic name.
+    pub aliases: BTreeMap<String, String>,
 }
 
 /// BSA formula.
@@ -821,6 +844,37 @@ impl Kb {
             .chain(self.genes.hotspots.iter().map(|h| h.gene.as_str()))
     }
 
+    /// The generic name for a drug name as written (case, brand, salt): `Ok(generic)`;
+    /// `Err(Some(near))` for a likely typo of a known name; `Err(None)` for an unknown name.
+    pub fn generic_drug(&self, name: &str) -> Result<String, Option<String>> {
+        let n = self.normalise_drug(name);
+        if self.facts.drug_names.known.contains(&n) {
+            return Ok(n);
+        }
+        let near = self
+            .facts
+            .drug_names
+            .known
+            .iter()
+            .chain(self.facts.drug_names.aliases.keys())
+            .find(|k| k.len().abs_diff(n.len()) <= 2 && strsim_jw(k, &n) >= 0.9)
+            .cloned();
+        Err(near)
+    }
+
+    fn normalise_drug(&self, name: &str) -> String {
+        let mut n = name.trim().to_lowercase();
+        for salt in &self.facts.drug_names.salts {
+            if let Some(stem) = n.strip_suffix(&format!(" {salt}")) {
+                if !stem.trim().is_empty() {
+                    n = stem.trim().to_string();
+                    break;
+                }
+            }
+        }
+        self.facts.drug_names.aliases.get(&n).cloned().unwrap_or(n)
+    }
+
     /// Whether `symbol` is a gene ATCPath recognises as a fusion partner.
     pub fn is_known_gene(&self, symbol: &str) -> bool {
         self.genes
@@ -867,4 +921,9 @@ fn is_iso_date(s: &str) -> bool {
         && b.iter()
             .enumerate()
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// Jaro-Winkler similarity, for "did you mean" checks.
+fn strsim_jw(a: &str, b: &str) -> f64 {
+    strsim::jaro_winkler(a, b)
 }

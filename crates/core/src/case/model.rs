@@ -222,8 +222,10 @@ pub struct CumulativeDose {
 /// A prior or current anticancer treatment.
 #[derive(Debug, Clone, Serialize)]
 pub struct Treatment {
-    /// Lower-case generic name.
+    /// Lower-case generic name (brand and salt names mapped to it).
     pub drug: String,
+    /// The name as written, when it differed from the generic name.
+    pub given_name: Option<String>,
     pub start: Option<Date>,
     pub end: Option<Date>,
     pub cumulative_dose: Option<CumulativeDose>,

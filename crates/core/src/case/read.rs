@@ -881,9 +881,15 @@ impl Reader<'_> {
                 continue;
             };
             let drug = match field(m, "drug") {
-                Some(d) => self
-                    .string(d, &join(&path, "drug"))
-                    .map(|d| d.trim().to_lowercase()),
+                Some(d) => self.string(d, &join(&path, "drug")).and_then(|given| match self.kb.generic_drug(&given) {
+                    Ok(generic) => Some((generic, Some(given))),
+                    Err(Some(near)) => {
+                        self.err(join(&path, "drug"), format!("{given:?} is not a drug name ATCPath knows; did you mean {near:?}? (write the generic name)"));
+                        None
+                    }
+                    // An unknown drug is kept as written: the safety checks cannot recognise it.
+                    Err(None) => Some((given.trim().to_lowercase(), None)),
+                }),
                 None => {
                     self.err(join(&path, "drug"), "required: the generic drug name");
                     None
@@ -924,9 +930,11 @@ impl Reader<'_> {
                     unit: unit?,
                 })
             });
-            if let Some(drug) = drug {
+            if let Some((drug, given)) = drug {
+                let given_name = given.filter(|g| *g != drug);
                 out.push(Treatment {
                     drug,
+                    given_name,
                     start,
                     end,
                     cumulative_dose,

@@ -32,7 +32,7 @@ pub fn alerts(
     staging: &Staging,
     sit: &Situation,
     plan: &Plan,
-    crcl: Option<f64>,
+    renal: Option<&crate::dosing::RenalBasis>,
     intervals: &[Interval],
 ) -> Vec<Alert> {
     let mut out = Vec::new();
@@ -145,10 +145,11 @@ pub fn alerts(
     if case.preferences.goals_of_care == Some(Goals::Palliative) {
         out.push(alert(kb, AlertId::PalliativeGoals, ""));
     }
-    if let Some(c) = crcl.filter(|c| *c < th.crcl_renal_impairment_ml_min) {
+    if let Some(r) = renal.filter(|r| r.crcl_ml_min < th.crcl_renal_impairment_ml_min) {
+        let c = r.crcl_ml_min;
         out.push(alert(kb, AlertId::RenalImpairment, &format!(
-            "Creatinine clearance {c:.1} mL/min (Cockcroft-Gault, actual weight) is below {} mL/min",
-            th.crcl_renal_impairment_ml_min
+            "Creatinine clearance {c:.1} mL/min (Cockcroft-Gault, {} body weight {:.1} kg) is below {} mL/min",
+            r.weight_kind, r.weight_used_kg, th.crcl_renal_impairment_ml_min
         )));
     }
     if case.diagnosis.expert_review != Some(true) {

@@ -40,12 +40,22 @@ impl Config {
 pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
     let th = &config.thresholds;
     let staging = staging::stage(&case.tumor);
-    let crcl = crate::renal::cockcroft_gault(case);
+    let renal = crate::dosing::renal_estimate(case, &config.dosing);
+    let crcl = renal.as_ref().map(|r| r.crcl_ml_min);
     let sit = situation::situation(case, kb, th, &staging, crcl);
     let plan = options::plan(kb, &sit);
     let intervals = intervals::intervals(case, &config.intervals);
     let doses = doses(case, kb, config, &plan.first_line());
-    let mut alerts = alerts::alerts(case, kb, th, &staging, &sit, &plan, crcl, &intervals);
+    let mut alerts = alerts::alerts(
+        case,
+        kb,
+        th,
+        &staging,
+        &sit,
+        &plan,
+        renal.as_ref(),
+        &intervals,
+    );
     alerts::dose_alerts(kb, &doses, &config.dosing, &mut alerts);
     let workup = workup::workup(case, kb, &staging, &sit);
     let contingencies = contingencies(kb, &sit, &staging);

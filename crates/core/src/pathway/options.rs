@@ -87,6 +87,10 @@ impl Builder<'_> {
             if line == Line::First && existing.line == Line::Alternative {
                 existing.line = Line::First;
             }
+            // Proposed under two conditions (both resectability branches): it holds in either.
+            if existing.condition.as_deref() != condition {
+                existing.condition = None;
+            }
             return true;
         }
         self.out.push(Candidate {
@@ -144,7 +148,6 @@ impl Builder<'_> {
             .sit
             .unavailable
             .contains_key(&Modality::TargetedTherapy);
-        let mut driver = false;
         if p.braf_v600e.detected() && targeted {
             let why = format!("{st}; {}", p.braf_v600e.basis);
             self.add(
@@ -161,7 +164,6 @@ impl Builder<'_> {
                 condition,
                 &why,
             );
-            driver = true;
         }
         if p.ntrk_fusion.detected() && targeted {
             let why = format!("{st}; {}", p.ntrk_fusion.basis);
@@ -186,7 +188,6 @@ impl Builder<'_> {
                 condition,
                 &why,
             );
-            driver = true;
         }
         if p.ret_fusion.detected() && targeted {
             let why = format!("{st}; {}", p.ret_fusion.basis);
@@ -204,7 +205,6 @@ impl Builder<'_> {
                 condition,
                 &why,
             );
-            driver = true;
         }
         if p.alk_fusion.detected() && targeted {
             let why = format!("{st}; {}", p.alk_fusion.basis);
@@ -215,9 +215,34 @@ impl Builder<'_> {
                 condition,
                 &why,
             );
-            driver = true;
         }
         let chemo_why = |what: &str| format!("{st}; {what}");
+        // A driver counts when its matched therapy can be given (not declined, not failed).
+        let driver = self.out.iter().any(|c| {
+            c.line == Line::First
+                && matches!(
+                    c.id,
+                    DabrafenibTrametinib | Larotrectinib | Entrectinib | Selpercatinib | Crizotinib
+                )
+        });
+        let unusable_driver: Vec<String> = [
+            (&p.braf_v600e, DabrafenibTrametinib),
+            (&p.ntrk_fusion, Larotrectinib),
+            (&p.ret_fusion, Selpercatinib),
+            (&p.alk_fusion, Crizotinib),
+        ]
+        .iter()
+        .filter(|(f, id)| f.detected() && !self.ok(*id))
+        .map(|(f, id)| {
+            format!(
+                "{} but {id} not possible ({})",
+                f.basis,
+                self.sit
+                    .blocked(self.kb, *id)
+                    .unwrap_or_else(|| "targeted therapy declined or unfit".into())
+            )
+        })
+        .collect();
         if driver {
             self.add(
                 ClinicalTrial,
@@ -268,15 +293,21 @@ impl Builder<'_> {
         let pending = [&p.braf_v600e, &p.ntrk_fusion, &p.ret_fusion, &p.alk_fusion]
             .iter()
             .any(|f| f.unknown());
-        let (rule, what) = if pending {
+        let (rule, what) = if !unusable_driver.is_empty() {
+            (RuleId::SystemicNoTarget, unusable_driver.join("; "))
+        } else if pending {
             (
                 RuleId::Bridging,
-                "no target known yet: start bridging chemotherapy now, switch when results arrive",
+                "no target known yet: start bridging chemotherapy now, switch when results arrive"
+                    .to_string(),
             )
         } else {
-            (RuleId::SystemicNoTarget, "no actionable target detected")
+            (
+                RuleId::SystemicNoTarget,
+                "no actionable target detected".to_string(),
+            )
         };
-        let why = chemo_why(what);
+        let why = chemo_why(&what);
         self.add(
             ClinicalTrial,
             Line::First,
@@ -370,6 +401,16 @@ impl Builder<'_> {
     fn unresectable_branch(&mut self, condition: Option<&str>) {
         let p = self.sit.profile.clone();
         let st = self.sit.stage_label.clone();
+        // Why surgery is not the plan: not resectable, or resectable but surgery not possible.
+        let not_surgical = match (
+            self.sit.resectability,
+            self.sit.blocked(self.kb, SurgeryTotalThyroidectomy),
+        ) {
+            (Some(crate::case::Resectability::Resectable), Some(why)) => {
+                format!("resectable but surgery not possible ({why})")
+            }
+            _ => "unresectable".to_string(),
+        };
         let crt = self.ok(ChemoradiationDefinitive);
         if p.braf_v600e.detected()
             && !self
@@ -377,7 +418,7 @@ impl Builder<'_> {
                 .unavailable
                 .contains_key(&Modality::TargetedTherapy)
         {
-            let why = format!("{st}, unresectable; {}", p.braf_v600e.basis);
+            let why = format!("{st}, {not_surgical}; {}", p.braf_v600e.basis);
             if crt {
                 let c = condition
                     .map(|c| format!("{c}; then reassess resectability"))
@@ -425,11 +466,11 @@ impl Builder<'_> {
             let braf = &p.braf_v600e;
             let why = if braf.unknown() {
                 format!(
-                    "{st}, unresectable; {}: definitive chemoradiation as bridging while results are pending",
+                    "{st}, {not_surgical}; {}: definitive chemoradiation as bridging while results are pending",
                     braf.basis
                 )
             } else {
-                format!("{st}, unresectable; {}", braf.basis)
+                format!("{st}, {not_surgical}; {}", braf.basis)
             };
             self.add(
                 ChemoradiationDefinitive,
@@ -553,15 +594,21 @@ pub fn plan(kb: &Kb, sit: &Situation) -> Plan {
     {
         let why = "no active treatment remains after the patient's choices, fitness and contraindications";
         b.out.retain(|c| c.id != BestSupportiveCare);
-        b.out.push(Candidate {
-            id: BestSupportiveCare,
-            line: Line::First,
-            condition: None,
-            rule: RuleId::PalliativeFocus,
-            why: why.into(),
-            intent: None,
-            either_or: Vec::new(),
-        });
+        for c in b.out.iter_mut().filter(|c| c.id == ClinicalTrial) {
+            c.line = Line::Alternative;
+        }
+        b.out.insert(
+            0,
+            Candidate {
+                id: BestSupportiveCare,
+                line: Line::First,
+                condition: None,
+                rule: RuleId::PalliativeFocus,
+                why: why.into(),
+                intent: None,
+                either_or: Vec::new(),
+            },
+        );
     }
     // Stable order: first line before alternatives, each in the order the rules proposed.
     b.out.sort_by_key(|c| c.line == Line::Alternative);

@@ -47,6 +47,11 @@ impl Situation {
 
     /// Why an option cannot be given, if it cannot.
     pub fn blocked(&self, kb: &Kb, id: OptionId) -> Option<String> {
+        if id == OptionId::AdjuvantChemoradiation {
+            if let Some(why) = self.blocked(kb, OptionId::SurgeryTotalThyroidectomy) {
+                return Some(format!("needs a resection first, and {why}"));
+            }
+        }
         kb.option(id)
             .modalities
             .iter()
@@ -181,7 +186,7 @@ fn progressed_options(case: &Case, kb: &Kb) -> Vec<(OptionId, String)> {
         .filter(|t| t.start.is_some_and(|s| s < prog))
         .map(|t| t.drug.as_str())
         .collect();
-    let mut out = Vec::new();
+    let mut out: Vec<(OptionId, String)> = Vec::new();
     for r in kb.regimens.iter().filter(|r| r.default_for_option) {
         if r.drugs
             .iter()
@@ -194,6 +199,14 @@ fn progressed_options(case: &Case, kb: &Kb) -> Vec<(OptionId, String)> {
             );
             for id in std::iter::once(r.option).chain(r.also_options.iter().copied()) {
                 out.push((id, why.clone()));
+            }
+        }
+    }
+    let failed: Vec<OptionId> = out.iter().map(|(id, _)| *id).collect();
+    for group in &kb.facts.cross_resistance {
+        if let Some(f) = group.options.iter().find(|o| failed.contains(o)) {
+            for o in group.options.iter().filter(|o| !failed.contains(o)) {
+                out.push((*o, format!("progression on {f}: {}", group.note)));
             }
         }
     }
