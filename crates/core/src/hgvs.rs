@@ -252,6 +252,55 @@ pub fn parse_protein(text: &str) -> Result<ProteinChange, HgvsError> {
     out(format!("{first}{alt}"), Some(alt), consequence)
 }
 
+/// The standard genetic code: a DNA codon to its three-letter amino acid (`Ter` for stop).
+pub fn translate(codon: &str) -> Option<&'static str> {
+    const BASES: [u8; 4] = *b"TCAG";
+    // Amino acids in TCAG x TCAG x TCAG order (NCBI translation table 1).
+    const AA: &str = "FFLLSSSSYY**CC*WLLLLPPPPHHQQRRRRIIIMTTTTNNKKSSRRVVVVAAAADDEEGGGG";
+    let b = codon.as_bytes();
+    if b.len() != 3 {
+        return None;
+    }
+    let idx = |c: u8| BASES.iter().position(|x| *x == c.to_ascii_uppercase());
+    let i = idx(b[0])? * 16 + idx(b[1])? * 4 + idx(b[2])?;
+    let one = AA.as_bytes()[i] as char;
+    AMINO_ACIDS.iter().find(|(o, _)| *o == one).map(|(_, t)| *t)
+}
+
+/// The mutant codon produced by a coding substitution or deletion-insertion lying inside the
+/// codon that starts at c.`codon_start` (reference `codon`); `None` when the change is not such
+/// a change, or does not fit the reference.
+pub fn mutate_codon(change: &CodingChange, codon_start: u32, codon: &str) -> Option<String> {
+    let body = change.normalized.strip_prefix("c.")?;
+    let num = |s: &str| s.parse::<u32>().ok();
+    let (start, end, alt) = if let Some((pos_ref, alt)) = body.split_once('>') {
+        let split = pos_ref.len().checked_sub(1)?;
+        let (pos, r) = pos_ref.split_at(split);
+        let p = num(pos)?;
+        let offset = p.checked_sub(codon_start)? as usize;
+        if offset > 2 || codon.as_bytes().get(offset)? != &r.as_bytes()[0] {
+            return None;
+        }
+        (p, p, alt.to_string())
+    } else {
+        let (range, alt) = body.split_once("delins")?;
+        let (a, b) = range.split_once('_')?;
+        (num(a)?, num(b)?, alt.to_string())
+    };
+    if start < codon_start
+        || end > codon_start + 2
+        || end < start
+        || alt.len() != (end - start + 1) as usize
+    {
+        return None;
+    }
+    let mut out = codon.as_bytes().to_vec();
+    for (k, c) in alt.bytes().enumerate() {
+        out[(start - codon_start) as usize + k] = c;
+    }
+    String::from_utf8(out).ok()
+}
+
 /// Legacy names of TERT promoter variants (see module docs).
 const TERT_LEGACY: [(&str, &str); 2] = [("c.-124C>T", "C228T"), ("c.-146C>T", "C250T")];
 
@@ -439,6 +488,42 @@ mod tests {
         ] {
             assert!(parse_protein(f).is_err(), "{f} should fail");
         }
+    }
+
+    #[test]
+    fn codons_translate_and_mutate() {
+        assert_eq!(translate("GTG"), Some("Val"));
+        assert_eq!(translate("GAG"), Some("Glu"));
+        assert_eq!(translate("TAA"), Some("Ter"));
+        assert_eq!(translate("ATG"), Some("Met"));
+        let c = |s| parse_coding(s).unwrap();
+        assert_eq!(
+            mutate_codon(&c("c.1799T>A"), 1798, "GTG").as_deref(),
+            Some("GAG")
+        );
+        assert_eq!(
+            mutate_codon(&c("c.1799_1800delinsAA"), 1798, "GTG").as_deref(),
+            Some("GAA")
+        );
+        assert_eq!(
+            mutate_codon(&c("c.1798_1799delinsAA"), 1798, "GTG").as_deref(),
+            Some("AAG")
+        );
+        assert_eq!(
+            mutate_codon(&c("c.1799C>A"), 1798, "GTG"),
+            None,
+            "reference base does not match"
+        );
+        assert_eq!(
+            mutate_codon(&c("c.1801A>G"), 1798, "GTG"),
+            None,
+            "outside the codon"
+        );
+        assert_eq!(
+            translate(&mutate_codon(&c("c.35G>A"), 34, "GGT").unwrap()),
+            Some("Asp"),
+            "KRAS G12D"
+        );
     }
 
     #[test]

@@ -391,9 +391,6 @@ pub struct Genes {
     /// Reference residues at hotspots.
     #[serde(default, rename = "hotspot")]
     pub hotspots: Vec<Hotspot>,
-    /// Coding changes with a known protein consequence.
-    #[serde(default, rename = "coding")]
-    pub codings: Vec<CodingConsequence>,
 }
 
 /// A hotspot's reference residue (three-letter code).
@@ -403,15 +400,8 @@ pub struct Hotspot {
     pub gene: String,
     pub position: u32,
     pub r#ref: String,
-}
-
-/// A coding change and its protein consequence (normalised HGVS).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CodingConsequence {
-    pub gene: String,
-    pub hgvs_c: String,
-    pub hgvs_p: String,
+    /// Reference codon (coding strand), starting at c.(3 x position - 2).
+    pub codon: String,
 }
 
 /// The whole knowledge base, validated.

@@ -799,27 +799,38 @@ impl Reader<'_> {
                 return None;
             }
         }
-        if let Some(c) = &coding {
-            if let Some(known) = kb
-                .genes
-                .codings
+        // A coding change inside a hotspot codon is translated: it must agree with the protein
+        // change given, or supplies it.
+        let translated = coding.as_ref().and_then(|c| {
+            kb.genes
+                .hotspots
                 .iter()
-                .find(|k| k.gene == gene && k.hgvs_c == c.normalized)
-            {
-                match &protein {
-                    Some(pc) if pc.normalized != known.hgvs_p => {
-                        self.err(
-                            path,
-                            format!(
-                                "{gene} {} encodes {}, but hgvs_p says {}: the two disagree",
-                                c.normalized, known.hgvs_p, pc.normalized
-                            ),
-                        );
-                        return None;
-                    }
-                    Some(_) => {}
-                    None => protein = hgvs::parse_protein(&known.hgvs_p).ok(),
+                .filter(|h| h.gene == gene)
+                .find_map(|h| {
+                    let mutant = hgvs::mutate_codon(c, 3 * h.position - 2, &h.codon)?;
+                    let alt = hgvs::translate(&mutant)?;
+                    let p = if alt == h.r#ref {
+                        format!("p.{}{}=", h.r#ref, h.position)
+                    } else {
+                        format!("p.{}{}{alt}", h.r#ref, h.position)
+                    };
+                    Some((c.normalized.clone(), p))
+                })
+        });
+        if let Some((c, p)) = translated {
+            match &protein {
+                Some(pc) if pc.normalized != p => {
+                    self.err(
+                        path,
+                        format!(
+                            "{gene} {c} encodes {p}, but hgvs_p says {}: the two disagree",
+                            pc.normalized
+                        ),
+                    );
+                    return None;
                 }
+                Some(_) => {}
+                None => protein = hgvs::parse_protein(&p).ok(),
             }
         }
         Some(Variant {
