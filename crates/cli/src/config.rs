@@ -47,7 +47,7 @@ pub fn load(kb: &Kb, path: Option<&Path>) -> Result<Config, Fail> {
     let Some(path) = path else { return Ok(cfg) };
     let shown = path.display();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| invalid(format!("--config {shown}: cannot read: {e}")))?;
+        .map_err(|e| crate::other(format!("--config {shown}: cannot read: {e}")))?;
     let f: File = toml::from_str(&text).map_err(|e| invalid(format!("--config {shown}: {e}")))?;
     let t = &mut cfg.thresholds;
     let set = |name: &str, dst: &mut f64, v: Option<f64>, lo: f64, hi: f64| -> Result<(), Fail> {
@@ -105,6 +105,11 @@ pub fn load(kb: &Kb, path: Option<&Path>) -> Result<Config, Fail> {
         5.0,
     )?;
     if let Some(n) = th.low_metastatic_burden_max_sites {
+        if n > 10 {
+            return Err(invalid(format!(
+                "--config {shown}: thresholds.low_metastatic_burden_max_sites = {n} is outside 0 to 10"
+            )));
+        }
         t.low_metastatic_burden_max_sites = n;
     }
     if let Some(over) = f.dosing {
@@ -112,8 +117,10 @@ pub fn load(kb: &Kb, path: Option<&Path>) -> Result<Config, Fail> {
         let mut base = toml::Table::try_from(&cfg.dosing)
             .map_err(|e| invalid(format!("--config {shown}: {e}")))?;
         for (k, v) in over {
-            if !base.contains_key(&k)
-                && !matches!(k.as_str(), "bsa_cap_m2" | "creatinine_floor_mg_dl")
+            // The policy's sources are the knowledge base's, not a centre setting.
+            if k == "references"
+                || (!base.contains_key(&k)
+                    && !matches!(k.as_str(), "bsa_cap_m2" | "creatinine_floor_mg_dl"))
             {
                 return Err(invalid(format!(
                     "--config {shown}: dosing.{k} is not a dosing policy setting"
@@ -124,18 +131,7 @@ pub fn load(kb: &Kb, path: Option<&Path>) -> Result<Config, Fail> {
         cfg.dosing = base
             .try_into()
             .map_err(|e: toml::de::Error| invalid(format!("--config {shown}: dosing: {e}")))?;
-        let d = &cfg.dosing;
-        let bad = d.bsa_cap_m2.is_some_and(|c| !(1.0..=3.0).contains(&c))
-            || d.creatinine_floor_mg_dl
-                .is_some_and(|c| !(0.1..=1.5).contains(&c))
-            || d.carboplatin_gfr_cap_ml_min
-                .is_some_and(|c| !(60.0..=200.0).contains(&c))
-            || !(0.0..=10.0).contains(&d.rounding_max_percent);
-        if bad {
-            return Err(invalid(format!(
-                "--config {shown}: dosing values out of range (bsa_cap_m2 1-3, creatinine_floor_mg_dl 0.1-1.5, carboplatin_gfr_cap_ml_min 60-200, rounding_max_percent 0-10)"
-            )));
-        }
+        check_dosing(&cfg.dosing).map_err(|e| invalid(format!("--config {shown}: {e}")))?;
     }
     for (id, days) in f.targets {
         let Some(i) = cfg.intervals.iter_mut().find(|i| i.id == id) else {
@@ -145,8 +141,60 @@ pub fn load(kb: &Kb, path: Option<&Path>) -> Result<Config, Fail> {
                 known.join(", ")
             )));
         };
+        if !(1..=365).contains(&days) {
+            return Err(invalid(format!(
+                "--config {shown}: targets.{id} = {days} is outside 1 to 365 days"
+            )));
+        }
         i.target_days = Some(days);
         i.source = format!("centre setting ({shown})");
     }
     Ok(cfg)
+}
+
+/// Every dosing setting within a clinically sensible range; the message names the setting.
+fn check_dosing(d: &atcpath_kb::DosingPolicy) -> Result<(), String> {
+    let ranges: [(&str, Option<f64>, f64, f64); 8] = [
+        ("bsa_flag_above_m2", Some(d.bsa_flag_above_m2), 1.5, 3.0),
+        ("bsa_cap_m2", d.bsa_cap_m2, 1.5, 3.0),
+        (
+            "adjusted_weight_bmi",
+            Some(d.adjusted_weight_bmi),
+            25.0,
+            40.0,
+        ),
+        (
+            "adjusted_weight_percent_ibw",
+            Some(d.adjusted_weight_percent_ibw),
+            100.0,
+            150.0,
+        ),
+        ("creatinine_floor_mg_dl", d.creatinine_floor_mg_dl, 0.3, 1.2),
+        (
+            "carboplatin_gfr_cap_ml_min",
+            d.carboplatin_gfr_cap_ml_min,
+            60.0,
+            200.0,
+        ),
+        (
+            "carboplatin_caution_crcl_ml_min",
+            Some(d.carboplatin_caution_crcl_ml_min),
+            10.0,
+            60.0,
+        ),
+        (
+            "rounding_max_percent",
+            Some(d.rounding_max_percent),
+            0.0,
+            10.0,
+        ),
+    ];
+    for (name, value, lo, hi) in ranges {
+        if let Some(v) = value {
+            if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                return Err(format!("dosing.{name} = {v} is outside {lo} to {hi}"));
+            }
+        }
+    }
+    Ok(())
 }

@@ -233,6 +233,18 @@ fn parse_case(
     })
 }
 
+/// A decision date cannot be in the future (the clock is read here, never in the core).
+fn not_in_future(case: &atcpath_core::case::Case) -> Result<(), Fail> {
+    let today = jiff::ZonedDateTime::now().date();
+    if case.as_of > today {
+        return Err(invalid(format!(
+            "as_of: {} is after today ({today}); a decision date cannot be in the future",
+            case.as_of
+        )));
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<String, Fail> {
     match cli.command {
         Command::Assess {
@@ -258,18 +270,8 @@ fn run(cli: Cli) -> Result<String, Fail> {
                 })
                 .transpose()?;
             let settings = config::load(&kb, config.as_deref())?;
-            let bytes = read_input(&case)?;
-            let parsed = read_case(&bytes, &kb, as_of).map_err(|problems| {
-                let mut msg = format!(
-                    "{case}: invalid case file ({} problem{}):\n",
-                    problems.len(),
-                    if problems.len() == 1 { "" } else { "s" }
-                );
-                for p in problems {
-                    msg.push_str(&format!("  {p}\n"));
-                }
-                invalid(msg)
-            })?;
+            let parsed = parse_case(&case, &kb, as_of)?;
+            not_in_future(&parsed)?;
             let assessment = atcpath_core::assess(&parsed, &kb, &settings);
             let f = match format {
                 OutFormat::Text => Format::Text,
@@ -288,11 +290,25 @@ fn run(cli: Cli) -> Result<String, Fail> {
         } => {
             let kb = load_kb(None)?;
             if list {
-                return Ok(kb
-                    .regimens
-                    .iter()
-                    .map(|r| format!("{:<32} {} ({})\n", r.id, r.name, r.option))
-                    .collect());
+                return Ok(match format {
+                    DoseFormat::Json => {
+                        let ids: Vec<serde_json::Value> = kb
+                            .regimens
+                            .iter()
+                            .map(|r| serde_json::json!({"id": r.id, "option": r.option, "name": r.name}))
+                            .collect();
+                        format!(
+                            "{}\n",
+                            serde_json::to_string_pretty(&serde_json::json!({"regimens": ids}))
+                                .map_err(|e| other(e.to_string()))?
+                        )
+                    }
+                    DoseFormat::Text => kb
+                        .regimens
+                        .iter()
+                        .map(|r| format!("{:<32} {} ({})\n", r.id, r.name, r.option))
+                        .collect(),
+                });
             }
             let (case, regimen) = (case.unwrap_or_default(), regimen.unwrap_or_default());
             let Some(reg) = kb.regimens.iter().find(|r| r.id == regimen) else {
@@ -304,6 +320,7 @@ fn run(cli: Cli) -> Result<String, Fail> {
             };
             let settings = config::load(&kb, config.as_deref())?;
             let parsed = parse_case(&case, &kb, None)?;
+            not_in_future(&parsed)?;
             let doses: Vec<atcpath_core::report::Dose> =
                 atcpath_core::dosing::regimen_doses(&parsed, &kb, reg, &settings);
             Ok(match format {
@@ -336,12 +353,14 @@ fn run(cli: Cli) -> Result<String, Fail> {
                     serde_json::to_string_pretty(&r).map_err(|e| other(e.to_string()))?
                 ),
                 DoseFormat::Text => format!(
-                    "{} Gy in {} fractions of {} Gy, {} per day ({} treatment days)\nBED10 {} Gy, EQD2 (alpha/beta 10) {} Gy\nBED3 {} Gy, EQD2 (alpha/beta 3) {} Gy\nModel: {}\n",
+                    "{} Gy in {} fraction{} of {} Gy, {} per day ({} treatment day{})\nBED10 {} Gy, EQD2 (alpha/beta 10) {} Gy\nBED3 {} Gy, EQD2 (alpha/beta 3) {} Gy\nModel: {}\n",
                     r.total_dose_gy,
                     r.fractions,
+                    if r.fractions == 1 { "" } else { "s" },
                     r.dose_per_fraction_gy,
                     r.fractions_per_day,
                     r.treatment_days,
+                    if r.treatment_days == 1 { "" } else { "s" },
                     r.bed_10,
                     r.eqd2_10,
                     r.bed_3,

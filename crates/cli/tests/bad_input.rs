@@ -492,3 +492,90 @@ fn writing_to_a_full_device_is_an_error() {
         .unwrap();
     assert_eq!(status.code(), Some(1));
 }
+
+#[test]
+fn drug_typos_config_ranges_and_future_dates() {
+    expect_invalid(
+        "drug typo",
+        &with(|v| v["treatments"] = json!([{"drug": "lenvatinb"}])),
+        &["treatments[0].drug", "did you mean \"lenvatinib\""],
+    );
+    expect_invalid(
+        "radiotherapy ends before it starts",
+        &with(
+            |v| v["events"] = json!([{"kind": "radiotherapy_start", "date": "2024-04-20"}, {"kind": "radiotherapy_end", "date": "2024-04-10"}]),
+        ),
+        &["events", "radiotherapy_end"],
+    );
+    expect_invalid(
+        "implausible anthracycline exposure",
+        &with(|v| {
+            v["treatments"] = json!([{"drug": "doxorubicin", "cumulative_dose": {"value": 5000, "unit": "mg/m2"}}])
+        }),
+        &["treatments[0].cumulative_dose.value"],
+    );
+    expect_invalid(
+        "decision date in the future",
+        &with(|v| v["as_of"] = json!("2999-01-01")),
+        &["as_of", "after today"],
+    );
+    let dir = std::env::temp_dir().join(format!("atcpath-bad-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (body, needle) in [
+        (
+            "[dosing]\nadjusted_weight_bmi = 0\n",
+            "dosing.adjusted_weight_bmi",
+        ),
+        (
+            "[dosing]\nbsa_flag_above_m2 = nan\n",
+            "dosing.bsa_flag_above_m2",
+        ),
+        ("[dosing]\nbsa_cap_m2 = 1.0\n", "dosing.bsa_cap_m2"),
+        ("[dosing]\nreferences = []\n", "dosing.references"),
+        (
+            "[targets]\nfirst_contact_to_mdt = 0\n",
+            "targets.first_contact_to_mdt",
+        ),
+    ] {
+        let cfg = dir.join("c.toml");
+        std::fs::write(&cfg, body).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+            .args([
+                "assess",
+                "examples/ivc-braf.json",
+                "--config",
+                cfg.to_str().unwrap(),
+            ])
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{body}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(needle),
+            "{body}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let rt = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_atcpath"))
+            .arg("rt")
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(
+        rt(&["--dose-per-fraction", "30", "--fractions", "100"]),
+        Some(2),
+        "3000 Gy"
+    );
+    assert_eq!(
+        rt(&["--dose-per-fraction", "0.0001", "--fractions", "3"]),
+        Some(2)
+    );
+    assert_eq!(
+        rt(&["--dose-per-fraction", "2", "--fractions", "33"]),
+        Some(0)
+    );
+}

@@ -13,6 +13,22 @@ use atcpath_kb::RtSchedule;
 /// What the model leaves out, stated with every result.
 pub const LIMITS: &str = "Linear-quadratic model without a repopulation (overall-time) term or an incomplete-repair correction for twice-daily fractions; alpha/beta 10 Gy (tumour, acute) and 3 Gy (late effects) are conventions borrowed from head-and-neck cancer, ATC's own alpha/beta is unknown; least reliable above about 6 Gy per fraction.";
 
+/// Plausible course limits: below 0.5 Gy a fraction is not a treatment fraction; single
+/// fractions above 25 Gy, courses above 100 Gy or more than 25 Gy a day are not deliverable.
+pub const MIN_DOSE_PER_FRACTION_GY: f64 = 0.5;
+pub const MAX_DOSE_PER_FRACTION_GY: f64 = 25.0;
+pub const MAX_TOTAL_GY: f64 = 100.0;
+pub const MAX_DOSE_PER_DAY_GY: f64 = 25.0;
+
+/// A number short enough for a message (1e308 as 1e308, not 309 digits).
+fn short(x: f64) -> String {
+    if x.abs() >= 1e6 || (x != 0.0 && x.abs() < 1e-3) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
 /// Biologically effective dose (Gy) of `n` fractions of `d` Gy.
 pub fn bed(n: f64, d: f64, alpha_beta: f64) -> f64 {
     n * d * (1.0 + d / alpha_beta)
@@ -48,14 +64,30 @@ fn r2(x: f64) -> f64 {
 /// # Errors
 /// A message when the dose is not positive and finite, or fractions or per-day are zero.
 pub fn radiobiology(d: f64, fractions: u32, per_day: u32) -> Result<Radiobiology, String> {
-    if !(d > 0.0 && d.is_finite() && d <= 30.0) {
-        return Err(format!("dose per fraction {d} Gy is not in (0, 30] Gy"));
+    if !(d.is_finite() && (MIN_DOSE_PER_FRACTION_GY..=MAX_DOSE_PER_FRACTION_GY).contains(&d)) {
+        return Err(format!(
+            "dose per fraction {} Gy is outside {MIN_DOSE_PER_FRACTION_GY} to {MAX_DOSE_PER_FRACTION_GY} Gy",
+            short(d)
+        ));
     }
     if fractions == 0 || fractions > 100 {
-        return Err(format!("fractions {fractions} is not 1 to 100"));
+        return Err(format!("fractions {fractions} is outside 1 to 100"));
     }
     if per_day == 0 || per_day > 3 {
-        return Err(format!("fractions per day {per_day} is not 1 to 3"));
+        return Err(format!("fractions per day {per_day} is outside 1 to 3"));
+    }
+    let total = d * f64::from(fractions);
+    if total > MAX_TOTAL_GY {
+        return Err(format!(
+            "total dose {} Gy is above {MAX_TOTAL_GY} Gy: not a deliverable course",
+            short(total)
+        ));
+    }
+    if d * f64::from(per_day) > MAX_DOSE_PER_DAY_GY {
+        return Err(format!(
+            "{} Gy a day is above {MAX_DOSE_PER_DAY_GY} Gy: not a deliverable schedule",
+            short(d * f64::from(per_day))
+        ));
     }
     let n = f64::from(fractions);
     Ok(Radiobiology {

@@ -302,3 +302,72 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn children_get_no_adult_dose() {
+    let kb = kb();
+    let cfg = Config::from_kb(&kb);
+    let child = patient(
+        json!({"age_years": 4, "weight": {"value": 16, "unit": "kg"}, "height": {"value": 100, "unit": "cm"}}),
+        json!({}),
+    );
+    for r in &kb.regimens {
+        for d in dosing::regimen_doses(&child, &kb, r, &cfg) {
+            assert_eq!(d.dose, None, "{} {}", r.id, d.drug);
+            assert!(d.basis.contains("paediatric"), "{}", d.basis);
+        }
+    }
+    let unknown_age = patient(json!({"weight": {"value": 70, "unit": "kg"}}), json!({}));
+    let d = dose_of(
+        &dosing::regimen_doses(&unknown_age, &kb, &regimen(&kb, "selpercatinib"), &cfg),
+        "selpercatinib",
+    );
+    assert!(d.flags.iter().any(|f| f.contains("age not recorded")));
+}
+
+#[test]
+fn rounding_text_names_the_increment_used() {
+    let kb = kb();
+    let cfg = Config::from_kb(&kb);
+    // 35 kg, 145 cm, female, 100 y, SCr 12: CrCl 1.38, weekly carboplatin AUC 2 = 52.75 mg; 50 mg is 5.2% off.
+    let c = patient(
+        json!({"age_years": 100, "sex": "female", "weight": {"value": 35, "unit": "kg"}, "height": {"value": 145, "unit": "cm"}}),
+        json!({"creatinine": {"value": 12, "unit": "mg/dL"}}),
+    );
+    let d = dose_of(
+        &dosing::regimen_doses(
+            &c,
+            &kb,
+            &regimen(&kb, "paclitaxel_carboplatin_weekly"),
+            &cfg,
+        ),
+        "carboplatin",
+    );
+    assert!(
+        d.basis
+            .contains("to the nearest 1 mg, 10 mg would move it more than 5%"),
+        "{}",
+        d.basis
+    );
+}
+
+#[test]
+fn one_renal_estimate_drives_alert_cisplatin_and_carboplatin() {
+    let kb = kb();
+    let c = json!({"schema": "atcpath.case/1", "id": "r", "as_of": "2024-05-01",
+        "patient": {"age_years": 75, "sex": "female", "weight": {"value": 100, "unit": "kg"}, "height": {"value": 155, "unit": "cm"}},
+        "labs": {"creatinine": {"value": 1.2, "unit": "mg/dL"}}, "tumor": {"m": "M1"}, "molecular": {"resulted": ["ngs_dna", "ngs_rna"]}});
+    let case = read_case(&serde_json::to_vec(&c).unwrap(), &kb, None).unwrap();
+    let a = assess(&case, &kb, &Config::from_kb(&kb));
+    let crcl = a.crcl_ml_min.unwrap();
+    assert!(
+        (crcl - 43.9).abs() < 0.1,
+        "adjusted body weight (BMI 41.6): {crcl}"
+    );
+    assert!(a.alerts.iter().any(|x| x.id == atcpath_kb::AlertId::RenalImpairment && x.message.contains("adjusted")));
+    assert!(
+        a.excluded
+            .iter()
+            .any(|e| e.id == OptionId::DoxorubicinCisplatin)
+    );
+}

@@ -580,3 +580,63 @@ fn surgery_waits_for_staging_and_expert_review() {
         "{c}"
     );
 }
+
+#[test]
+fn after_progression_on_a_ret_inhibitor_chemotherapy_or_a_trial_comes_first() {
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_dna", "ngs_rna"], "fusions": [{"five_prime": "CCDC6", "three_prime": "RET"}]}),
+        json!({"patient": {"ecog": 1}, "preferences": {"goals_of_care": "aggressive"},
+               "treatments": [{"drug": "Retevmo", "start": "2023-10-01"}],
+               "events": [{"kind": "progression", "date": "2024-04-20"}]}),
+    ));
+    let f = first(&a);
+    assert!(
+        f.contains(&OptionId::PaclitaxelWeekly) && f.contains(&OptionId::ClinicalTrial),
+        "{f:?}"
+    );
+    assert!(!f.contains(&OptionId::BestSupportiveCare) && !f.contains(&OptionId::Pralsetinib));
+    assert!(excluded_why(&a, OptionId::Pralsetinib).contains("progression on selpercatinib"));
+}
+
+#[test]
+fn declined_surgery_in_a_resectable_patient_is_said_as_such() {
+    let a = run(case(
+        json!({"t": "T2", "n": "N0", "m": "M0", "resectability": "resectable"}),
+        json!({}),
+        json!({"preferences": {"declines": ["surgery"]}}),
+    ));
+    assert!(
+        a.options[0]
+            .rationale
+            .contains("resectable but surgery not possible"),
+        "{}",
+        a.options[0].rationale
+    );
+    assert!(excluded_why(&a, OptionId::AdjuvantChemoradiation).contains("declines surgery"));
+}
+
+#[test]
+fn an_option_in_both_resectability_branches_has_no_branch_condition() {
+    let a = run(case(json!({"t": "T4a", "m": "M0"}), json!({}), json!({})));
+    let trial = a
+        .options
+        .iter()
+        .find(|o| o.id == OptionId::ClinicalTrial)
+        .unwrap();
+    assert_eq!(trial.condition, None);
+}
+
+#[test]
+fn unknown_drug_names_are_flagged_and_brand_names_recognised() {
+    let a = run(case(
+        json!({"m": "M1", "invasion": ["trachea"]}),
+        json!({}),
+        json!({"treatments": [{"drug": "Lenvima", "start": "2024-04-01"}, {"drug": "unobtainium"}]}),
+    ));
+    assert!(
+        alerts(&a).contains(&AlertId::LenvatinibBleedingRisk),
+        "Lenvima is lenvatinib"
+    );
+    assert!(alerts(&a).contains(&AlertId::UnrecognisedDrug));
+}

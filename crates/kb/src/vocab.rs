@@ -98,6 +98,7 @@ vocab! {
         PharmacistReview => "pharmacist_review",
         DoseNotComputable => "dose_not_computable",
         LabUnitCheck => "lab_unit_check",
+        UnrecognisedDrug => "unrecognised_drug",
     }
 }
 

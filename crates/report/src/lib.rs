@@ -157,7 +157,10 @@ fn sections(a: &Assessment) -> Vec<Section> {
                 let reg = o
                     .regulatory
                     .iter()
-                    .map(|r| format!("{} {}: {} ({})", r.region, r.agency, r.status, r.date))
+                    .map(|r| {
+                        let later = if r.date.as_str() > a.as_of.as_str() { ", after the decision date" } else { "" };
+                        format!("{} {}: {} ({}{later})", r.region, r.agency, r.status, r.date)
+                    })
                     .collect::<Vec<_>>()
                     .join("; ");
                 let reg = if reg.is_empty() { String::new() } else { format!("\n     Regulatory: {reg}") };

@@ -454,11 +454,11 @@ impl Reader<'_> {
         p.unfit_for = self.modalities(field(m, "unfit_for"), "patient.unfit_for");
         if let (Some(w), Some(h)) = (p.weight, p.height) {
             let bmi = w.canonical / (h.canonical / 100.0).powi(2);
-            if !(12.0..=80.0).contains(&bmi) {
+            if !(10.0..=100.0).contains(&bmi) {
                 self.err(
                     "patient.weight.value",
                     format!(
-                        "{} {} with height {} {} gives a BMI of {bmi:.1} kg/m2, outside 12 to 80: check weight, height and their units",
+                        "{} {} with height {} {} gives a BMI of {bmi:.1} kg/m2, outside 10 to 100: check weight, height and their units",
                         w.value, w.unit, h.value, h.unit
                     ),
                 );
@@ -941,6 +941,18 @@ impl Reader<'_> {
                     unit: unit?,
                 })
             });
+            if let (Some((d, _)), Some(c)) = (&drug, &cumulative_dose) {
+                let per_m2 = c.unit == DoseUnit::MgPerM2;
+                if per_m2
+                    && self.kb.facts.drug_classes.anthracycline.contains(d)
+                    && c.value > 1200.0
+                {
+                    self.err(
+                        join(&path, "cumulative_dose.value"),
+                        format!("{} mg/m2 of {d} is beyond any lifetime anthracycline exposure (about 450-550 mg/m2 is the usual limit): check the value", c.value),
+                    );
+                }
+            }
             if let Some((drug, given)) = drug {
                 let given_name = given.filter(|g| *g != drug);
                 out.push(Treatment {
@@ -1019,6 +1031,18 @@ impl Reader<'_> {
             self.not_after(date, as_of, &join(&path, "date"));
             if let (Some(kind), Some(date)) = (kind, date) {
                 out.push(Event { kind, date });
+            }
+        }
+        let first = |k: EventKind| out.iter().filter(|e| e.kind == k).map(|e| e.date).min();
+        if let (Some(start), Some(end)) = (
+            first(EventKind::RadiotherapyStart),
+            first(EventKind::RadiotherapyEnd),
+        ) {
+            if end < start {
+                self.err(
+                    "events",
+                    format!("radiotherapy_end {end} is before radiotherapy_start {start}"),
+                );
             }
         }
         // A decision is assessed for a living patient: death on or before the decision date,

@@ -135,6 +135,19 @@ pub fn alerts(
             ));
         }
     }
+    let unknown: Vec<&str> = case
+        .treatments
+        .iter()
+        .filter(|t| !kb.facts.drug_names.known.contains(&t.drug))
+        .map(|t| t.drug.as_str())
+        .collect();
+    if !unknown.is_empty() {
+        out.push(alert(
+            kb,
+            AlertId::UnrecognisedDrug,
+            &format!("Not recognised: {}", unknown.join(", ")),
+        ));
+    }
     if let Some(e) = case.patient.ecog.filter(|e| *e >= 3) {
         out.push(alert(
             kb,

@@ -8,12 +8,13 @@ use crate::report::TrialMatch;
 use atcpath_kb::{Kb, Trial, TrialBiomarker, TrialSetting};
 
 /// Words of statuses of trials that do not enrol new patients.
-const CLOSED: [&str; 5] = [
+const CLOSED: [&str; 6] = [
     "completed",
     "terminated",
     "withdrawn",
     "suspended",
     "not recruiting",
+    "non recruiting",
 ];
 
 /// Trials that fit the situation. None when the focus is palliative.
