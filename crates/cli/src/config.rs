@@ -7,6 +7,10 @@
 //!
 //! [targets]            # days; interval ids as in kb/facts.toml
 //! biopsy_to_braf_result = 2
+//!
+//! [dosing]             # any key of kb/facts.toml [dosing]
+//! crcl_weight = "adjusted"
+//! bsa_cap_m2 = 2.0
 //! ```
 
 use std::path::Path;

@@ -174,7 +174,10 @@ fn main() -> ExitCode {
 
 fn load_kb(dir: Option<&PathBuf>) -> Result<Kb, Fail> {
     match dir {
-        Some(d) => Kb::from_dir(d).map_err(|e| invalid(e.to_string())),
+        Some(d) => Kb::from_dir(d).map_err(|e| match e {
+            atcpath_kb::KbError::Io { .. } => other(e.to_string()),
+            _ => invalid(e.to_string()),
+        }),
         None => Kb::embedded().map_err(|e| other(e.to_string())),
     }
 }

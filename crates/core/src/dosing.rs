@@ -207,11 +207,26 @@ pub fn regimen_doses(case: &Case, kb: &Kb, regimen: &Regimen, config: &Config) -
         .iter()
         .map(|d| {
             let mut dose = drug_dose(case, regimen, d, &config.dosing);
-            dose.flags.extend(safety_flags(case, kb, &d.drug, config));
+            let flags = safety_flags(case, kb, &d.drug, config);
+            // A contraindicated drug gets no orderable dose; the calculation stays for reference.
+            if let (Some(why), Some(_)) = (
+                flags.iter().find(|f| f.starts_with(CONTRAINDICATED)),
+                dose.dose,
+            ) {
+                dose.dose = None;
+                dose.basis = format!(
+                    "withheld: {why}; calculated for reference only: {}",
+                    dose.basis
+                );
+            }
+            dose.flags.extend(flags);
             dose
         })
         .collect()
 }
+
+/// Prefix of a safety flag that withholds the dose.
+pub const CONTRAINDICATED: &str = "contraindicated: ";
 
 /// Organ-function checks for one drug (clinical-pathway §3; issue of doses): cisplatin and renal
 /// function, anthracyclines and LVEF or cumulative dose, taxanes and bilirubin.
@@ -222,7 +237,7 @@ pub fn safety_flags(case: &Case, kb: &Kb, drug: &str, config: &Config) -> Vec<St
     if drug == "cisplatin" {
         match renal_estimate(case, &config.dosing) {
             Some(r) if r.crcl_ml_min < th.crcl_renal_impairment_ml_min => out.push(format!(
-                "CrCl {:.1} mL/min ({} body weight) below {} mL/min: avoid cisplatin; use carboplatin (Calvert) instead",
+                "{CONTRAINDICATED}CrCl {:.1} mL/min ({} body weight) below {} mL/min: avoid cisplatin; use carboplatin (Calvert) instead",
                 r.crcl_ml_min, r.weight_kind, th.crcl_renal_impairment_ml_min
             )),
             None => out.push("renal function not estimable (needs adult age, sex, weight, creatinine): check before cisplatin".into()),
@@ -232,7 +247,7 @@ pub fn safety_flags(case: &Case, kb: &Kb, drug: &str, config: &Config) -> Vec<St
     if classes.anthracycline.iter().any(|a| a == drug) {
         match case.labs.lvef_percent {
             Some(ef) if ef < th.lvef_anthracycline_min_percent => out.push(format!(
-                "LVEF {ef}% below {}%: avoid anthracycline",
+                "{CONTRAINDICATED}LVEF {ef}% below {}%: avoid anthracycline",
                 th.lvef_anthracycline_min_percent
             )),
             None => out
@@ -240,14 +255,28 @@ pub fn safety_flags(case: &Case, kb: &Kb, drug: &str, config: &Config) -> Vec<St
             _ => {}
         }
         if let Some(t) = crate::pathway::situation::cumulative_anthracycline_mg_m2(case, kb) {
-            let over = if t > th.doxorubicin_cumulative_max_mg_m2 {
-                " — above the limit: avoid"
-            } else {
-                ""
-            };
+            let over = t > th.doxorubicin_cumulative_max_mg_m2;
             out.push(format!(
-                "prior cumulative doxorubicin {t:.0} mg/m2 (limit {} mg/m2){over}",
-                th.doxorubicin_cumulative_max_mg_m2
+                "{}prior cumulative doxorubicin {t:.0} mg/m2 (limit {} mg/m2){}",
+                if over { CONTRAINDICATED } else { "" },
+                th.doxorubicin_cumulative_max_mg_m2,
+                if over {
+                    ": avoid further anthracycline"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    if drug == "carboplatin" {
+        if let Some(c) = case
+            .labs
+            .creatinine
+            .filter(|c| c.canonical < 0.7 && config.dosing.creatinine_floor_mg_dl.is_none())
+        {
+            out.push(format!(
+                "serum creatinine {:.2} mg/dL is low: Cockcroft-Gault may overestimate clearance in frail, elderly or cachectic patients; consider a creatinine floor (dosing.creatinine_floor_mg_dl) or a measured GFR",
+                c.canonical
             ));
         }
     }

@@ -4,7 +4,7 @@
 //! - [`units`], [`hgvs`]: quantities with units and variant notation;
 //! - [`staging`]: AJCC 8th edition staging;
 //! - [`molecular`]: the actionable molecular profile;
-//! - [`renal`]: creatinine clearance and BSA;
+//! - [`renal`]: creatinine clearance; [`dosing`]: BSA, doses; [`radiobiology`]: BED and EQD2;
 //! - [`pathway`]: the ATC pathway, from case to [`report::Assessment`].
 //!
 //! Architecture invariant: no file, network, clock or terminal access here; clinical facts

@@ -1,4 +1,4 @@
-//! Renal function for drug decisions.
+//! Renal function for drug decisions (BSA and the dosing weight policy are in `dosing`).
 //!
 //! Cockcroft-Gault (Cockcroft DW, Gault MH. Nephron 1976;16:31-41):
 //! CrCl (mL/min) = (140 - age) x weight (kg) / (72 x serum creatinine (mg/dL)), x 0.85 if female.
@@ -30,11 +30,6 @@ pub fn crcl(age_years: f64, weight_kg: f64, creatinine_mg_dl: f64, sex_factor: f
     (v.is_finite() && creatinine_mg_dl > 0.0).then_some(v.max(0.0))
 }
 
-/// Body-surface area by Mosteller (N Engl J Med 1987;317:1098): sqrt(height cm x weight kg / 3600), m2.
-pub fn bsa_mosteller(height_cm: f64, weight_kg: f64) -> f64 {
-    (height_cm * weight_kg / 3600.0).sqrt()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -43,6 +38,5 @@ mod tests {
     fn worked_values_from_the_reference() {
         assert!((crcl(73.0, 68.0, 1.1, 1.0).unwrap() - 57.53).abs() < 0.01);
         assert!((crcl(73.0, 68.0, 1.1, 0.85).unwrap() - 48.90).abs() < 0.01);
-        assert!((bsa_mosteller(175.0, 68.0) - 1.818).abs() < 0.001);
     }
 }

@@ -77,6 +77,7 @@ fn days(i: &Interval) -> String {
     let d = i.days.map_or("—".into(), |d| format!("{d} d"));
     let state = match i.status.as_str() {
         "within_target" => "done within target",
+        "done_date_not_recorded" => "done, date not recorded",
         "over_target" => "done late",
         "overdue" => "NOT DONE, past target",
         "open" => "not done yet (days so far)",
@@ -208,12 +209,14 @@ fn sections(a: &Assessment) -> Vec<Section> {
         a.workup
             .iter()
             .map(|w| {
-                format!(
-                    "{:<8} {}: {}",
-                    format!("{:?}", w.status).to_lowercase(),
-                    w.id,
-                    w.title
-                )
+                let status = format!("{:?}", w.status).to_lowercase();
+                // The reason matters for what is not done; for what is done, the title is enough.
+                let why = if w.status == WorkupStatus::Done {
+                    String::new()
+                } else {
+                    format!(" — {}", w.why)
+                };
+                format!("{status:<8} {}: {}{why}", w.id, w.title)
             })
             .collect(),
     );
@@ -234,7 +237,7 @@ fn sections(a: &Assessment) -> Vec<Section> {
         "Fast track",
         a.intervals
             .iter()
-            .filter(|i| i.days.is_some())
+            .filter(|i| i.status != "not_started")
             .map(|i| format!("{} → {}: {}", i.from, i.to, days(i)))
             .collect(),
     );
@@ -409,6 +412,7 @@ pub fn html(a: &Assessment) -> String {
         e(&a.stage.basis.join("; ")),
         e(&h3)
     );
+    let _ = writeln!(s, "<p class=\"muted\"><b>{}</b></p>", e(&a.disclaimer));
     if !a.alerts.is_empty() {
         s.push_str("<h2>Alerts</h2>\n");
         for x in &a.alerts {

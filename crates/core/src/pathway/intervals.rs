@@ -1,64 +1,72 @@
 //! Fast-track intervals (clinical-pathway §8): days between timeline events, against targets.
 //!
-//! Choice (documented): an interval runs from the earliest `from` event to the earliest `to`
-//! event on or after it, so repeated non-diagnostic biopsies count against the pathway.
-//! A step not yet done is "overdue" when more days than the target have passed by `as_of`;
-//! an open interval that starts with surgery before the ATC diagnosis date (e.g. surgery for an
-//! earlier differentiated cancer) is reported but never overdue.
+//! Choices (documented, and stated in the closing notes of the release):
+//! - an interval runs from the earliest `from` event to the earliest `to` event on or after it,
+//!   so repeated non-diagnostic biopsies count against the pathway;
+//! - a surgery before the first event of this ATC episode (diagnosis date, first contact, biopsy,
+//!   pathology confirmation) belongs to an earlier disease (e.g. a differentiated cancer) and
+//!   starts no interval;
+//! - a step not yet done is "overdue" when more days than the target have passed by `as_of`;
+//! - a result whose test is listed as resulted but whose date is not recorded is "done, date not
+//!   recorded", never overdue.
 
-use crate::case::Case;
+use crate::case::{Case, TestId};
 use crate::report::Interval;
 use atcpath_kb::{EventKind, IntervalDef};
 
 /// Measures every interval definition on the case's events.
 pub fn intervals(case: &Case, defs: &[IntervalDef]) -> Vec<Interval> {
+    let dates = |k: EventKind| {
+        case.events
+            .iter()
+            .filter(move |e| e.kind == k)
+            .map(|e| e.date)
+    };
+    let episode_start = [
+        EventKind::FirstContact,
+        EventKind::Biopsy,
+        EventKind::PathologyConfirmed,
+    ]
+    .into_iter()
+    .flat_map(dates)
+    .chain(case.diagnosis.date)
+    .min();
+    let resulted = |tests: &[TestId]| tests.iter().any(|t| case.molecular.resulted.contains(t));
     defs.iter()
         .map(|d| {
-            let from = case
-                .events
-                .iter()
-                .filter(|e| e.kind == d.from)
-                .map(|e| e.date)
+            let from = dates(d.from)
+                .filter(|f| d.from != EventKind::Surgery || episode_start.is_some_and(|s| *f >= s))
                 .min();
-            let to = from.and_then(|f| {
-                case.events
-                    .iter()
-                    .filter(|e| e.kind == d.to && e.date >= f)
-                    .map(|e| e.date)
-                    .min()
-            });
+            let to = from.and_then(|f| dates(d.to).filter(|t| *t >= f).min());
             let days_between =
-                |a: jiff::civil::Date, b: jiff::civil::Date| (b - a).get_days() as i64;
+                |a: jiff::civil::Date, b: jiff::civil::Date| i64::from((b - a).get_days());
+            let done_undated = to.is_none()
+                && match d.to {
+                    EventKind::BrafResult => {
+                        resulted(&[TestId::BrafV600eIhc, TestId::BrafV600ePcr, TestId::NgsDna])
+                    }
+                    EventKind::NgsResult => resulted(&[TestId::NgsDna, TestId::NgsRna]),
+                    _ => false,
+                };
             let (days, complete) = match (from, to) {
                 (Some(f), Some(t)) => (Some(days_between(f, t)), true),
+                (Some(_), None) if done_undated => (None, true),
                 (Some(f), None) => (Some(days_between(f, case.as_of)), false),
                 _ => (None, false),
             };
-            let before_diagnosis = d.from == EventKind::Surgery
-                && matches!((from, case.diagnosis.date), (Some(f), Some(dx)) if f < dx);
-            let status = match (days, complete, d.target_days) {
-                (None, _, _) => "not_started",
-                (Some(_), true, None) | (Some(_), false, None) => {
-                    if complete {
-                        "no_target"
-                    } else {
-                        "open"
-                    }
-                }
-                (Some(x), true, Some(t)) => {
+            let status = match (from, days, complete, d.target_days) {
+                (None, ..) => "not_started",
+                (Some(_), None, true, _) => "done_date_not_recorded",
+                (Some(_), Some(_), true, None) => "no_target",
+                (Some(_), Some(x), true, Some(t)) => {
                     if x <= i64::from(t) {
                         "within_target"
                     } else {
                         "over_target"
                     }
                 }
-                (Some(x), false, Some(t)) => {
-                    if x > i64::from(t) && !before_diagnosis {
-                        "overdue"
-                    } else {
-                        "open"
-                    }
-                }
+                (Some(_), Some(x), false, Some(t)) if x > i64::from(t) => "overdue",
+                _ => "open",
             };
             Interval {
                 id: d.id.clone(),

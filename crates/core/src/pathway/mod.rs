@@ -221,12 +221,22 @@ fn actions(case: &Case, kb: &Kb, alerts: &[Alert]) -> Vec<String> {
     if alerts.iter().any(|a| a.id == AlertId::BrainMetastases) {
         out.push("Refer the brain metastases to neurosurgery and radiation oncology.".into());
     }
-    if alerts
-        .iter()
-        .any(|a| a.id == AlertId::MolecularResultsPending)
+    let palliative = alerts.iter().any(|a| {
+        matches!(
+            a.id,
+            AlertId::PalliativeGoals | AlertId::PoorPerformanceStatus
+        )
+    });
+    if case.diagnosis.expert_review != Some(true) {
+        out.push("Confirm ATC by expert pathology review now (exclude lymphoma, squamous carcinoma, metastasis): ATC-specific treatment follows confirmation, earlier only for clinical urgency such as the airway.".into());
+    }
+    if !palliative
+        && alerts
+            .iter()
+            .any(|a| a.id == AlertId::MolecularResultsPending)
     {
         out.push(
-            "Start the first-line plan now: do not wait for pending molecular results (bridging)."
+            "Do not wait for pending molecular results to start the first-line plan (bridging)."
                 .into(),
         );
     }

@@ -371,6 +371,10 @@ impl Builder<'_> {
         if !self.sit.expert_review_done {
             gates.push("after expert pathology review confirms ATC");
         }
+        let reoperation = self.sit.prior_surgery.map(|d| format!("thyroid already operated on {d}: resection of the recurrence, only if R0/R1 is anticipated"));
+        if let Some(r) = &reoperation {
+            gates.push(r);
+        }
         let gate = (!gates.is_empty()).then(|| gates.join("; "));
         self.add(
             SurgeryTotalThyroidectomy,
@@ -647,7 +651,7 @@ fn not_indicated(id: OptionId, sit: &Situation) -> String {
         ),
     };
     match id {
-        Lenvatinib => "never first line in ATC: bleeding and fistula risk with tracheal, oesophageal or vascular invasion; phase II stopped for futility (ORR 2.9%)".into(),
+                Lenvatinib => "never first line in ATC: phase II stopped for futility (ORR 2.9%); anti-angiogenic bleeding and fistula risk where the tumour invades the trachea, oesophagus or vessels".into(),
         _ if sit.palliative_focus() => "palliative focus (goals of care or performance status): aggressive treatment not offered".into(),
         SurgeryTotalThyroidectomy | AdjuvantChemoradiation if sit.metastatic => {
             "stage IVC: resection of the primary is not first line (airway palliation only, case by case)".into()
@@ -658,8 +662,10 @@ fn not_indicated(id: OptionId, sit: &Situation) -> String {
         Larotrectinib | Entrectinib | Repotrectinib => marker(&p.ntrk_fusion, "NTRK fusion"),
         Selpercatinib | Pralsetinib => marker(&p.ret_fusion, "RET fusion"),
         Crizotinib => marker(&p.alk_fusion, "ALK fusion"),
-        Pembrolizumab | ImmunotherapyCombinationTrial => {
-            if p.has_driver() {
+                Pembrolizumab | ImmunotherapyCombinationTrial => {
+            if !sit.metastatic {
+                "locoregional disease: surgery or chemoradiation comes first; immunotherapy only within a trial".into()
+            } else if p.has_driver() {
                 "a matched targeted therapy is preferred".into()
             } else {
                 format!("no immunotherapy criterion met: {}; {}", p.msi_dmmr_tmb.basis, p.pd_l1_high.basis)

@@ -37,6 +37,8 @@ pub struct Situation {
     /// M not recorded (the plan is provisional).
     pub distant_staging_missing: bool,
     pub expert_review_done: bool,
+    /// A thyroid operation recorded before this ATC episode (the decision is about a recurrence).
+    pub prior_surgery: Option<jiff::civil::Date>,
 }
 
 impl Situation {
@@ -166,7 +168,26 @@ pub fn situation(
             .is_some_and(|s| s.contains(&crate::case::MetastaticSite::Brain)),
         distant_staging_missing: staging.m.is_none() && staging.group.is_none(),
         expert_review_done: case.diagnosis.expert_review == Some(true),
+        prior_surgery: prior_surgery(case),
     }
+}
+
+/// A surgery event before the first event of this ATC episode (diagnosis date, first contact,
+/// biopsy, pathology confirmation).
+fn prior_surgery(case: &Case) -> Option<jiff::civil::Date> {
+    use atcpath_kb::EventKind::*;
+    let start = case
+        .events
+        .iter()
+        .filter(|e| matches!(e.kind, FirstContact | Biopsy | PathologyConfirmed))
+        .map(|e| e.date)
+        .chain(case.diagnosis.date)
+        .min()?;
+    case.events
+        .iter()
+        .filter(|e| e.kind == Surgery && e.date < start)
+        .map(|e| e.date)
+        .max()
 }
 
 /// Options whose every drug the patient has progressed on (a progression event after the drug started).
@@ -237,7 +258,11 @@ fn anthracycline_block(case: &Case, kb: &Kb, th: &Thresholds) -> Option<String> 
 /// Cumulative prior doxorubicin in mg/m2 (mg converted by Mosteller BSA when weight and height are known).
 pub fn cumulative_anthracycline_mg_m2(case: &Case, kb: &Kb) -> Option<f64> {
     let bsa = match (case.patient.height, case.patient.weight) {
-        (Some(h), Some(w)) => Some(crate::renal::bsa_mosteller(h.canonical, w.canonical)),
+        (Some(h), Some(w)) => Some(crate::dosing::bsa(
+            atcpath_kb::BsaFormula::Mosteller,
+            h.canonical,
+            w.canonical,
+        )),
         _ => None,
     };
     let mut total = None;
