@@ -416,3 +416,28 @@ fn every_shared_case_with_measurements_gets_doses_and_others_say_what_is_missing
         }
     }
 }
+
+#[test]
+fn an_unreadable_knowledge_base_folder_exits_1_and_an_invalid_one_2() {
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["kb", "--dir", "/nonexistent-kb"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let dir = std::env::temp_dir().join(format!("atcpath-kb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in std::fs::read_dir(root().join("kb")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    let opts = std::fs::read_to_string(dir.join("options.toml"))
+        .unwrap()
+        .replacen("\"review:134\"", "\"review:9999\"", 1);
+    std::fs::write(dir.join("options.toml"), opts).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["kb", "--dir", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("review:9999"));
+}

@@ -371,3 +371,31 @@ fn one_renal_estimate_drives_alert_cisplatin_and_carboplatin() {
             .any(|e| e.id == OptionId::DoxorubicinCisplatin)
     );
 }
+
+#[test]
+fn a_contraindicated_drug_gets_no_orderable_dose() {
+    let kb = kb();
+    let cfg = Config::from_kb(&kb);
+    let d = dosing::regimen_doses(
+        &worked(),
+        &kb,
+        &regimen(&kb, "doxorubicin_cisplatin_q4w"),
+        &cfg,
+    );
+    let cis = dose_of(&d, "cisplatin");
+    assert_eq!(cis.dose, None, "CrCl 57.5 < 60: cisplatin withheld");
+    assert!(cis.calculated.is_some() && cis.basis.starts_with("withheld: contraindicated"));
+    assert!(dose_of(&d, "doxorubicin").dose.is_some());
+    let tac = dosing::regimen_doses(
+        &worked(),
+        &kb,
+        &regimen(&kb, "docetaxel_doxorubicin_q3w"),
+        &cfg,
+    );
+    assert!(
+        dose_of(&tac, "docetaxel")
+            .flags
+            .iter()
+            .any(|f| f.contains("G-CSF"))
+    );
+}

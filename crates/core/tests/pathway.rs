@@ -640,3 +640,52 @@ fn unknown_drug_names_are_flagged_and_brand_names_recognised() {
     );
     assert!(alerts(&a).contains(&AlertId::UnrecognisedDrug));
 }
+
+#[test]
+fn a_recurrence_after_thyroid_surgery_is_not_a_first_operation() {
+    let a = run(case(
+        json!({"n": "N1b", "m": "M0"}),
+        json!({}),
+        json!({"diagnosis": {"date": "2024-04-01"}, "events": [{"kind": "surgery", "date": "2023-01-10"}, {"kind": "biopsy", "date": "2024-04-01"}]}),
+    ));
+    let s = a
+        .options
+        .iter()
+        .find(|o| o.id == OptionId::SurgeryTotalThyroidectomy)
+        .unwrap();
+    assert!(
+        s.condition
+            .as_deref()
+            .unwrap_or_default()
+            .contains("already operated on 2023-01-10")
+    );
+    let rt = a
+        .intervals
+        .iter()
+        .find(|i| i.id == "surgery_to_radiotherapy_start")
+        .unwrap();
+    assert_eq!(
+        rt.status, "not_started",
+        "the earlier operation starts no interval"
+    );
+}
+
+#[test]
+fn a_resulted_test_without_a_dated_event_is_done_not_overdue() {
+    let a = run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_dna", "ngs_rna"]}),
+        json!({"events": [{"kind": "biopsy", "date": "2024-01-01"}]}),
+    ));
+    let ngs = a
+        .intervals
+        .iter()
+        .find(|i| i.id == "biopsy_to_ngs_result")
+        .unwrap();
+    assert_eq!(ngs.status, "done_date_not_recorded");
+    assert!(
+        !a.alerts
+            .iter()
+            .any(|x| x.id == AlertId::FastTrackOverdue && x.message.contains("ngs_result"))
+    );
+}

@@ -75,17 +75,21 @@ pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
                 }
             }
             cited.extend(references.iter().cloned());
+            // Fitness and goals, unless the rule's own reason already states them.
+            let fitness = if c.why.contains("ECOG") || c.why.contains("goals of care") {
+                String::new()
+            } else {
+                format!("; {}", sit.fitness_words())
+            };
             let (mut rationale, recommendation) = match c.line {
                 Line::First => (
-                    format!("{}; {}. {}", c.why, sit.fitness_words(), rule.summary),
+                    format!("{}{fitness}. {}", c.why, rule.summary),
                     rule.recommendation.clone(),
                 ),
                 Line::Alternative => (
                     format!(
-                        "{}; {}. Alternative to the first-line choice; {}",
-                        c.why,
-                        sit.fitness_words(),
-                        def.description
+                        "{}{fitness}. Alternative to the first-line choice; {}",
+                        c.why, def.description
                     ),
                     format!("alternative listed with: {}", rule.recommendation),
                 ),

@@ -532,7 +532,9 @@ pub fn plan(kb: &Kb, sit: &Situation) -> Plan {
                 "palliative goals of care recorded".to_string()
             }
             (_, Fitness::Poor(e)) => {
-                format!("ECOG {e}: aggressive multimodal therapy unlikely to help")
+                format!(
+                    "performance status ECOG {e} (3-4): aggressive multimodal therapy unlikely to help"
+                )
             }
             _ => String::new(),
         };
