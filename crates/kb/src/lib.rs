@@ -333,7 +333,7 @@ pub struct Regimen {
     pub also_options: Vec<OptionId>,
     pub name: String,
     pub cycle_days: u32,
-    /// Whether doses of this regimen are computed for its option in `assess`.
+    /// The option's preferred regimen (listed first in `assess`; the one progression is judged on).
     pub default_for_option: bool,
     pub references: Vec<String>,
     #[serde(rename = "drug")]

@@ -247,15 +247,18 @@ fn actions(case: &Case, kb: &Kb, alerts: &[Alert]) -> Vec<String> {
     out
 }
 
-/// Doses of the default regimens of every first-line option.
+/// Doses of every regimen of every first-line option (the preferred regimen first).
 fn doses(case: &Case, kb: &Kb, config: &Config, first_line: &[OptionId]) -> Vec<Dose> {
     let mut out = Vec::new();
     for id in first_line {
-        for r in kb
+        // Every regimen of the option, the preferred (default) one first.
+        let mut regimens: Vec<&atcpath_kb::Regimen> = kb
             .regimens
             .iter()
-            .filter(|r| r.default_for_option && (r.option == *id || r.also_options.contains(id)))
-        {
+            .filter(|r| r.option == *id || r.also_options.contains(id))
+            .collect();
+        regimens.sort_by_key(|r| !r.default_for_option);
+        for r in regimens {
             out.extend(
                 crate::dosing::regimen_doses(case, kb, r, config)
                     .into_iter()
