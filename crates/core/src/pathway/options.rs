@@ -646,6 +646,10 @@ fn not_indicated(id: OptionId, sit: &Situation) -> String {
         crate::molecular::State::Unknown => {
             format!("{what} status unknown ({}): see contingencies", f.basis)
         }
+        crate::molecular::State::NotDetected if f.pending => format!(
+            "{what} not detected ({}), but a broader test is pending: see contingencies",
+            f.basis
+        ),
         crate::molecular::State::NotDetected => format!("{what} not detected ({})", f.basis),
         crate::molecular::State::Detected => format!(
             "{what} detected, but another option is preferred for {}",
