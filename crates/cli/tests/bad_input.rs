@@ -488,6 +488,7 @@ fn writing_to_a_full_device_is_an_error() {
         .args(["assess", "examples/ivc-braf.json"])
         .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .stdout(std::fs::File::create(full).unwrap())
+        .stderr(Stdio::null())
         .status()
         .unwrap();
     assert_eq!(status.code(), Some(1));
