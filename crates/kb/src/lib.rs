@@ -451,7 +451,7 @@ pub const FILES: [&str; 13] = [
 ];
 
 macro_rules! embedded {
-    ($($f:literal),+) => { [$(($f, include_str!(concat!("../../../kb/", $f)))),+] };
+    ($($f:literal),+) => { [$(($f, include_str!(concat!(env!("OUT_DIR"), "/", $f, ".json")))),+] };
 }
 
 static EMBEDDED: [(&str, &str); 13] = embedded!(
@@ -521,11 +521,26 @@ struct RadiotherapyFile {
     schedule: Vec<RtSchedule>,
 }
 
-fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, KbError> {
-    toml::from_str(text).map_err(|e| KbError::Parse {
+/// How a knowledge-base text is written: TOML in a folder, JSON when embedded (see build.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Syntax {
+    Toml,
+    Json,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(
+    syntax: Syntax,
+    file: &str,
+    text: &str,
+) -> Result<T, KbError> {
+    let err = |message: String| KbError::Parse {
         file: file.to_string(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    match syntax {
+        Syntax::Toml => toml::from_str(text).map_err(|e| err(e.to_string())),
+        Syntax::Json => serde_json::from_str(text).map_err(|e| err(e.to_string())),
+    }
 }
 
 impl Kb {
@@ -534,7 +549,7 @@ impl Kb {
     /// # Errors
     /// [`KbError`] if the embedded files are invalid (a test keeps that from shipping).
     pub fn embedded() -> Result<Kb, KbError> {
-        Kb::from_sources(|name| {
+        Kb::load(Syntax::Json, |name| {
             EMBEDDED
                 .iter()
                 .find(|(f, _)| *f == name)
@@ -563,36 +578,41 @@ impl Kb {
     ///
     /// # Errors
     /// [`KbError`] on the first file that does not parse, or every validation problem at once.
-    pub fn from_sources(
+    pub fn from_sources(read: impl FnMut(&str) -> Result<String, KbError>) -> Result<Kb, KbError> {
+        Kb::load(Syntax::Toml, read)
+    }
+
+    fn load(
+        syntax: Syntax,
         mut read: impl FnMut(&str) -> Result<String, KbError>,
     ) -> Result<Kb, KbError> {
         let mut get = |f: &str| read(f).map(|t| (f.to_string(), t));
         let (f, t) = get("kb.toml")?;
-        let meta: Meta = parse(&f, &t)?;
+        let meta: Meta = parse(syntax, &f, &t)?;
         let (f, t) = get("options.toml")?;
-        let options = parse::<OptionsFile>(&f, &t)?.option;
+        let options = parse::<OptionsFile>(syntax, &f, &t)?.option;
         let (f, t) = get("rules.toml")?;
-        let rules = parse::<RulesFile>(&f, &t)?.rule;
+        let rules = parse::<RulesFile>(syntax, &f, &t)?.rule;
         let (f, t) = get("alerts.toml")?;
-        let alerts = parse::<AlertsFile>(&f, &t)?.alert;
+        let alerts = parse::<AlertsFile>(syntax, &f, &t)?.alert;
         let (f, t) = get("workup.toml")?;
-        let workup = parse::<WorkupFile>(&f, &t)?.item;
+        let workup = parse::<WorkupFile>(syntax, &f, &t)?.item;
         let (f, t) = get("facts.toml")?;
-        let facts: Facts = parse(&f, &t)?;
+        let facts: Facts = parse(syntax, &f, &t)?;
         let (f, t) = get("genes.toml")?;
-        let genes: Genes = parse(&f, &t)?;
+        let genes: Genes = parse(syntax, &f, &t)?;
         let (f, t) = get("references.toml")?;
-        let references = parse::<ReferencesFile>(&f, &t)?.reference;
+        let references = parse::<ReferencesFile>(syntax, &f, &t)?.reference;
         let (f, t) = get("trials.toml")?;
-        let trials = parse::<TrialsFile>(&f, &t)?.trial;
+        let trials = parse::<TrialsFile>(syntax, &f, &t)?.trial;
         let (f, t) = get("studies.toml")?;
-        let studies = parse::<StudiesFile>(&f, &t)?.study;
+        let studies = parse::<StudiesFile>(syntax, &f, &t)?.study;
         let (f, t) = get("benchmarks.toml")?;
-        let benchmarks = parse::<BenchmarksFile>(&f, &t)?.benchmark;
+        let benchmarks = parse::<BenchmarksFile>(syntax, &f, &t)?.benchmark;
         let (f, t) = get("regimens.toml")?;
-        let regimens = parse::<RegimensFile>(&f, &t)?.regimen;
+        let regimens = parse::<RegimensFile>(syntax, &f, &t)?.regimen;
         let (f, t) = get("radiotherapy.toml")?;
-        let radiotherapy = parse::<RadiotherapyFile>(&f, &t)?.schedule;
+        let radiotherapy = parse::<RadiotherapyFile>(syntax, &f, &t)?.schedule;
         let kb = Kb {
             regimens,
             radiotherapy,
