@@ -19,6 +19,7 @@ pub mod radiobiology;
 pub mod renal;
 pub mod report;
 pub mod staging;
+pub mod survival;
 pub mod units;
 
 pub use pathway::{Config, assess};
