@@ -389,3 +389,227 @@ fn z_is_rs_qnorm() {
     let (lo, up) = ci(0.5, 0.1, z_for(0.95), ConfType::Log);
     assert!(lo.unwrap() < 0.5 && up.unwrap() > 0.5);
 }
+
+fn table(file: &str) -> atcpath_core::survival::design::Table {
+    let (header, rows) = read_csv(file);
+    atcpath_core::survival::design::Table { header, rows }
+}
+
+struct Model {
+    id: &'static str,
+    file: &'static str,
+    time: &'static str,
+    event: &'static str,
+    covariates: &'static [&'static str],
+    levels: &'static [(&'static str, &'static [&'static str])],
+    strata: Option<&'static str>,
+}
+
+const MODELS: [Model; 8] = [
+    Model {
+        id: "lung",
+        file: "lung.csv",
+        time: "time",
+        event: "status",
+        covariates: &["age", "sex", "ph.ecog"],
+        levels: &[],
+        strata: None,
+    },
+    Model {
+        id: "veteran",
+        file: "veteran.csv",
+        time: "time",
+        event: "status",
+        covariates: &["trt", "celltype", "karno"],
+        levels: &[("celltype", &["squamous", "smallcell", "adeno", "large"])],
+        strata: None,
+    },
+    Model {
+        id: "rossi",
+        file: "rossi.csv",
+        time: "week",
+        event: "arrest",
+        covariates: &["fin", "age", "race", "wexp", "mar", "paro", "prio"],
+        levels: &[],
+        strata: None,
+    },
+    Model {
+        id: "ovarian",
+        file: "ovarian.csv",
+        time: "futime",
+        event: "fustat",
+        covariates: &["rx", "age", "resid.ds"],
+        levels: &[],
+        strata: None,
+    },
+    Model {
+        id: "lung_strata_inst",
+        file: "lung.csv",
+        time: "time",
+        event: "status",
+        covariates: &["age", "sex"],
+        levels: &[],
+        strata: Some("inst"),
+    },
+    Model {
+        id: "lung_interaction",
+        file: "lung.csv",
+        time: "time",
+        event: "status",
+        covariates: &["age", "sex", "ph.ecog", "age:sex"],
+        levels: &[],
+        strata: None,
+    },
+    Model {
+        id: "colon",
+        file: "colon.csv",
+        time: "time",
+        event: "status",
+        covariates: &["rx", "sex", "age", "obstruct", "nodes"],
+        levels: &[("rx", &["Obs", "Lev", "Lev+5FU"])],
+        strata: None,
+    },
+    Model {
+        id: "waltons",
+        file: "waltons.csv",
+        time: "T",
+        event: "E",
+        covariates: &["group"],
+        levels: &[],
+        strata: None,
+    },
+];
+
+#[test]
+fn cox_models_match_r() {
+    use atcpath_core::survival::concordance::concordance;
+    use atcpath_core::survival::cox::{Control, Ties, cox};
+    use atcpath_core::survival::design::{Spec, build};
+    let mut fits = 0;
+    for m in &MODELS {
+        let spec = Spec {
+            time: m.time.into(),
+            event: m.event.into(),
+            covariates: m.covariates.iter().map(|s| s.to_string()).collect(),
+            levels: m
+                .levels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+            strata: m.strata.map(str::to_string),
+            ..Default::default()
+        };
+        let d = build(&table(m.file), &spec).unwrap_or_else(|e| panic!("{}: {e}", m.id));
+        for (tname, ties) in [("efron", Ties::Efron), ("breslow", Ties::Breslow)] {
+            let exp = expected(&format!("coxph_{}_{tname}.json", m.id));
+            let what = format!("coxph {} {tname}", m.id);
+            let dropped: Vec<u64> = exp["rows_dropped_for_na"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap())
+                .collect();
+            assert_eq!(
+                d.dropped_rows.iter().map(|x| *x as u64).collect::<Vec<_>>(),
+                dropped,
+                "{what} dropped rows"
+            );
+            let terms: Vec<String> = exp["terms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap().to_string())
+                .collect();
+            assert_eq!(d.terms, terms, "{what} terms");
+            let fit = cox(
+                &d.time,
+                &d.event,
+                &d.x,
+                &d.terms,
+                d.strata.as_deref(),
+                ties,
+                Control::default(),
+            )
+            .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(fit.n as u64, exp["n"].as_u64().unwrap());
+            assert_eq!(fit.nevent as u64, exp["nevent"].as_u64().unwrap());
+            let f = |v: &[f64]| v.iter().map(|x| Some(*x)).collect::<Vec<_>>();
+            for (key, got) in [
+                ("coef", &fit.coef),
+                ("se", &fit.se),
+                ("exp_coef", &fit.exp_coef),
+                ("z", &fit.z),
+                ("p", &fit.p),
+                ("coef_lower_95", &fit.coef_lower_95),
+                ("coef_upper_95", &fit.coef_upper_95),
+                ("exp_coef_lower_95", &fit.exp_coef_lower_95),
+                ("exp_coef_upper_95", &fit.exp_coef_upper_95),
+            ] {
+                close_all(&f(got), &exp[key], &format!("{what} {key}"));
+            }
+            for (r, row) in exp["var"].as_array().unwrap().iter().enumerate() {
+                close_all(&f(&fit.var[r]), row, &format!("{what} var row {r}"));
+            }
+            close(
+                Some(fit.loglik_null),
+                num(&exp["loglik_null"]),
+                &format!("{what} loglik_null"),
+            );
+            close(
+                Some(fit.loglik_final),
+                num(&exp["loglik_final"]),
+                &format!("{what} loglik_final"),
+            );
+            for (key, t) in [
+                ("lr_test", &fit.lr_test),
+                ("wald_test", &fit.wald_test),
+                ("score_test", &fit.score_test),
+            ] {
+                close(
+                    Some(t.statistic),
+                    num(&exp[key]["statistic"]),
+                    &format!("{what} {key}"),
+                );
+                close(Some(t.p), num(&exp[key]["p"]), &format!("{what} {key} p"));
+                assert_eq!(t.df as u64, exp[key]["df"].as_u64().unwrap());
+            }
+            let c = concordance(
+                &d.time,
+                &d.event,
+                &fit.linear_predictor,
+                d.strata.as_deref(),
+            );
+            let ce = &exp["concordance"];
+            for (key, got) in [
+                ("concordant", c.concordant),
+                ("discordant", c.discordant),
+                ("tied_x", c.tied_x),
+                ("tied_y", c.tied_y),
+                ("tied_xy", c.tied_xy),
+            ] {
+                close(
+                    Some(got),
+                    num(&ce[key]),
+                    &format!("{what} concordance {key}"),
+                );
+            }
+            close(
+                Some(c.value),
+                num(&ce["value"]),
+                &format!("{what} concordance"),
+            );
+            close(
+                Some(c.se),
+                num(&ce["se"]),
+                &format!("{what} concordance se"),
+            );
+            assert_eq!(
+                fit.iterations as u64,
+                exp["iter"].as_u64().unwrap(),
+                "{what} iterations"
+            );
+            fits += 1;
+        }
+    }
+    assert_eq!(fits, 16);
+}

@@ -6,6 +6,9 @@
 //! `print.survfit(rmean=)`, `survdiff`); the tests reproduce its outputs on six public datasets.
 //! Pure functions on slices: no I/O.
 
+pub mod concordance;
+pub mod cox;
+pub mod design;
 pub mod km;
 pub mod logrank;
 
