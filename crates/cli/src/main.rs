@@ -3,6 +3,7 @@
 //! error with its path), 1 anything else.
 
 mod config;
+mod survival;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -91,6 +92,13 @@ Regimen ids: see `atcpath dose --list`. Exit status as for assess; an unknown re
         #[arg(long, value_enum, default_value_t = DoseFormat::Text)]
         format: DoseFormat,
     },
+    /// Survival analysis: Kaplan-Meier, log-rank (G-rho) and Cox regression, as R's survival package.
+    #[command(after_help = "Examples:
+  atcpath survival km --input lung.csv --time time --event status --group sex --at 180,365 --plot km.svg
+  atcpath survival logrank --input lung.csv --time time --event status --group sex
+  atcpath survival cox --input veteran.csv --time time --event status --covariates trt,celltype,karno --levels celltype=squamous,smallcell,adeno,large --format json
+  atcpath survival km --input data_clinical_patient.txt --time OS_MONTHS --event OS_STATUS")]
+    Survival(survival::SurvivalArgs),
     /// Show the knowledge base's version and contents, or validate a knowledge-base folder.
     #[command(after_help = "Examples:
   atcpath kb
@@ -372,6 +380,7 @@ fn run(cli: Cli) -> Result<String, Fail> {
                 ),
             })
         }
+        Command::Survival(args) => survival::run(args),
         Command::Kb { dir } => {
             let kb = load_kb(dir.as_ref())?;
             let mut out = format!(

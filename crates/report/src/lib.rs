@@ -9,6 +9,8 @@
 //!
 //! Architecture invariant: renderers only format; they decide nothing clinical.
 
+pub mod plot;
+
 use std::fmt::Write;
 
 use atcpath_core::report::*;

@@ -1,0 +1,549 @@
+//! `atcpath survival km|logrank|cox`: reads a CSV/TSV (or cBioPortal clinical file), builds the
+//! data with the core's model-matrix rules and prints the analysis as text, JSON or CSV, with an
+//! optional Kaplan-Meier plot. The statistics are in `atcpath_core::survival`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use atcpath_core::survival::concordance::concordance;
+use atcpath_core::survival::cox::{Control, Ties, cox};
+use atcpath_core::survival::design::{Design, Spec, Table, build};
+use atcpath_core::survival::{ConfType, kaplan_meier, log_rank, z_for};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use crate::{Fail, invalid, other};
+
+/// Which analysis.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Analysis {
+    Km,
+    Logrank,
+    Cox,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TiesArg {
+    Efron,
+    Breslow,
+}
+
+/// Arguments of `atcpath survival`.
+#[derive(Args)]
+pub struct SurvivalArgs {
+    /// km, logrank or cox.
+    #[arg(value_enum)]
+    pub analysis: Analysis,
+    /// CSV or TSV file (header row; `#` comment lines skipped; empty, NA, [Not Available] = missing).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Time column (e.g. OS_MONTHS).
+    #[arg(long)]
+    pub time: String,
+    /// Event column: 0/1, 1/2 (2 = event), TRUE/FALSE, 1:DECEASED/0:LIVING.
+    #[arg(long)]
+    pub event: String,
+    /// The event code when it is none of the standard ones.
+    #[arg(long)]
+    pub event_value: Option<String>,
+    /// Group column (km: one curve per group; logrank: the groups compared).
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Cox covariates, comma-separated; `a:b` for an interaction.
+    #[arg(long, value_delimiter = ',')]
+    pub covariates: Vec<String>,
+    /// Columns to treat as factors even when numeric.
+    #[arg(long, value_delimiter = ',')]
+    pub factors: Vec<String>,
+    /// Level order of a factor, reference first: `--levels celltype=squamous,smallcell,adeno,large` (repeatable).
+    #[arg(long)]
+    pub levels: Vec<String>,
+    /// Strata column (separate baseline hazards; stratified log-rank).
+    #[arg(long)]
+    pub strata: Option<String>,
+    #[arg(long, value_enum, default_value_t = TiesArg::Efron)]
+    pub ties: TiesArg,
+    /// Confidence-interval type for Kaplan-Meier: log, log-log, plain.
+    #[arg(long, default_value = "log")]
+    pub conf_type: String,
+    /// Survival at these times, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub at: Vec<f64>,
+    /// Restricted mean survival up to this time.
+    #[arg(long)]
+    pub rmean: Option<f64>,
+    /// G-rho test: 0 log-rank, 1 Peto-Peto.
+    #[arg(long, default_value_t = 0.0)]
+    pub rho: f64,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Kaplan-Meier plot to write: FILE.svg or FILE.png.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+}
+
+/// Reads a CSV or TSV into a table of strings.
+pub fn read_table(path: &Path) -> Result<Table, Fail> {
+    let text =
+        std::fs::read(path).map_err(|e| other(format!("{}: cannot read: {e}", path.display())))?;
+    let first = text
+        .split(|b| *b == b'\n')
+        .find(|l| !l.starts_with(b"#"))
+        .unwrap_or_default();
+    let delimiter = if first.contains(&b'\t') { b'\t' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .comment(Some(b'#'))
+        .flexible(false)
+        .from_reader(text.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| invalid(format!("{}: header: {e}", path.display())))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let mut rows = Vec::new();
+    for (i, r) in reader.records().enumerate() {
+        let r = r.map_err(|e| invalid(format!("{}: row {}: {e}", path.display(), i + 1)))?;
+        rows.push(r.iter().map(str::to_string).collect());
+    }
+    Ok(Table { header, rows })
+}
+
+/// A number that may be infinite, written as R's golden files do ("Inf").
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Num {
+    F(f64),
+    S(&'static str),
+}
+
+fn num(x: f64) -> Num {
+    if x == f64::INFINITY {
+        Num::S("Inf")
+    } else if x == f64::NEG_INFINITY {
+        Num::S("-Inf")
+    } else {
+        Num::F(x)
+    }
+}
+
+#[derive(Serialize)]
+struct Median {
+    value: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct RMean {
+    tau: f64,
+    value: f64,
+    se: f64,
+}
+
+#[derive(Serialize)]
+struct Curve {
+    group: Option<String>,
+    n: usize,
+    n_events_total: usize,
+    time: Vec<f64>,
+    n_risk: Vec<usize>,
+    n_event: Vec<usize>,
+    n_censor: Vec<usize>,
+    surv: Vec<f64>,
+    std_err: Vec<Num>,
+    lower: Vec<Option<f64>>,
+    upper: Vec<Option<f64>>,
+    median: Median,
+    at_times: Vec<atcpath_core::survival::km::AtTime>,
+    rmean: Option<RMean>,
+}
+
+#[derive(Serialize)]
+struct KmOut {
+    conf_type: ConfType,
+    rows_dropped: Vec<usize>,
+    curves: Vec<Curve>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    logrank_p: Option<f64>,
+}
+
+fn spec(a: &SurvivalArgs) -> Result<Spec, Fail> {
+    let mut levels = BTreeMap::new();
+    for l in &a.levels {
+        let (c, v) = l
+            .split_once('=')
+            .ok_or_else(|| invalid(format!("--levels {l:?}: expected column=ref,level2,...")))?;
+        levels.insert(c.to_string(), v.split(',').map(str::to_string).collect());
+    }
+    Ok(Spec {
+        time: a.time.clone(),
+        event: a.event.clone(),
+        event_value: a.event_value.clone(),
+        covariates: a.covariates.clone(),
+        factors: a.factors.clone(),
+        levels,
+        strata: a.strata.clone(),
+        group: a.group.clone(),
+    })
+}
+
+/// Splits the data by group (or keeps it whole).
+fn by_group(d: &Design) -> Vec<(Option<String>, Vec<f64>, Vec<bool>)> {
+    match &d.group {
+        None => vec![(None, d.time.clone(), d.event.clone())],
+        Some(g) => d
+            .group_names
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let (t, e) = d
+                    .time
+                    .iter()
+                    .zip(&d.event)
+                    .zip(g)
+                    .filter(|(_, x)| **x == k)
+                    .map(|((t, e), _)| (*t, *e))
+                    .unzip();
+                (Some(name.clone()), t, e)
+            })
+            .collect(),
+    }
+}
+
+/// Runs the command; returns the text to print.
+pub fn run(a: SurvivalArgs) -> Result<String, Fail> {
+    let table = read_table(&a.input)?;
+    let d =
+        build(&table, &spec(&a)?).map_err(|e| invalid(format!("{}: {e}", a.input.display())))?;
+    let dropped_note = if d.dropped_rows.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "{} row(s) dropped for a missing value in a used column\n",
+            d.dropped_rows.len()
+        )
+    };
+    match a.analysis {
+        Analysis::Km => {
+            let ty = ConfType::parse(&a.conf_type).ok_or_else(|| {
+                invalid(format!(
+                    "--conf-type {:?}: accepted log, log-log, plain",
+                    a.conf_type
+                ))
+            })?;
+            let z = z_for(0.95);
+            let mut curves = Vec::new();
+            for (group, t, e) in by_group(&d) {
+                if t.is_empty() {
+                    continue;
+                }
+                let c = kaplan_meier(&t, &e);
+                let (lower, upper) = c.limits(z, ty);
+                let (m, ml, mu) = c.quantiles(&[0.5], z, ty)[0];
+                curves.push(Curve {
+                    group,
+                    n: c.n,
+                    n_events_total: c.n_events_total,
+                    median: Median {
+                        value: m,
+                        lower: ml,
+                        upper: mu,
+                    },
+                    at_times: c.at_times(&a.at, z, ty),
+                    rmean: a.rmean.map(|tau| {
+                        let (value, se) = c.rmean(tau);
+                        RMean { tau, value, se }
+                    }),
+                    std_err: c.std_err.iter().map(|x| num(*x)).collect(),
+                    time: c.time,
+                    n_risk: c.n_risk,
+                    n_event: c.n_event,
+                    n_censor: c.n_censor,
+                    surv: c.surv,
+                    lower,
+                    upper,
+                });
+            }
+            let logrank_p = d
+                .group
+                .as_ref()
+                .filter(|_| d.group_names.len() > 1)
+                .and_then(|g| {
+                    log_rank(
+                        &d.time,
+                        &d.event,
+                        g,
+                        &d.group_names,
+                        d.strata.as_deref(),
+                        0.0,
+                    )
+                    .ok()
+                    .map(|r| r.p)
+                });
+            let out = KmOut {
+                conf_type: ty,
+                rows_dropped: d.dropped_rows.clone(),
+                curves,
+                logrank_p,
+            };
+            if let Some(path) = &a.plot {
+                atcpath_report::plot::km_plot(
+                    path,
+                    &plot_curves(&out, a.group.as_deref()),
+                    out.logrank_p,
+                )
+                .map_err(other)?;
+            }
+            Ok(match a.format {
+                Format::Json => json(&out)?,
+                Format::Csv => {
+                    let mut s = String::from(
+                        "group,time,n_risk,n_event,n_censor,surv,std_err,lower,upper\n",
+                    );
+                    for c in &out.curves {
+                        for k in 0..c.time.len() {
+                            s.push_str(&format!(
+                                "{},{},{},{},{},{},{},{},{}\n",
+                                c.group.clone().unwrap_or_default(),
+                                c.time[k],
+                                c.n_risk[k],
+                                c.n_event[k],
+                                c.n_censor[k],
+                                c.surv[k],
+                                match c.std_err[k] {
+                                    Num::F(x) => x.to_string(),
+                                    Num::S(s) => s.to_string(),
+                                },
+                                c.lower[k].map_or("NA".into(), |x| x.to_string()),
+                                c.upper[k].map_or("NA".into(), |x| x.to_string())
+                            ));
+                        }
+                    }
+                    s
+                }
+                Format::Text => {
+                    let mut s = format!(
+                        "Kaplan-Meier ({} intervals, 95%)\n{dropped_note}",
+                        a.conf_type
+                    );
+                    for c in &out.curves {
+                        let g = c
+                            .group
+                            .as_deref()
+                            .map(|g| format!("{}={g}: ", a.group.clone().unwrap_or_default()))
+                            .unwrap_or_default();
+                        let f = |x: Option<f64>| x.map_or("NA".into(), |v| format!("{v:.4}"));
+                        s.push_str(&format!(
+                            "{g}n {}, events {}, median {} ({} to {})\n",
+                            c.n,
+                            c.n_events_total,
+                            f(c.median.value),
+                            f(c.median.lower),
+                            f(c.median.upper)
+                        ));
+                        for at in &c.at_times {
+                            s.push_str(&format!(
+                                "  S({}) = {:.4} ({} to {}), at risk {}\n",
+                                at.time,
+                                at.surv,
+                                f(at.lower),
+                                f(at.upper),
+                                at.n_risk
+                            ));
+                        }
+                        if let Some(r) = &c.rmean {
+                            s.push_str(&format!(
+                                "  restricted mean to {}: {:.4} (se {:.4})\n",
+                                r.tau, r.value, r.se
+                            ));
+                        }
+                    }
+                    if let Some(p) = out.logrank_p {
+                        s.push_str(&format!("log-rank p = {p:.4e}\n"));
+                    }
+                    s
+                }
+            })
+        }
+        Analysis::Logrank => {
+            let g = d
+                .group
+                .as_ref()
+                .ok_or_else(|| invalid("logrank needs --group"))?;
+            let r = log_rank(
+                &d.time,
+                &d.event,
+                g,
+                &d.group_names,
+                d.strata.as_deref(),
+                a.rho,
+            )
+            .map_err(invalid)?;
+            if r.groups.iter().any(|x| x.observed == 0.0 && x.n > 0) && a.format == Format::Text {
+                // Reported, not refused: a group with no events is a legitimate result.
+            }
+            Ok(match a.format {
+                Format::Json => json(&r)?,
+                Format::Csv => {
+                    let mut s = String::from("group,n,observed,expected\n");
+                    for x in &r.groups {
+                        s.push_str(&format!(
+                            "{},{},{},{}\n",
+                            x.group, x.n, x.observed, x.expected
+                        ));
+                    }
+                    s
+                }
+                Format::Text => {
+                    let mut s = format!(
+                        "{} test (rho = {})\n{dropped_note}",
+                        if a.rho == 0.0 { "Log-rank" } else { "G-rho" },
+                        a.rho
+                    );
+                    for x in &r.groups {
+                        s.push_str(&format!(
+                            "  {}: n {}, observed {:.3}, expected {:.3}\n",
+                            x.group, x.n, x.observed, x.expected
+                        ));
+                    }
+                    s.push_str(&format!(
+                        "chisq {:.4} on {} df, p = {:.4e}\n",
+                        r.chisq, r.df, r.p
+                    ));
+                    s
+                }
+            })
+        }
+        Analysis::Cox => {
+            if d.terms.is_empty() {
+                return Err(invalid("cox needs --covariates"));
+            }
+            let ties = match a.ties {
+                TiesArg::Efron => Ties::Efron,
+                TiesArg::Breslow => Ties::Breslow,
+            };
+            let fit = cox(
+                &d.time,
+                &d.event,
+                &d.x,
+                &d.terms,
+                d.strata.as_deref(),
+                ties,
+                Control::default(),
+            )
+            .map_err(invalid)?;
+            let c = concordance(
+                &d.time,
+                &d.event,
+                &fit.linear_predictor,
+                d.strata.as_deref(),
+            );
+            #[derive(Serialize)]
+            struct CoxOut<'a> {
+                #[serde(flatten)]
+                fit: &'a atcpath_core::survival::cox::CoxFit,
+                ties: Ties,
+                concordance: Conc,
+                rows_dropped: &'a [usize],
+            }
+            #[derive(Serialize)]
+            struct Conc {
+                value: f64,
+                se: f64,
+            }
+            let out = CoxOut {
+                fit: &fit,
+                ties,
+                concordance: Conc {
+                    value: c.value,
+                    se: c.se,
+                },
+                rows_dropped: &d.dropped_rows,
+            };
+            Ok(match a.format {
+                Format::Json => json(&out)?,
+                Format::Csv => {
+                    let mut s = String::from(
+                        "term,coef,se,exp_coef,z,p,exp_coef_lower_95,exp_coef_upper_95\n",
+                    );
+                    for k in 0..fit.terms.len() {
+                        s.push_str(&format!(
+                            "{},{},{},{},{},{},{},{}\n",
+                            fit.terms[k],
+                            fit.coef[k],
+                            fit.se[k],
+                            fit.exp_coef[k],
+                            fit.z[k],
+                            fit.p[k],
+                            fit.exp_coef_lower_95[k],
+                            fit.exp_coef_upper_95[k]
+                        ));
+                    }
+                    s
+                }
+                Format::Text => {
+                    let mut s = format!(
+                        "Cox proportional hazards ({ties:?} ties), n {}, events {}\n{dropped_note}",
+                        fit.n, fit.nevent
+                    );
+                    s.push_str(&format!(
+                        "{:<24} {:>10} {:>10} {:>10} {:>8} {:>10}\n",
+                        "term", "coef", "HR", "se", "z", "p"
+                    ));
+                    for k in 0..fit.terms.len() {
+                        s.push_str(&format!(
+                            "{:<24} {:>10.5} {:>10.5} {:>10.5} {:>8.3} {:>10.3e}  HR 95% CI {:.4} to {:.4}\n",
+                            fit.terms[k], fit.coef[k], fit.exp_coef[k], fit.se[k], fit.z[k], fit.p[k], fit.exp_coef_lower_95[k], fit.exp_coef_upper_95[k]
+                        ));
+                    }
+                    s.push_str(&format!(
+                        "log-likelihood null {:.4}, final {:.4}; iterations {}\nlikelihood ratio {:.3} on {} df, p = {:.3e}\nWald {:.3}, p = {:.3e}; score (log-rank) {:.3}, p = {:.3e}\nconcordance {:.4} (se {:.4})\n",
+                        fit.loglik_null, fit.loglik_final, fit.iterations, fit.lr_test.statistic, fit.lr_test.df, fit.lr_test.p,
+                        fit.wald_test.statistic, fit.wald_test.p, fit.score_test.statistic, fit.score_test.p, c.value, c.se
+                    ));
+                    s
+                }
+            })
+        }
+    }
+}
+
+fn json<T: Serialize>(v: &T) -> Result<String, Fail> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| other(e.to_string()))
+}
+
+fn plot_curves(out: &KmOut, group_col: Option<&str>) -> Vec<atcpath_report::plot::PlotCurve> {
+    out.curves
+        .iter()
+        .map(|c| atcpath_report::plot::PlotCurve {
+            label: match (&c.group, group_col) {
+                (Some(g), Some(col)) => format!("{col}={g}"),
+                _ => "all".into(),
+            },
+            time: c.time.clone(),
+            surv: c.surv.clone(),
+            lower: c.lower.clone(),
+            upper: c.upper.clone(),
+            n_risk: c.n_risk.clone(),
+            censored: c
+                .time
+                .iter()
+                .zip(&c.n_censor)
+                .filter(|(_, n)| **n > 0)
+                .map(|(t, _)| *t)
+                .collect(),
+            median: c.median.value,
+        })
+        .collect()
+}
