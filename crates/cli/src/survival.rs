@@ -224,6 +224,20 @@ pub fn run(a: SurvivalArgs) -> Result<String, Fail> {
     let table = read_table(&a.input)?;
     let d =
         build(&table, &spec(&a)?).map_err(|e| invalid(format!("{}: {e}", a.input.display())))?;
+    if !d.event.iter().any(|e| *e) {
+        return Err(invalid(format!(
+            "{}: no events: all {} observations are censored",
+            a.event,
+            d.event.len()
+        )));
+    }
+    if let (Some(g), Some(col)) = (&d.group, &a.group) {
+        for (k, name) in d.group_names.iter().enumerate() {
+            if !d.event.iter().zip(g).any(|(e, x)| *e && *x == k) {
+                return Err(invalid(format!("{col}: group {name:?} has no events")));
+            }
+        }
+    }
     let dropped_note = if d.dropped_rows.is_empty() {
         String::new()
     } else {
