@@ -80,70 +80,85 @@ struct Eval {
     info: DMatrix<f64>,
 }
 
-/// Data prepared once: rows sorted by stratum then time descending, centred columns.
-struct Prepared<'a> {
-    x: &'a [Vec<f64>],
-    means: Vec<f64>,
-    /// Row order: within each stratum, decreasing time.
-    order: Vec<usize>,
-    /// Start index in `order` of each stratum.
+/// Data prepared once: rows sorted by stratum then time descending, columns centred, stored
+/// flat (row-major) so that an iteration allocates nothing per row.
+struct Prepared {
+    xs: Vec<f64>,
+    ts: Vec<f64>,
+    es: Vec<bool>,
+    /// [start, end) of each stratum in the sorted order.
     bounds: Vec<(usize, usize)>,
-    time: &'a [f64],
-    event: &'a [bool],
     p: usize,
 }
 
 fn evaluate(d: &Prepared, beta: &DVector<f64>, ties: Ties) -> Eval {
     let p = d.p;
     let mut loglik = 0.0;
-    let mut u = DVector::zeros(p);
-    let mut info = DMatrix::zeros(p, p);
-    let xc = |i: usize, k: usize| d.x[i][k] - d.means[k];
-    let eta = |i: usize| (0..p).map(|k| xc(i, k) * beta[k]).sum::<f64>();
+    let mut u = vec![0.0; p];
+    let mut info = vec![0.0; p * p];
+    let (mut s1, mut s2) = (vec![0.0; p], vec![0.0; p * p]);
+    let (mut d1, mut d2) = (vec![0.0; p], vec![0.0; p * p]);
+    let mut a = vec![0.0; p];
     for &(start, end) in &d.bounds {
-        let (mut s0, mut s1, mut s2) = (0.0, DVector::<f64>::zeros(p), DMatrix::<f64>::zeros(p, p));
+        let mut s0 = 0.0;
+        s1.iter_mut().for_each(|v| *v = 0.0);
+        s2.iter_mut().for_each(|v| *v = 0.0);
         let mut j = start;
         while j < end {
-            let t = d.time[d.order[j]];
-            let (mut d0, mut d1, mut d2) =
-                (0.0, DVector::<f64>::zeros(p), DMatrix::<f64>::zeros(p, p));
+            let t = d.ts[j];
+            let mut d0 = 0.0;
+            d1.iter_mut().for_each(|v| *v = 0.0);
+            d2.iter_mut().for_each(|v| *v = 0.0);
             let mut deaths = 0usize;
-            while j < end && d.time[d.order[j]] == t {
-                let i = d.order[j];
-                let e = eta(i);
-                let w = e.exp();
-                let xi = DVector::from_fn(p, |k, _| xc(i, k));
+            while j < end && d.ts[j] == t {
+                let row = &d.xs[j * p..(j + 1) * p];
+                let eta: f64 = row.iter().zip(beta.iter()).map(|(x, b)| x * b).sum();
+                let w = eta.exp();
                 s0 += w;
-                s1.axpy(w, &xi, 1.0);
-                s2.ger(w, &xi, &xi, 1.0);
-                if d.event[i] {
+                for r in 0..p {
+                    let wr = w * row[r];
+                    s1[r] += wr;
+                    for c in 0..=r {
+                        s2[r * p + c] += wr * row[c];
+                    }
+                }
+                if d.es[j] {
                     deaths += 1;
-                    loglik += e;
-                    u += &xi;
+                    loglik += eta;
                     d0 += w;
-                    d1.axpy(w, &xi, 1.0);
-                    d2.ger(w, &xi, &xi, 1.0);
+                    for r in 0..p {
+                        u[r] += row[r];
+                        let wr = w * row[r];
+                        d1[r] += wr;
+                        for c in 0..=r {
+                            d2[r * p + c] += wr * row[c];
+                        }
+                    }
                 }
                 j += 1;
             }
-            if deaths == 0 {
-                continue;
-            }
             let nd = deaths as f64;
-            for r in 0..deaths {
+            for k in 0..deaths {
                 let f = match ties {
-                    Ties::Efron => r as f64 / nd,
+                    Ties::Efron => k as f64 / nd,
                     Ties::Breslow => 0.0,
                 };
                 let den = s0 - f * d0;
-                let a = (&s1 - &d1 * f) / den;
                 loglik -= den.ln();
-                u -= &a;
-                info += (&s2 - &d2 * f) / den - &a * a.transpose();
+                for r in 0..p {
+                    a[r] = (s1[r] - f * d1[r]) / den;
+                    u[r] -= a[r];
+                }
+                for r in 0..p {
+                    for c in 0..=r {
+                        info[r * p + c] += (s2[r * p + c] - f * d2[r * p + c]) / den - a[r] * a[c];
+                    }
+                }
             }
         }
     }
-    Eval { loglik, u, info }
+    let info = DMatrix::from_fn(p, p, |r, c| if c <= r { info[r * p + c] } else { info[c * p + r] });
+    Eval { loglik, u: DVector::from_vec(u), info }
 }
 
 /// Fits the model. `x[i]` is row i's covariate vector (same length as `terms`); `strata[i]`
@@ -189,15 +204,11 @@ pub fn cox(
             start = j;
         }
     }
-    let d = Prepared {
-        x,
-        means: means.clone(),
-        order,
-        bounds,
-        time,
-        event,
-        p,
-    };
+    let mut xs = Vec::with_capacity(n * p);
+    for &i in &order {
+        xs.extend((0..p).map(|k| x[i][k] - means[k]));
+    }
+    let d = Prepared { xs, ts: order.iter().map(|i| time[*i]).collect(), es: order.iter().map(|i| event[*i]).collect(), bounds, p };
 
     let singular = |info: &DMatrix<f64>| -> String {
         // Name the first column whose pivot vanishes.
