@@ -59,12 +59,18 @@ pub fn concordance(
     // Per subject: concordant, discordant, tied-x pair counts.
     let (mut ci, mut di, mut ti) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
     let (mut tied_y, mut tied_xy) = (0.0, 0.0);
-    for level in levels {
-        let idx: Vec<usize> = (0..n).filter(|i| s[*i] == level).collect();
+    let mut rank = vec![0usize; n];
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); levels.len()];
+    for i in 0..n {
+        members[levels.binary_search(&s[i]).unwrap_or(0)].push(i);
+    }
+    for idx in members {
         let mut scores: Vec<f64> = idx.iter().map(|i| score[*i]).collect();
         scores.sort_by(f64::total_cmp);
         scores.dedup();
-        let rank = |i: usize| scores.partition_point(|x| *x < score[i]);
+                for &i in &idx {
+            rank[i] = scores.partition_point(|x| *x < score[i]);
+        }
         let m = scores.len();
         let mut by_time = idx.clone();
         by_time.sort_by(|a, b| time[*a].total_cmp(&time[*b]));
@@ -83,30 +89,33 @@ pub fn concordance(
         for &(a, b) in groups.iter().rev() {
             let group = &by_time[a..b];
             for &i in group.iter().filter(|i| !event[**i]) {
-                later.add(rank(i), 1.0);
+                later.add(rank[i], 1.0);
                 total += 1.0;
             }
             for &i in group.iter().filter(|i| event[**i]) {
-                let r = rank(i);
+                let r = rank[i];
                 let below = later.prefix(r);
                 let equal = later.prefix(r + 1) - below;
                 ci[i] += below;
                 di[i] += total - below - equal;
                 ti[i] += equal;
             }
-            // Events tied in time with each other.
+                        // Events tied in time with each other: all pairs, of which those also tied in score.
             let deaths: Vec<usize> = group.iter().copied().filter(|i| event[*i]).collect();
-            for (k, &i) in deaths.iter().enumerate() {
-                for &j in &deaths[k + 1..] {
-                    if score[i] == score[j] {
-                        tied_xy += 1.0
-                    } else {
-                        tied_y += 1.0
-                    }
-                }
+            let nd = deaths.len() as f64;
+            let mut ranks: Vec<usize> = deaths.iter().map(|i| rank[*i]).collect();
+            ranks.sort_unstable();
+            let mut same = 0.0;
+            let mut k = 0;
+            while k < ranks.len() {
+                let run = ranks[k..].iter().take_while(|r| **r == ranks[k]).count() as f64;
+                same += run * (run - 1.0) / 2.0;
+                k += run as usize;
             }
+            tied_xy += same;
+            tied_y += nd * (nd - 1.0) / 2.0 - same;
             for &i in &deaths {
-                later.add(rank(i), 1.0);
+                later.add(rank[i], 1.0);
                 total += 1.0;
             }
         }
@@ -121,7 +130,7 @@ pub fn concordance(
                          ci: &mut [f64],
                          di: &mut [f64],
                          ti: &mut [f64]| {
-                let r = rank(j);
+                let r = rank[j];
                 let below = tree.prefix(r);
                 let equal = tree.prefix(r + 1) - below;
                 // An earlier event with a higher score than j's: concordant for j too.
@@ -133,7 +142,7 @@ pub fn concordance(
                 tally(j, &earlier, count, &mut ci, &mut di, &mut ti);
             }
             for &i in group.iter().filter(|i| event[**i]) {
-                earlier.add(rank(i), 1.0);
+                earlier.add(rank[i], 1.0);
                 count += 1.0;
             }
             for &j in group.iter().filter(|j| !event[**j]) {
