@@ -112,12 +112,20 @@ pub fn read_table(path: &Path) -> Result<Table, Fail> {
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let mut rows = Vec::new();
-    for (i, r) in reader.records().enumerate() {
-        let r = r.map_err(|e| invalid(format!("{}: row {}: {e}", path.display(), i + 1)))?;
-        rows.push(r.iter().map(str::to_string).collect());
+    let mut table = Table::new(header);
+    let mut record = csv::StringRecord::new();
+    let mut row = 0;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(true) => {
+                row += 1;
+                table.push_row(record.iter());
+            }
+            Ok(false) => break,
+            Err(e) => return Err(invalid(format!("{}: row {}: {e}", path.display(), row + 1))),
+        }
     }
-    Ok(Table { header, rows })
+    Ok(table)
 }
 
 /// A number that may be infinite, written as R's golden files do ("Inf").
@@ -226,13 +234,17 @@ fn by_group(d: &Design) -> Vec<(Option<String>, Vec<f64>, Vec<bool>)> {
 pub fn run(a: SurvivalArgs) -> Result<String, Fail> {
     let started = std::time::Instant::now();
     let table = read_table(&a.input)?;
-    let d = build(&table, &spec(&a)?).map_err(|e| invalid(format!("{}: {e}", a.input.display())))?;
+    let d =
+        build(&table, &spec(&a)?).map_err(|e| invalid(format!("{}: {e}", a.input.display())))?;
     drop(table);
     let read_ms = started.elapsed().as_secs_f64() * 1000.0;
     let fit_started = std::time::Instant::now();
     let result = analyse(&a, &d);
     if a.timing {
-        eprintln!("timing: read {read_ms:.1} ms, fit {:.1} ms", fit_started.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "timing: read {read_ms:.1} ms, fit {:.1} ms",
+            fit_started.elapsed().as_secs_f64() * 1000.0
+        );
     }
     result
 }

@@ -392,7 +392,11 @@ fn z_is_rs_qnorm() {
 
 fn table(file: &str) -> atcpath_core::survival::design::Table {
     let (header, rows) = read_csv(file);
-    atcpath_core::survival::design::Table { header, rows }
+    let mut t = atcpath_core::survival::design::Table::new(header);
+    for r in &rows {
+        t.push_row(r.iter().map(String::as_str));
+    }
+    t
 }
 
 struct Model {

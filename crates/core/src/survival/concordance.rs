@@ -23,25 +23,120 @@ pub struct Concordance {
     pub tied_xy: f64,
 }
 
-struct Fenwick(Vec<f64>);
+/// Counts per score rank (integers: compact, so the tree stays in cache longer).
+struct Fenwick(Vec<u32>);
 
 impl Fenwick {
     fn add(&mut self, mut i: usize, v: f64) {
         i += 1;
         while i < self.0.len() {
-            self.0[i] += v;
+            self.0[i] += v as u32;
             i += i & i.wrapping_neg();
         }
     }
-    /// Sum over ranks 0..i (exclusive).
+    /// Count over ranks 0..i (exclusive).
     fn prefix(&self, mut i: usize) -> f64 {
-        let mut s = 0.0;
+        let mut s = 0u64;
         while i > 0 {
-            s += self.0[i];
+            s += u64::from(self.0[i]);
             i -= i & i.wrapping_neg();
         }
-        s
+        s as f64
     }
+}
+
+/// Pass 1, latest time first: each event against everyone later (and those censored at its
+/// time). Returns, per position in `by_time`, its concordant, discordant and tied-x counts, and
+/// the pairs of events tied in time (and also in score).
+fn pass_later(
+    by_time: &[usize],
+    groups: &[(usize, usize)],
+    event: &[bool],
+    rank: &[usize],
+    m: usize,
+) -> (Vec<[f64; 3]>, f64, f64) {
+    let mut out = vec![[0.0; 3]; by_time.len()];
+    let mut tree = Fenwick(vec![0; m + 1]);
+    let mut at = vec![0u32; m];
+    let mut total = 0.0;
+    let (mut tied_y, mut tied_xy) = (0.0, 0.0);
+    let mut ranks: Vec<usize> = Vec::new();
+    for &(a, b) in groups.iter().rev() {
+        for p in a..b {
+            let i = by_time[p];
+            if !event[i] {
+                tree.add(rank[i], 1.0);
+                at[rank[i]] += 1;
+                total += 1.0;
+            }
+        }
+        ranks.clear();
+        for p in a..b {
+            let i = by_time[p];
+            if event[i] {
+                let r = rank[i];
+                let below = tree.prefix(r);
+                let equal = f64::from(at[r]);
+                out[p] = [below, total - below - equal, equal];
+                ranks.push(r);
+            }
+        }
+        // Events tied in time: all pairs, of which those also tied in score.
+        ranks.sort_unstable();
+        let nd = ranks.len() as f64;
+        let mut same = 0.0;
+        let mut k = 0;
+        while k < ranks.len() {
+            let run = ranks[k..].iter().take_while(|r| **r == ranks[k]).count();
+            same += (run * (run - 1) / 2) as f64;
+            k += run;
+        }
+        tied_xy += same;
+        tied_y += nd * (nd - 1.0) / 2.0 - same;
+        for &r in &ranks {
+            tree.add(r, 1.0);
+            at[r] += 1;
+            total += 1.0;
+        }
+    }
+    (out, tied_y, tied_xy)
+}
+
+/// Pass 2, earliest time first: each subject against the earlier events it is compared with
+/// (for a censored subject, also the events at its own time).
+fn pass_earlier(
+    by_time: &[usize],
+    groups: &[(usize, usize)],
+    event: &[bool],
+    rank: &[usize],
+    m: usize,
+) -> Vec<[f64; 3]> {
+    let mut out = vec![[0.0; 3]; by_time.len()];
+    let mut tree = Fenwick(vec![0; m + 1]);
+    let mut at = vec![0u32; m];
+    let mut count = 0.0;
+    let tally = |p: usize, tree: &Fenwick, at: &[u32], count: f64, out: &mut [[f64; 3]]| {
+        let r = rank[by_time[p]];
+        let below = tree.prefix(r);
+        let equal = f64::from(at[r]);
+        // An earlier event with a higher score: concordant for this subject too.
+        out[p] = [count - below - equal, below, equal];
+    };
+    for &(a, b) in groups {
+        for p in (a..b).filter(|p| event[by_time[*p]]) {
+            tally(p, &tree, &at, count, &mut out);
+        }
+        for p in (a..b).filter(|p| event[by_time[*p]]) {
+            let r = rank[by_time[p]];
+            tree.add(r, 1.0);
+            at[r] += 1;
+            count += 1.0;
+        }
+        for p in (a..b).filter(|p| !event[by_time[*p]]) {
+            tally(p, &tree, &at, count, &mut out);
+        }
+    }
+    out
 }
 
 /// Computes the concordance of `score` (higher = shorter expected survival) with (time, event).
@@ -65,15 +160,26 @@ pub fn concordance(
         members[levels.binary_search(&s[i]).unwrap_or(0)].push(i);
     }
     for idx in members {
-        let mut scores: Vec<f64> = idx.iter().map(|i| score[*i]).collect();
-        scores.sort_by(f64::total_cmp);
-        scores.dedup();
-                for &i in &idx {
-            rank[i] = scores.partition_point(|x| *x < score[i]);
+        // Dense ranks of the scores and the time order: two sorts of (key, index) pairs, in parallel.
+        let keyed = |key: &[f64]| {
+            let mut v: Vec<(f64, usize)> = idx.iter().map(|i| (key[*i], *i)).collect();
+            v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            v
+        };
+        let (by_score, by_time) = std::thread::scope(|sc| {
+            let h = sc.spawn(|| keyed(score));
+            let t = keyed(time);
+            (h.join().expect("sort"), t)
+        });
+        let mut m = 0;
+        for k in 0..by_score.len() {
+            if k > 0 && by_score[k].0 != by_score[k - 1].0 {
+                m += 1;
+            }
+            rank[by_score[k].1] = m;
         }
-        let m = scores.len();
-        let mut by_time = idx.clone();
-        by_time.sort_by(|a, b| time[*a].total_cmp(&time[*b]));
+        let m = if by_score.is_empty() { 0 } else { m + 1 };
+        let by_time: Vec<usize> = by_time.into_iter().map(|(_, i)| i).collect();
         // Groups of equal time, in increasing time.
         let mut groups: Vec<(usize, usize)> = Vec::new();
         let mut g0 = 0;
@@ -83,71 +189,19 @@ pub fn concordance(
                 g0 = j;
             }
         }
-        // Pass 1, latest first: each event against everyone later (and censored at its time).
-        let mut later = Fenwick(vec![0.0; m + 1]);
-        let mut total = 0.0;
-        for &(a, b) in groups.iter().rev() {
-            let group = &by_time[a..b];
-            for &i in group.iter().filter(|i| !event[**i]) {
-                later.add(rank[i], 1.0);
-                total += 1.0;
-            }
-            for &i in group.iter().filter(|i| event[**i]) {
-                let r = rank[i];
-                let below = later.prefix(r);
-                let equal = later.prefix(r + 1) - below;
-                ci[i] += below;
-                di[i] += total - below - equal;
-                ti[i] += equal;
-            }
-                        // Events tied in time with each other: all pairs, of which those also tied in score.
-            let deaths: Vec<usize> = group.iter().copied().filter(|i| event[*i]).collect();
-            let nd = deaths.len() as f64;
-            let mut ranks: Vec<usize> = deaths.iter().map(|i| rank[*i]).collect();
-            ranks.sort_unstable();
-            let mut same = 0.0;
-            let mut k = 0;
-            while k < ranks.len() {
-                let run = ranks[k..].iter().take_while(|r| **r == ranks[k]).count() as f64;
-                same += run * (run - 1.0) / 2.0;
-                k += run as usize;
-            }
-            tied_xy += same;
-            tied_y += nd * (nd - 1.0) / 2.0 - same;
-            for &i in &deaths {
-                later.add(rank[i], 1.0);
-                total += 1.0;
-            }
-        }
-        // Pass 2, earliest first: each subject against the earlier events it is compared with.
-        let mut earlier = Fenwick(vec![0.0; m + 1]);
-        let mut count = 0.0;
-        for &(a, b) in &groups {
-            let group = &by_time[a..b];
-            let tally = |j: usize,
-                         tree: &Fenwick,
-                         count: f64,
-                         ci: &mut [f64],
-                         di: &mut [f64],
-                         ti: &mut [f64]| {
-                let r = rank[j];
-                let below = tree.prefix(r);
-                let equal = tree.prefix(r + 1) - below;
-                // An earlier event with a higher score than j's: concordant for j too.
-                ci[j] += count - below - equal;
-                di[j] += below;
-                ti[j] += equal;
-            };
-            for &j in group.iter().filter(|j| event[**j]) {
-                tally(j, &earlier, count, &mut ci, &mut di, &mut ti);
-            }
-            for &i in group.iter().filter(|i| event[**i]) {
-                earlier.add(rank[i], 1.0);
-                count += 1.0;
-            }
-            for &j in group.iter().filter(|j| !event[**j]) {
-                tally(j, &earlier, count, &mut ci, &mut di, &mut ti);
-            }
+        // The two passes are independent: run them on two threads.
+        let (later, earlier) = std::thread::scope(|sc| {
+            let h = sc.spawn(|| pass_later(&by_time, &groups, event, &rank, m));
+            let e = pass_earlier(&by_time, &groups, event, &rank, m);
+            (h.join().expect("concordance pass"), e)
+        });
+        let (per_later, ty, txy) = later;
+        tied_y += ty;
+        tied_xy += txy;
+        for (pos, &i) in by_time.iter().enumerate() {
+            ci[i] += per_later[pos][0] + earlier[pos][0];
+            di[i] += per_later[pos][1] + earlier[pos][1];
+            ti[i] += per_later[pos][2] + earlier[pos][2];
         }
     }
     // Each pair was counted once for each member: halve for totals.

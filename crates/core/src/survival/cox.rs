@@ -157,8 +157,18 @@ fn evaluate(d: &Prepared, beta: &DVector<f64>, ties: Ties) -> Eval {
             }
         }
     }
-    let info = DMatrix::from_fn(p, p, |r, c| if c <= r { info[r * p + c] } else { info[c * p + r] });
-    Eval { loglik, u: DVector::from_vec(u), info }
+    let info = DMatrix::from_fn(p, p, |r, c| {
+        if c <= r {
+            info[r * p + c]
+        } else {
+            info[c * p + r]
+        }
+    });
+    Eval {
+        loglik,
+        u: DVector::from_vec(u),
+        info,
+    }
 }
 
 /// Fits the model. `x[i]` is row i's covariate vector (same length as `terms`); `strata[i]`
@@ -190,12 +200,18 @@ pub fn cox(
             "{n} rows for {p} covariates: more rows than covariates are needed"
         ));
     }
-    let means: Vec<f64> = (0..p)
-        .map(|k| x.iter().map(|r| r[k]).sum::<f64>() / n as f64)
-        .collect();
+    let mut means = vec![0.0; p];
+    for row in x {
+        for (m, v) in means.iter_mut().zip(row) {
+            *m += v;
+        }
+    }
+    means.iter_mut().for_each(|m| *m /= n as f64);
     let s: Vec<usize> = strata.map_or_else(|| vec![0; n], <[usize]>::to_vec);
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|a, b| s[*a].cmp(&s[*b]).then(time[*b].total_cmp(&time[*a])));
+    // Sort (stratum, time, index) triples: faster than sorting indices through the data.
+    let mut keyed: Vec<(usize, f64, usize)> = (0..n).map(|i| (s[i], time[i], i)).collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    let order: Vec<usize> = keyed.into_iter().map(|k| k.2).collect();
     let mut bounds = Vec::new();
     let mut start = 0;
     for j in 1..=n {
@@ -208,7 +224,13 @@ pub fn cox(
     for &i in &order {
         xs.extend((0..p).map(|k| x[i][k] - means[k]));
     }
-    let d = Prepared { xs, ts: order.iter().map(|i| time[*i]).collect(), es: order.iter().map(|i| event[*i]).collect(), bounds, p };
+    let d = Prepared {
+        xs,
+        ts: order.iter().map(|i| time[*i]).collect(),
+        es: order.iter().map(|i| event[*i]).collect(),
+        bounds,
+        p,
+    };
 
     let singular = |info: &DMatrix<f64>| -> String {
         // Name the first column whose pivot vanishes.

@@ -7,11 +7,46 @@
 
 use std::collections::BTreeMap;
 
-/// A table read from CSV or TSV: a header and rows of strings.
+/// A table read from CSV or TSV: a header and cells of text, stored in one buffer (a million-row
+/// file is one allocation, not one per cell).
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    text: String,
+    /// End offset of each cell in `text`, row-major.
+    ends: Vec<usize>,
+}
+
+impl Table {
+    /// An empty table with these column names.
+    pub fn new(header: Vec<String>) -> Table {
+        Table {
+            header,
+            text: String::new(),
+            ends: Vec::new(),
+        }
+    }
+    /// Appends a row; it must have one cell per column.
+    pub fn push_row<'a>(&mut self, cells: impl IntoIterator<Item = &'a str>) {
+        for c in cells {
+            self.text.push_str(c.trim());
+            self.ends.push(self.text.len());
+        }
+    }
+    /// Number of rows.
+    pub fn nrows(&self) -> usize {
+        if self.header.is_empty() {
+            0
+        } else {
+            self.ends.len() / self.header.len()
+        }
+    }
+    /// The trimmed text of a cell.
+    pub fn cell(&self, row: usize, col: usize) -> &str {
+        let k = row * self.header.len() + col;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] };
+        &self.text[start..self.ends[k]]
+    }
 }
 
 /// Whether a cell is missing.
@@ -147,8 +182,8 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
     used.extend(gc);
     let mut keep = Vec::new();
     let mut dropped_rows = Vec::new();
-    for (i, r) in t.rows.iter().enumerate() {
-        if used.iter().any(|c| r.get(*c).is_none_or(|v| is_missing(v))) {
+    for i in 0..t.nrows() {
+        if used.iter().any(|c| is_missing(t.cell(i, *c))) {
             dropped_rows.push(i + 1);
         } else {
             keep.push(i);
@@ -157,7 +192,7 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
     if keep.is_empty() {
         return Err("no rows left after dropping rows with missing values".into());
     }
-    let cell = |i: usize, c: usize| t.rows[i][c].trim();
+    let cell = |i: usize, c: usize| t.cell(i, c);
     let mut time = Vec::with_capacity(keep.len());
     for &i in &keep {
         let v: f64 = cell(i, tc).parse().map_err(|_| {
@@ -182,13 +217,29 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
         .map_err(|e| format!("{}: {e}", spec.event))?;
     let event: Vec<bool> = codes.iter().map(|s| coder(s)).collect();
 
+    // Numeric columns, parsed once (row-indexed by the kept rows' position).
+    let mut numeric_cols: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
+    for cs in &term_cols {
+        for &c in cs {
+            if numeric_cols.contains_key(&c) {
+                continue;
+            }
+            let parsed: Option<Vec<f64>> = keep
+                .iter()
+                .map(|i| cell(*i, c).parse::<f64>().ok())
+                .collect();
+            if let Some(v) = parsed {
+                numeric_cols.insert(c, v);
+            }
+        }
+    }
     // Which columns are factors, and their levels.
     let mut levels: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for cs in &term_cols {
         for &c in cs {
             let name = &t.header[c];
             let values: Vec<&str> = keep.iter().map(|i| cell(*i, c)).collect();
-            let numeric = values.iter().all(|v| v.parse::<f64>().is_ok());
+            let numeric = numeric_cols.contains_key(&c);
             if spec.factors.contains(name) || spec.levels.contains_key(name) || !numeric {
                 let found = sorted_levels(&values);
                 let lv = match spec.levels.get(name) {
