@@ -88,6 +88,20 @@ fn close(a: Option<f64>, b: Option<f64>, what: &str) {
     }
 }
 
+/// Exact-arithmetic quantities (counts, products of fractions) to 1e-9.
+fn exact_all(got: &[Option<f64>], want: &Value, what: &str) {
+    for (i, (g, w)) in got.iter().zip(want.as_array().unwrap()).enumerate() {
+        if let (Some(g), Some(w)) = (g, num(w)) {
+            if w.is_finite() {
+                assert!(
+                    (g - w).abs() <= 1e-9 * w.abs() + 1e-15,
+                    "{what}[{i}]: {g} vs {w}"
+                );
+            }
+        }
+    }
+}
+
 fn close_all(got: &[Option<f64>], want: &Value, what: &str) {
     let want = want
         .as_array()
@@ -144,6 +158,12 @@ fn check_km(file: &str, tcol: &str, ecol: &str, group: Option<&str>, golden_file
             &format!("{name} n_censor"),
         );
         close_all(&f(&c.surv), &curve["surv"], &format!("{name} surv"));
+        exact_all(&f(&c.surv), &curve["surv"], &format!("{name} surv (1e-9)"));
+        exact_all(
+            &f(&c.cumhaz),
+            &curve["cumhaz"],
+            &format!("{name} cumhaz (1e-9)"),
+        );
         close_all(
             &f(&c.std_err),
             &curve["std_err"],

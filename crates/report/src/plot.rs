@@ -223,6 +223,16 @@ pub fn km_svg(curves: &[PlotCurve], logrank_p: Option<f64>) -> Result<String, St
                 ))
                 .map_err(|e| e.to_string())?;
         }
+        if let Some(p) = logrank_p {
+            let (lx, ly) = (x1 - 260, y1 + 12 + 24 * curves.len() as i32);
+            upper
+                .draw(&Text::new(
+                    format!("log-rank p = {}", fmt_p(p)),
+                    (lx + 48, ly - 8),
+                    ("sans-serif", 15).into_font().color(&BLACK),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
         // Number at risk under the axis, aligned with the time ticks.
         lower
             .draw(&Text::new(
