@@ -154,6 +154,14 @@ struct Median {
 }
 
 #[derive(Serialize)]
+struct Quantiles {
+    probs: Vec<f64>,
+    quantile: Vec<Option<f64>>,
+    lower: Vec<Option<f64>>,
+    upper: Vec<Option<f64>>,
+}
+
+#[derive(Serialize)]
 struct RMean {
     tau: f64,
     value: f64,
@@ -174,6 +182,7 @@ struct Curve {
     lower: Vec<Option<f64>>,
     upper: Vec<Option<f64>>,
     median: Median,
+    quantiles: Quantiles,
     at_times: Vec<atcpath_core::survival::km::AtTime>,
     rmean: Option<RMean>,
 }
@@ -199,8 +208,13 @@ fn spec(a: &SurvivalArgs) -> Result<Spec, Fail> {
         time: a.time.clone(),
         event: a.event.clone(),
         event_value: a.event_value.clone(),
-        covariates: a.covariates.clone(),
-        factors: a.factors.clone(),
+        covariates: a
+            .covariates
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect(),
+        factors: a.factors.iter().map(|c| c.trim().to_string()).collect(),
         levels,
         strata: a.strata.clone(),
         group: a.group.clone(),
@@ -231,7 +245,64 @@ fn by_group(d: &Design) -> Vec<(Option<String>, Vec<f64>, Vec<bool>)> {
 }
 
 /// Runs the command; returns the text to print.
+/// Flags that do not apply to the analysis are refused rather than ignored.
+fn check_flags(a: &SurvivalArgs) -> Result<(), Fail> {
+    let km = matches!(a.analysis, Analysis::Km);
+    let cox = matches!(a.analysis, Analysis::Cox);
+    let logrank = matches!(a.analysis, Analysis::Logrank);
+    let misuse = [
+        (a.plot.is_some() && !km, "--plot applies to km"),
+        (
+            !a.covariates.is_empty() && !cox,
+            "--covariates applies to cox",
+        ),
+        (
+            (!a.factors.is_empty() || !a.levels.is_empty()) && !cox && a.group.is_none(),
+            "--factors and --levels apply to cox covariates (or the --group column)",
+        ),
+        (
+            a.group.is_some() && cox,
+            "--group does not apply to cox: use --covariates (or --strata)",
+        ),
+        (
+            a.strata.is_some() && km,
+            "--strata does not apply to km: use --group",
+        ),
+        (
+            (!a.at.is_empty() || a.rmean.is_some()) && !km,
+            "--at and --rmean apply to km",
+        ),
+        (a.rho != 0.0 && !logrank, "--rho applies to logrank"),
+    ];
+    if let Some((_, why)) = misuse.iter().find(|(bad, _)| *bad) {
+        return Err(invalid(*why));
+    }
+    if let Some(t) = a.at.iter().find(|t| !(t.is_finite() && **t >= 0.0)) {
+        return Err(invalid(format!("--at: {t} is not a time (0 or more)")));
+    }
+    if let Some(tau) = a.rmean.filter(|t| !(t.is_finite() && *t > 0.0)) {
+        return Err(invalid(format!("--rmean: {tau} must be a positive time")));
+    }
+    if let Some(p) = &a.plot {
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_lowercase);
+        if !matches!(ext.as_deref(), Some("svg") | Some("png")) {
+            return Err(invalid(format!(
+                "--plot {}: the file must end in .svg or .png",
+                p.display()
+            )));
+        }
+    }
+    if !(a.rho.is_finite() && a.rho >= 0.0) {
+        return Err(invalid("--rho must be 0 or more (0 log-rank, 1 Peto-Peto)"));
+    }
+    Ok(())
+}
+
 pub fn run(a: SurvivalArgs) -> Result<String, Fail> {
+    check_flags(&a)?;
     let started = std::time::Instant::now();
     let table = read_table(&a.input)?;
     let d =
@@ -257,7 +328,8 @@ fn analyse(a: &SurvivalArgs, d: &Design) -> Result<String, Fail> {
             d.event.len()
         )));
     }
-    if let (Some(g), Some(col)) = (&d.group, &a.group) {
+    // A group with no events makes the log-rank comparison meaningless for it: refused.
+    if let (Some(g), Some(col), Analysis::Logrank) = (&d.group, &a.group, a.analysis) {
         for (k, name) in d.group_names.iter().enumerate() {
             if !d.event.iter().zip(g).any(|(e, x)| *e && *x == k) {
                 return Err(invalid(format!("{col}: group {name:?} has no events")));
@@ -297,6 +369,16 @@ fn analyse(a: &SurvivalArgs, d: &Design) -> Result<String, Fail> {
                         value: m,
                         lower: ml,
                         upper: mu,
+                    },
+                    quantiles: {
+                        let probs = vec![0.25, 0.5, 0.75];
+                        let q = c.quantiles(&probs, z, ty);
+                        Quantiles {
+                            quantile: q.iter().map(|x| x.0).collect(),
+                            lower: q.iter().map(|x| x.1).collect(),
+                            upper: q.iter().map(|x| x.2).collect(),
+                            probs,
+                        }
                     },
                     at_times: c.at_times(&a.at, z, ty),
                     rmean: a.rmean.map(|tau| {

@@ -265,3 +265,163 @@ fn bad_input_is_refused_clearly() {
     assert_eq!(code, Some(2));
     assert!(err.contains("column \"nope\" does not exist"));
 }
+
+#[test]
+fn review_findings_stay_fixed() {
+    let dir = std::env::temp_dir().join(format!("atcpath-surv-rev-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.to_string_lossy().to_string()
+    };
+    // Levels sorted as R collates text: a, B, c (case ignored first).
+    let f = write(
+        "levels.csv",
+        "t,e,g\n1,1,a\n2,1,B\n3,0,c\n4,1,a\n5,1,B\n6,1,c\n7,0,a\n8,1,B\n9,1,c\n",
+    );
+    let (code, out, err) = run(&[
+        "cox",
+        "--input",
+        &f,
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--covariates",
+        "g",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["terms"], serde_json::json!(["gB", "gc"]));
+    // S before the first time is 1 with limits 1 to 1, for every interval type.
+    let (_, out, _) = run(&[
+        "km",
+        "--input",
+        &f,
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--conf-type",
+        "log-log",
+        "--at",
+        "0.5",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            v["curves"][0]["at_times"][0]["lower"].as_f64(),
+            v["curves"][0]["at_times"][0]["upper"].as_f64()
+        ),
+        (Some(1.0), Some(1.0))
+    );
+    assert_eq!(
+        v["curves"][0]["quantiles"]["probs"],
+        serde_json::json!([0.25, 0.5, 0.75])
+    );
+    // Perfect separation: a clear error naming the covariate.
+    let f = write(
+        "sep.csv",
+        "t,e,s\n1,1,1\n2,1,1\n3,1,1\n4,0,0\n5,0,0\n6,1,0\n7,0,0\n8,0,1\n9,0,0\n",
+    );
+    let f2 = write(
+        "sep2.csv",
+        "t,e,s,z\n1,1,1,0.3\n2,1,1,0.1\n3,1,1,0.5\n4,0,0,0.2\n5,0,0,0.9\n6,0,0,0.4\n7,0,0,0.6\n8,0,0,0.8\n9,0,0,0.7\n",
+    );
+    let _ = f;
+    let (code, _, err) = run(&[
+        "cox",
+        "--input",
+        &f2,
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--covariates",
+        "s,z",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("monotone likelihood") && err.contains("\"s\""),
+        "{err}"
+    );
+    // Collinear columns: the later one is named.
+    let f = write(
+        "col.csv",
+        "t,e,a,b,c\n1,1,1,2,5\n2,1,2,4,3\n3,0,3,6,1\n4,1,4,8,4\n5,1,5,10,2\n6,0,6,12,6\n7,1,7,14,3\n",
+    );
+    let (code, _, err) = run(&[
+        "cox",
+        "--input",
+        &f,
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--covariates",
+        "a,b,c",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("covariate \"b\""), "{err}");
+    // A stray text value in a numeric column is a typo, not a factor.
+    let f = write("typo.csv", "t,e,x\n1,1,1\n2,1,2\n3,0,3x\n4,1,4\n5,1,5\n");
+    let (code, _, err) = run(&[
+        "cox",
+        "--input",
+        &f,
+        "--time",
+        "t",
+        "--event",
+        "e",
+        "--covariates",
+        "x",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("\"3x\" is not a number"), "{err}");
+    // An --event-value that is not in the data.
+    let (code, _, err) = run(&[
+        "km",
+        "--input",
+        &data("lung.csv"),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--event-value",
+        "dead",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("not among the codes found"), "{err}");
+    // Flags that do not apply are refused.
+    let (code, _, err) = run(&[
+        "logrank",
+        "--input",
+        &data("lung.csv"),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--group",
+        "sex",
+        "--plot",
+        "x.svg",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--plot applies to km"));
+    let (code, _, _) = run(&[
+        "km",
+        "--input",
+        &data("lung.csv"),
+        "--time",
+        "time",
+        "--event",
+        "status",
+        "--rmean=-1",
+    ]);
+    assert_eq!(code, Some(2));
+}

@@ -574,6 +574,7 @@ fn cox_models_match_r() {
             for (r, row) in exp["var"].as_array().unwrap().iter().enumerate() {
                 close_all(&f(&fit.var[r]), row, &format!("{what} var row {r}"));
             }
+            close_all(&f(&fit.means), &exp["means"], &format!("{what} means"));
             close(
                 Some(fit.loglik_null),
                 num(&exp["loglik_null"]),

@@ -207,6 +207,12 @@ pub fn cox(
         }
     }
     means.iter_mut().for_each(|m| *m /= n as f64);
+    // As R's coxph: 0/1 columns are not centred (the fit does not depend on centring).
+    for (k, m) in means.iter_mut().enumerate() {
+        if x.iter().all(|r| r[k] == 0.0 || r[k] == 1.0) {
+            *m = 0.0;
+        }
+    }
     let s: Vec<usize> = strata.map_or_else(|| vec![0; n], <[usize]>::to_vec);
     // Sort (stratum, time, index) triples: faster than sorting indices through the data.
     let mut keyed: Vec<(usize, f64, usize)> = (0..n).map(|i| (s[i], time[i], i)).collect();
@@ -233,10 +239,16 @@ pub fn cox(
     };
 
     let singular = |info: &DMatrix<f64>| -> String {
-        // Name the first column whose pivot vanishes.
-        let k = (0..p)
-            .find(|k| info[(*k, *k)].abs() < 1e-12)
-            .unwrap_or(p - 1);
+        // Name the first column whose leading block is not positive definite: it is constant, or
+        // a combination of the columns before it.
+        let k = (1..=p)
+            .find(|k| {
+                info.view((0, 0), (*k, *k))
+                    .clone_owned()
+                    .cholesky()
+                    .is_none_or(|c| c.l().diagonal().iter().any(|d| *d < 1e-9))
+            })
+            .map_or(p - 1, |k| k - 1);
         format!(
             "the information matrix is singular: covariate {:?} is constant or collinear with others",
             terms[k]
@@ -287,8 +299,16 @@ pub fn cox(
         }
     }
     let fin = fin.ok_or("no iteration was run")?;
-    if iterations == control.iter_max && beta.iter().any(|b| b.abs() > 25.0) {
-        return Err(monotone(terms, &beta));
+    // R's check for an infinite coefficient: the Newton step still pending at convergence is not
+    // negligible (|step| > toler.inf = sqrt(eps), relative to |beta| too).
+    let pending = solve(&fin.info, &fin.u).unwrap_or_else(|_| DVector::zeros(p));
+    let toler_inf = control.eps.sqrt();
+    if let Some(k) = (0..p)
+        .find(|k| pending[*k].abs() > toler_inf && pending[*k].abs() > toler_inf * beta[*k].abs())
+    {
+        let mut flag = DVector::zeros(p);
+        flag[k] = 1.0;
+        return Err(monotone(terms, &flag));
     }
     let chol = fin
         .info

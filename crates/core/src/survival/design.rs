@@ -52,7 +52,16 @@ impl Table {
 /// Whether a cell is missing.
 pub fn is_missing(s: &str) -> bool {
     let t = s.trim();
-    t.is_empty() || t == "NA" || t == "[Not Available]" || t == "[Not Applicable]" || t == "NaN"
+    t.is_empty()
+        || matches!(
+            t,
+            "NA" | "N/A"
+                | "NaN"
+                | "[Not Available]"
+                | "[Not Applicable]"
+                | "[Unknown]"
+                | "[Not Evaluated]"
+        )
 }
 
 /// What to build.
@@ -143,7 +152,13 @@ fn event_coder(values: &[&str], given: Option<&str>) -> Result<Box<dyn Fn(&str) 
 
 fn sorted_levels(values: &[&str]) -> Vec<String> {
     let mut v: Vec<String> = values.iter().map(|s| s.trim().to_string()).collect();
-    v.sort();
+    // R orders the levels of a character column by collation, ignoring case first
+    // (a, B, c), lower case before upper case when they differ only in case.
+    v.sort_by(|a, b| {
+        a.to_lowercase()
+            .cmp(&b.to_lowercase())
+            .then_with(|| b.cmp(a))
+    });
     v.dedup();
     if v.iter().all(|x| x.parse::<f64>().is_ok()) {
         v.sort_by(|a, b| {
@@ -161,6 +176,43 @@ fn sorted_levels(values: &[&str]) -> Vec<String> {
 /// A message naming the column for a missing column, a non-numeric or negative time, unknown
 /// event codes, an unknown factor level, or no rows left.
 pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
+    if t.header.is_empty() {
+        return Err("the file is empty: expected a header row and data".into());
+    }
+    if let Some(d) = t
+        .header
+        .iter()
+        .enumerate()
+        .find(|(i, h)| t.header[..*i].contains(h))
+        .map(|(_, h)| h)
+    {
+        return Err(format!("column {d:?} appears twice in the header"));
+    }
+    // R's term order: main effects as given, then interactions; within an interaction, the
+    // variables in their order of first appearance; a:a is a.
+    let mut covariates: Vec<String> = Vec::new();
+    let appearance: Vec<String> = spec
+        .covariates
+        .iter()
+        .flat_map(|t| t.split(':').map(|s| s.trim().to_string()))
+        .collect();
+    for pass_interactions in [false, true] {
+        for term in &spec.covariates {
+            let mut vars: Vec<String> = term.split(':').map(|s| s.trim().to_string()).collect();
+            vars.sort_by_key(|v| appearance.iter().position(|a| a == v));
+            vars.dedup();
+            if (vars.len() > 1) == pass_interactions {
+                let name = vars.join(":");
+                if !covariates.contains(&name) {
+                    covariates.push(name);
+                }
+            }
+        }
+    }
+    let spec = &Spec {
+        covariates,
+        ..spec.clone()
+    };
     let tc = col(t, &spec.time)?;
     let ec = col(t, &spec.event)?;
     let mut used = vec![tc, ec];
@@ -215,6 +267,18 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
     let codes: Vec<&str> = keep.iter().map(|i| cell(*i, ec)).collect();
     let coder = event_coder(&codes, spec.event_value.as_deref())
         .map_err(|e| format!("{}: {e}", spec.event))?;
+    if let Some(v) = spec.event_value.as_deref() {
+        if !codes.contains(&v) {
+            let mut found: Vec<&str> = codes.clone();
+            found.sort_unstable();
+            found.dedup();
+            return Err(format!(
+                "{}: --event-value {v:?} is not among the codes found ({})",
+                spec.event,
+                found.iter().take(8).copied().collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
     let event: Vec<bool> = codes.iter().map(|s| coder(s)).collect();
 
     // Numeric columns, parsed once (row-indexed by the kept rows' position).
@@ -240,6 +304,21 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
             let name = &t.header[c];
             let values: Vec<&str> = keep.iter().map(|i| cell(*i, c)).collect();
             let numeric = numeric_cols.contains_key(&c);
+            // A column that is mostly numbers with a stray text value is a typo, not a factor.
+            if !numeric && !spec.factors.contains(name) && !spec.levels.contains_key(name) {
+                let parsed = values.iter().filter(|v| v.parse::<f64>().is_ok()).count();
+                if parsed * 2 > values.len() {
+                    let (k, bad) = values
+                        .iter()
+                        .enumerate()
+                        .find(|(_, v)| v.parse::<f64>().is_err())
+                        .unwrap_or((0, &""));
+                    return Err(format!(
+                        "{name}: row {}: {bad:?} is not a number (the column is otherwise numeric; use --factors {name} to treat it as categories)",
+                        keep[k] + 1
+                    ));
+                }
+            }
             if spec.factors.contains(name) || spec.levels.contains_key(name) || !numeric {
                 let found = sorted_levels(&values);
                 let lv = match spec.levels.get(name) {

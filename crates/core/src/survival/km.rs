@@ -203,7 +203,12 @@ impl KmCurve {
                     .iter()
                     .position(|x| *x >= *t)
                     .map_or(0, |j| self.n_risk[j]);
-                let (lower, upper) = ci(s, se, z, ty);
+                // Before the first observed time S is 1 with no uncertainty: R reports 1 to 1.
+                let (lower, upper) = if k.is_none() {
+                    (Some(1.0), Some(1.0))
+                } else {
+                    ci(s, se, z, ty)
+                };
                 AtTime {
                     time: *t,
                     n_risk,
