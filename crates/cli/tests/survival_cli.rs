@@ -32,6 +32,15 @@ fn expected(name: &str) -> Value {
         .unwrap()
 }
 
+/// Writes a scratch data file for one test and returns its path.
+fn scratch(tag: &str, name: &str, body: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("atcpath-surv-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p.to_string_lossy().to_string()
+}
+
 fn rel(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * b.abs() + 1e-12
 }
@@ -201,13 +210,7 @@ fn cbioportal_clinical_files_are_read() {
 
 #[test]
 fn bad_input_is_refused_clearly() {
-    let dir = std::env::temp_dir().join(format!("atcpath-surv-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let write = |name: &str, body: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, body).unwrap();
-        p.to_string_lossy().to_string()
-    };
+    let write = |name: &str, body: &str| scratch("bad", name, body);
     let cases = [
         (
             write("neg.csv", "t,e\n1,1\n-2,0\n3,1\n"),
@@ -268,13 +271,7 @@ fn bad_input_is_refused_clearly() {
 
 #[test]
 fn review_findings_stay_fixed() {
-    let dir = std::env::temp_dir().join(format!("atcpath-surv-rev-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let write = |name: &str, body: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, body).unwrap();
-        p.to_string_lossy().to_string()
-    };
+    let write = |name: &str, body: &str| scratch("rev", name, body);
     // Levels sorted as R collates text: a, B, c (case ignored first).
     let f = write(
         "levels.csv",
