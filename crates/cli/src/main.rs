@@ -2,6 +2,7 @@
 //! prints the report. Exit status: 0 report produced, 2 invalid input (every problem on standard
 //! error with its path), 1 anything else.
 
+mod annotate;
 mod config;
 mod survival;
 
@@ -99,6 +100,10 @@ Regimen ids: see `atcpath dose --list`. Exit status as for assess; an unknown re
   atcpath survival cox --input veteran.csv --time time --event status --covariates trt,celltype,karno --levels celltype=squamous,smallcell,adeno,large --format json
   atcpath survival km --input data_clinical_patient.txt --time OS_MONTHS --event OS_STATUS")]
     Survival(survival::SurvivalArgs),
+    /// Annotate a MAF with ATC actionability (OncoKB level scheme), as oncokb-annotator's columns.
+    #[command(after_help = "Example:
+  atcpath annotate --maf data_mutations.maf --out data_mutations.atc.maf")]
+    Annotate(annotate::AnnotateArgs),
     /// Show the knowledge base's version and contents, or validate a knowledge-base folder.
     #[command(after_help = "Examples:
   atcpath kb
@@ -381,6 +386,7 @@ fn run(cli: Cli) -> Result<String, Fail> {
             })
         }
         Command::Survival(args) => survival::run(args),
+        Command::Annotate(args) => annotate::run(args, &load_kb(None)?),
         Command::Kb { dir } => {
             let kb = load_kb(dir.as_ref())?;
             let mut out = format!(

@@ -12,6 +12,7 @@
 
 pub mod case;
 pub mod dosing;
+pub mod genomics;
 pub mod hgvs;
 pub mod molecular;
 pub mod pathway;

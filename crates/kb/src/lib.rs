@@ -340,6 +340,75 @@ pub struct Regimen {
     pub drugs: Vec<RegimenDrug>,
 }
 
+/// How an actionability entry recognises a variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MatchKind {
+    /// Exact normalised HGVS protein change(s).
+    Protein,
+    /// Any missense change at the listed codons.
+    Codons,
+    /// Nonsense, frameshift or splice-site variant.
+    Truncating,
+    /// Promoter variant: genomic position per build, or HGVS coding change.
+    Promoter,
+    /// Fusion with the gene at either end.
+    Fusion,
+    /// Any variant of the gene.
+    Any,
+}
+
+/// A therapeutic level with its drugs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelDrugs {
+    /// OncoKB level: 1, 2, 3A, 3B, 4, R1, R2.
+    pub level: String,
+    pub drugs: Vec<String>,
+}
+
+/// A genomic position (1-based) of a named variant on a reference build.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenomicPosition {
+    pub build: String,
+    pub chromosome: String,
+    pub position: u64,
+    pub name: String,
+}
+
+/// The actionability of one alteration in anaplastic thyroid cancer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actionability {
+    pub id: String,
+    /// Gene symbol, or several separated by commas.
+    pub gene: String,
+    #[serde(rename = "match")]
+    pub kind: MatchKind,
+    #[serde(default)]
+    pub protein: Vec<String>,
+    #[serde(default)]
+    pub codons: Vec<u32>,
+    #[serde(default)]
+    pub coding: Vec<String>,
+    #[serde(default)]
+    pub positions: Vec<GenomicPosition>,
+    pub oncogenic: String,
+    pub levels: Vec<LevelDrugs>,
+    pub options: Vec<OptionId>,
+    pub regulatory: String,
+    pub prognostic: String,
+    pub references: Vec<String>,
+}
+
+impl Actionability {
+    /// The genes this entry covers.
+    pub fn genes(&self) -> impl Iterator<Item = &str> {
+        self.gene.split(',').map(str::trim)
+    }
+}
+
 /// A run of identical radiotherapy fractions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -420,6 +489,7 @@ pub struct Kb {
     pub benchmarks: Vec<Benchmark>,
     pub regimens: Vec<Regimen>,
     pub radiotherapy: Vec<RtSchedule>,
+    pub actionability: Vec<Actionability>,
 }
 
 /// Why a knowledge base was refused. Every variant names the file and the entry.
@@ -434,7 +504,7 @@ pub enum KbError {
 }
 
 /// The files of a knowledge base, by name.
-pub const FILES: [&str; 13] = [
+pub const FILES: [&str; 14] = [
     "kb.toml",
     "options.toml",
     "rules.toml",
@@ -448,13 +518,14 @@ pub const FILES: [&str; 13] = [
     "benchmarks.toml",
     "regimens.toml",
     "radiotherapy.toml",
+    "actionability.toml",
 ];
 
 macro_rules! embedded {
     ($($f:literal),+) => { [$(($f, include_str!(concat!(env!("OUT_DIR"), "/", $f, ".json")))),+] };
 }
 
-static EMBEDDED: [(&str, &str); 13] = embedded!(
+static EMBEDDED: [(&str, &str); 14] = embedded!(
     "kb.toml",
     "options.toml",
     "rules.toml",
@@ -467,7 +538,8 @@ static EMBEDDED: [(&str, &str); 13] = embedded!(
     "studies.toml",
     "benchmarks.toml",
     "regimens.toml",
-    "radiotherapy.toml"
+    "radiotherapy.toml",
+    "actionability.toml"
 );
 
 #[derive(Deserialize)]
@@ -519,6 +591,11 @@ struct RegimensFile {
 #[serde(deny_unknown_fields)]
 struct RadiotherapyFile {
     schedule: Vec<RtSchedule>,
+}
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionabilityFile {
+    alteration: Vec<Actionability>,
 }
 
 /// How a knowledge-base text is written: TOML in a folder, JSON when embedded (see build.rs).
@@ -613,9 +690,12 @@ impl Kb {
         let regimens = parse::<RegimensFile>(syntax, &f, &t)?.regimen;
         let (f, t) = get("radiotherapy.toml")?;
         let radiotherapy = parse::<RadiotherapyFile>(syntax, &f, &t)?.schedule;
+        let (f, t) = get("actionability.toml")?;
+        let actionability = parse::<ActionabilityFile>(syntax, &f, &t)?.alteration;
         let kb = Kb {
             regimens,
             radiotherapy,
+            actionability,
             meta,
             options,
             rules,
@@ -694,12 +774,44 @@ impl Kb {
             cite("radiotherapy.toml", &r.id, &r.references);
         }
         cite("facts.toml", "dosing", &self.facts.dosing.references);
+        for a in &self.actionability {
+            cite("actionability.toml", &a.id, &a.references);
+        }
         problems.append(&mut unresolved);
         unique(
             &mut problems,
             "regimens.toml",
             self.regimens.iter().map(|r| r.id.as_str()),
         );
+        unique(
+            &mut problems,
+            "actionability.toml",
+            self.actionability.iter().map(|a| a.id.as_str()),
+        );
+        const LEVELS: [&str; 7] = ["1", "2", "3A", "3B", "4", "R1", "R2"];
+        for a in &self.actionability {
+            for l in a
+                .levels
+                .iter()
+                .filter(|l| !LEVELS.contains(&l.level.as_str()))
+            {
+                problems.push(format!(
+                    "actionability.toml: {}: level {:?} is not an OncoKB level ({})",
+                    a.id,
+                    l.level,
+                    LEVELS.join(", ")
+                ));
+            }
+            let needs = match a.kind {
+                MatchKind::Protein => a.protein.is_empty(),
+                MatchKind::Codons => a.codons.is_empty(),
+                MatchKind::Promoter => a.positions.is_empty() && a.coding.is_empty(),
+                _ => false,
+            };
+            if needs {
+                problems.push(format!("actionability.toml: {}: match {:?} needs its list (protein, codons, positions or coding)", a.id, a.kind));
+            }
+        }
         unique(
             &mut problems,
             "radiotherapy.toml",

@@ -1,0 +1,329 @@
+//! Actionability of molecular alterations for anaplastic thyroid cancer: a variant (gene, HGVS
+//! protein change, MAF variant class, genomic position) or a fusion is matched against the
+//! knowledge base's `actionability.toml` (OncoKB level scheme), giving the oncogenic call, the
+//! therapeutic levels with their drugs, the highest level and the ATC options it opens.
+//! Pure: the file formats are read by the adapters.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::hgvs::{self, ProteinChange};
+use atcpath_kb::{Actionability, Kb, MatchKind, OptionId};
+
+/// Variant class, from a MAF `Variant_Classification` (or an HGVS consequence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantClass {
+    Missense,
+    Nonsense,
+    Frameshift,
+    Splice,
+    InFrame,
+    Silent,
+    /// 5' flank or promoter.
+    Promoter,
+    Other,
+}
+
+impl VariantClass {
+    /// From a MAF Variant_Classification (GDC / cBioPortal spelling, case-insensitive).
+    pub fn from_maf(s: &str) -> VariantClass {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "missense_mutation" => VariantClass::Missense,
+            "nonsense_mutation" | "nonstop_mutation" => VariantClass::Nonsense,
+            "frame_shift_del" | "frame_shift_ins" => VariantClass::Frameshift,
+            "splice_site" | "splice_region" => VariantClass::Splice,
+            "in_frame_del" | "in_frame_ins" => VariantClass::InFrame,
+            "silent" => VariantClass::Silent,
+            "5'flank" | "5'utr" => VariantClass::Promoter,
+            _ => VariantClass::Other,
+        }
+    }
+
+    /// Whether it truncates the protein.
+    pub fn truncating(self) -> bool {
+        matches!(
+            self,
+            VariantClass::Nonsense | VariantClass::Frameshift | VariantClass::Splice
+        )
+    }
+}
+
+/// A point variant as the annotator sees it.
+#[derive(Debug, Clone, Default)]
+pub struct VariantQuery<'a> {
+    pub gene: &'a str,
+    pub protein: Option<ProteinChange>,
+    pub coding: Option<hgvs::CodingChange>,
+    pub class: Option<VariantClass>,
+    /// Reference build (GRCh37, GRCh38), chromosome (without "chr") and 1-based position.
+    pub build: Option<&'a str>,
+    pub chromosome: Option<&'a str>,
+    pub position: Option<u64>,
+}
+
+/// The OncoKB levels from most to least actionable (oncokb-annotator's order).
+pub const LEVEL_ORDER: [&str; 7] = ["R1", "1", "2", "3A", "3B", "4", "R2"];
+
+/// An annotation.
+#[derive(Debug, Clone, Serialize)]
+pub struct Annotation {
+    /// The knowledge-base entry matched, if any.
+    pub alteration: Option<String>,
+    /// `Oncogenic`, `Likely Oncogenic` or `Unknown`.
+    pub oncogenic: String,
+    /// Highest level, e.g. `LEVEL_1`; empty when none.
+    pub highest_level: Option<String>,
+    /// Drugs by level (`1`, `3B`, ...).
+    pub levels: BTreeMap<String, Vec<String>>,
+    pub options: Vec<OptionId>,
+    pub regulatory: String,
+    pub prognostic: String,
+    /// A legacy or readable name of the variant (e.g. TERT `C228T`).
+    pub name: Option<String>,
+}
+
+impl Annotation {
+    fn unknown() -> Annotation {
+        Annotation {
+            alteration: None,
+            oncogenic: "Unknown".into(),
+            highest_level: None,
+            levels: BTreeMap::new(),
+            options: Vec::new(),
+            regulatory: String::new(),
+            prognostic: String::new(),
+            name: None,
+        }
+    }
+
+    fn from_entry(a: &Actionability, name: Option<String>) -> Annotation {
+        let levels: BTreeMap<String, Vec<String>> = a
+            .levels
+            .iter()
+            .map(|l| (l.level.clone(), l.drugs.clone()))
+            .collect();
+        let highest_level = LEVEL_ORDER
+            .iter()
+            .find(|l| levels.contains_key(**l))
+            .map(|l| format!("LEVEL_{l}"));
+        Annotation {
+            alteration: Some(a.id.clone()),
+            oncogenic: a.oncogenic.clone(),
+            highest_level,
+            levels,
+            options: a.options.clone(),
+            regulatory: a.regulatory.clone(),
+            prognostic: a.prognostic.clone(),
+            name,
+        }
+    }
+}
+
+/// Annotates a point variant: the first matching entry wins (entries go specific to general).
+pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
+    for a in kb
+        .actionability
+        .iter()
+        .filter(|a| a.kind != MatchKind::Fusion && a.genes().any(|g| g == v.gene))
+    {
+        let hit = match a.kind {
+            MatchKind::Protein => v
+                .protein
+                .as_ref()
+                .is_some_and(|p| a.protein.iter().any(|x| *x == p.normalized)),
+            MatchKind::Codons => v.protein.as_ref().is_some_and(|p| {
+                a.codons.contains(&p.position) && p.consequence == hgvs::Consequence::Missense
+            }),
+            MatchKind::Truncating => {
+                v.class.is_some_and(VariantClass::truncating)
+                    || v.protein.as_ref().is_some_and(|p| {
+                        matches!(
+                            p.consequence,
+                            hgvs::Consequence::Nonsense | hgvs::Consequence::Frameshift
+                        )
+                    })
+            }
+            MatchKind::Promoter => {
+                let by_coding = v
+                    .coding
+                    .as_ref()
+                    .and_then(|c| a.coding.iter().position(|x| *x == c.normalized))
+                    .map(|_| {
+                        v.coding
+                            .as_ref()
+                            .and_then(|c| c.legacy_name.map(str::to_string))
+                    });
+                let by_position = match (v.build, v.chromosome, v.position) {
+                    (Some(b), Some(c), Some(p)) => a
+                        .positions
+                        .iter()
+                        .find(|x| {
+                            x.build.eq_ignore_ascii_case(b)
+                                && x.chromosome == c.trim_start_matches("chr")
+                                && x.position == p
+                        })
+                        .map(|x| Some(x.name.clone())),
+                    _ => None,
+                };
+                if let Some(name) = by_coding.or(by_position) {
+                    return Annotation::from_entry(a, name);
+                }
+                false
+            }
+            MatchKind::Any => true,
+            MatchKind::Fusion => false,
+        };
+        if hit {
+            return Annotation::from_entry(a, None);
+        }
+    }
+    Annotation::unknown()
+}
+
+/// Annotates a fusion of two genes (either orientation); an intragenic event is no fusion.
+pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
+    if a == b {
+        return Annotation::unknown();
+    }
+    kb.actionability
+        .iter()
+        .find(|e| e.kind == MatchKind::Fusion && e.genes().any(|g| g == a || g == b))
+        .map_or_else(Annotation::unknown, |e| {
+            Annotation::from_entry(e, Some(format!("{a}-{b} fusion")))
+        })
+}
+
+/// Parses a protein change as MAFs write it: with or without `p.`; `None` when it is not HGVS
+/// (e.g. `p.X1445_splice`).
+pub fn maf_protein(s: &str) -> Option<ProteinChange> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let with_prefix = if t.starts_with("p.") {
+        t.to_string()
+    } else {
+        format!("p.{t}")
+    };
+    hgvs::parse_protein(&with_prefix).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kb() -> Kb {
+        Kb::embedded().unwrap()
+    }
+
+    #[test]
+    fn braf_v600e_is_level_1_in_any_notation() {
+        let kb = kb();
+        for p in ["p.V600E", "V600E", "Val600Glu", "p.(Val600Glu)"] {
+            let a = annotate_variant(
+                &kb,
+                &VariantQuery {
+                    gene: "BRAF",
+                    protein: maf_protein(p),
+                    ..Default::default()
+                },
+            );
+            assert_eq!(a.highest_level.as_deref(), Some("LEVEL_1"), "{p}");
+            assert!(a.options.contains(&OptionId::DabrafenibTrametinib));
+        }
+        let k601e = annotate_variant(
+            &kb,
+            &VariantQuery {
+                gene: "BRAF",
+                protein: maf_protein("p.K601E"),
+                ..Default::default()
+            },
+        );
+        assert_eq!(k601e.highest_level.as_deref(), Some("LEVEL_3B"));
+    }
+
+    #[test]
+    fn tert_promoter_by_position_in_both_builds() {
+        let kb = kb();
+        for (b, pos, name) in [("GRCh37", 1295228, "C228T"), ("GRCh38", 1295135, "C250T")] {
+            let a = annotate_variant(
+                &kb,
+                &VariantQuery {
+                    gene: "TERT",
+                    build: Some(b),
+                    chromosome: Some("5"),
+                    position: Some(pos),
+                    ..Default::default()
+                },
+            );
+            assert_eq!(
+                (a.alteration.as_deref(), a.name.as_deref()),
+                (Some("tert_promoter"), Some(name)),
+                "{b}"
+            );
+        }
+    }
+
+    #[test]
+    fn fusions_in_either_orientation_but_not_intragenic() {
+        let kb = kb();
+        assert_eq!(
+            annotate_fusion(&kb, "CCDC6", "RET")
+                .highest_level
+                .as_deref(),
+            Some("LEVEL_1")
+        );
+        assert_eq!(
+            annotate_fusion(&kb, "ALK", "EML4").highest_level.as_deref(),
+            Some("LEVEL_3B")
+        );
+        assert_eq!(annotate_fusion(&kb, "RET", "RET").alteration, None);
+        assert_eq!(annotate_fusion(&kb, "TMPRSS2", "ERG").oncogenic, "Unknown");
+    }
+
+    #[test]
+    fn truncating_and_hotspot_rules() {
+        let kb = kb();
+        let nf1 = annotate_variant(
+            &kb,
+            &VariantQuery {
+                gene: "NF1",
+                class: Some(VariantClass::Splice),
+                ..Default::default()
+            },
+        );
+        assert_eq!(nf1.highest_level.as_deref(), Some("LEVEL_4"));
+        let kras = annotate_variant(
+            &kb,
+            &VariantQuery {
+                gene: "KRAS",
+                protein: maf_protein("p.G12C"),
+                ..Default::default()
+            },
+        );
+        assert_eq!(kras.alteration.as_deref(), Some("kras_g12c"));
+        let nras = annotate_variant(
+            &kb,
+            &VariantQuery {
+                gene: "NRAS",
+                protein: maf_protein("p.Q61R"),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            (nras.alteration.as_deref(), nras.highest_level.as_deref()),
+            (Some("ras_hotspot"), None)
+        );
+        let cul1 = annotate_variant(
+            &kb,
+            &VariantQuery {
+                gene: "CUL1",
+                protein: maf_protein("p.Y466S"),
+                ..Default::default()
+            },
+        );
+        assert_eq!(cul1.oncogenic, "Unknown");
+    }
+}
