@@ -330,7 +330,6 @@ fn review_findings_stay_fixed() {
         "sep2.csv",
         "t,e,s,z\n1,1,1,0.3\n2,1,1,0.1\n3,1,1,0.5\n4,0,0,0.2\n5,0,0,0.9\n6,0,0,0.4\n7,0,0,0.6\n8,0,0,0.8\n9,0,0,0.7\n",
     );
-    let _ = f;
     let (code, _, err) = run(&[
         "cox",
         "--input",

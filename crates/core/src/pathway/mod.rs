@@ -276,7 +276,6 @@ fn doses(case: &Case, kb: &Kb, config: &Config, first_line: &[OptionId]) -> Vec<
 fn contingencies(kb: &Kb, sit: &Situation, staging: &staging::Staging) -> Vec<Contingency> {
     use crate::molecular::{Finding, State};
     let mut out = Vec::new();
-    let p = &sit.profile;
     let set = |f: &mut Finding, s: State, why: &str| {
         f.state = s;
         f.basis = why.to_string();
@@ -341,7 +340,6 @@ fn contingencies(kb: &Kb, sit: &Situation, staging: &staging::Staging) -> Vec<Co
             pending: false,
         });
     }
-    let _ = p;
     out
 }
 

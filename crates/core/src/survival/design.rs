@@ -340,7 +340,7 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
     // Columns of each term.
     let mut terms = Vec::new();
     let mut builders: Vec<Box<dyn Fn(usize) -> f64 + '_>> = Vec::new();
-    for (term, cs) in spec.covariates.iter().zip(&term_cols) {
+    for cs in &term_cols {
         // Expand each factor of the term into its dummies; numeric columns stay single.
         let mut parts: Vec<Vec<(String, Box<dyn Fn(usize) -> f64 + '_>)>> = Vec::new();
         for &c in cs {
@@ -365,10 +365,9 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
                 }
             }
         }
-        let _ = term;
         // Cartesian product of the parts (an interaction multiplies them).
         let mut combos: Vec<(String, Vec<usize>)> = vec![(String::new(), Vec::new())];
-        for (pi, part) in parts.iter().enumerate() {
+        for part in &parts {
             let mut next = Vec::new();
             for (label, idxs) in &combos {
                 for (k, (l, _)) in part.iter().enumerate() {
@@ -383,7 +382,6 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
                 }
             }
             combos = next;
-            let _ = pi;
         }
         let parts = std::rc::Rc::new(parts);
         for (label, idxs) in combos {
