@@ -194,10 +194,10 @@ fn check_dosing(d: &atcpath_kb::DosingPolicy) -> Result<(), String> {
         ),
     ];
     for (name, value, lo, hi) in ranges {
-        if let Some(v) = value {
-            if !(v.is_finite() && (lo..=hi).contains(&v)) {
-                return Err(format!("dosing.{name} = {v} is outside {lo} to {hi}"));
-            }
+        if let Some(v) = value
+            && !(v.is_finite() && (lo..=hi).contains(&v))
+        {
+            return Err(format!("dosing.{name} = {v} is outside {lo} to {hi}"));
         }
     }
     Ok(())

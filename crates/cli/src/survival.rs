@@ -354,7 +354,7 @@ fn analyse(a: &SurvivalArgs, d: &Design) -> Result<String, Fail> {
             })?;
             let z = z_for(0.95);
             let mut curves = Vec::new();
-            for (group, t, e) in by_group(&d) {
+            for (group, t, e) in by_group(d) {
                 if t.is_empty() {
                     continue;
                 }

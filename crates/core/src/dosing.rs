@@ -268,29 +268,27 @@ pub fn safety_flags(case: &Case, kb: &Kb, drug: &str, config: &Config) -> Vec<St
             ));
         }
     }
-    if drug == "carboplatin" {
-        if let Some(c) = case
+    if drug == "carboplatin"
+        && let Some(c) = case
             .labs
             .creatinine
             .filter(|c| c.canonical < 0.7 && config.dosing.creatinine_floor_mg_dl.is_none())
-        {
-            out.push(format!(
+    {
+        out.push(format!(
                 "serum creatinine {:.2} mg/dL is low: Cockcroft-Gault may overestimate clearance in frail, elderly or cachectic patients; consider a creatinine floor (dosing.creatinine_floor_mg_dl) or a measured GFR",
                 c.canonical
             ));
-        }
     }
-    if classes.taxane.iter().any(|t| t == drug) {
-        if let Some(b) = case
+    if classes.taxane.iter().any(|t| t == drug)
+        && let Some(b) = case
             .labs
             .total_bilirubin
             .filter(|b| b.canonical > th.bilirubin_uln_mg_dl)
-        {
-            out.push(format!(
-                "total bilirubin {:.2} mg/dL above {} mg/dL: taxane dose reduction or avoidance",
-                b.canonical, th.bilirubin_uln_mg_dl
-            ));
-        }
+    {
+        out.push(format!(
+            "total bilirubin {:.2} mg/dL above {} mg/dL: taxane dose reduction or avoidance",
+            b.canonical, th.bilirubin_uln_mg_dl
+        ));
     }
     out
 }

@@ -132,7 +132,7 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
             MatchKind::Protein => v
                 .protein
                 .as_ref()
-                .is_some_and(|p| a.protein.iter().any(|x| *x == p.normalized)),
+                .is_some_and(|p| a.protein.contains(&p.normalized)),
             MatchKind::Codons => v.protein.as_ref().is_some_and(|p| {
                 a.codons.contains(&p.position) && p.consequence == hgvs::Consequence::Missense
             }),

@@ -94,10 +94,10 @@ const AMINO_ACIDS: [(char, &str); 23] = [
 
 /// Reads one residue at the start of `s` (three-letter first, then one-letter); returns it and its length.
 fn residue(s: &str) -> Option<(&'static str, usize)> {
-    if let Some(three) = s.get(..3) {
-        if let Some((_, t)) = AMINO_ACIDS.iter().find(|(_, t)| *t == three) {
-            return Some((t, 3));
-        }
+    if let Some(three) = s.get(..3)
+        && let Some((_, t)) = AMINO_ACIDS.iter().find(|(_, t)| *t == three)
+    {
+        return Some((t, 3));
     }
     let c = s.chars().next()?;
     AMINO_ACIDS
@@ -359,12 +359,12 @@ pub fn parse_coding(text: &str) -> Result<CodingChange, HgvsError> {
     let mut splice = sp1;
     if let Some(r) = rest.strip_prefix('_') {
         let (p2, _, sp2, n2) = coding_position(r).ok_or_else(bad)?;
-        if let (Ok(a), Ok(b)) = (p1.parse::<i64>(), p2.parse::<i64>()) {
-            if b <= a {
-                return Err(HgvsError(format!(
-                    "{text:?}: range end must follow its start"
-                )));
-            }
+        if let (Ok(a), Ok(b)) = (p1.parse::<i64>(), p2.parse::<i64>())
+            && b <= a
+        {
+            return Err(HgvsError(format!(
+                "{text:?}: range end must follow its start"
+            )));
         }
         span = format!("{p1}_{p2}");
         splice |= sp2;

@@ -90,10 +90,10 @@ pub fn possible_groups(t: Option<T>, n: Option<N>, m: Option<M>) -> Vec<StageGro
     for &t in &ts {
         for &n in &ns {
             for &m in &ms {
-                if let Some(g) = stage_group(Some(t), Some(n), Some(m)) {
-                    if !out.contains(&g) {
-                        out.push(g);
-                    }
+                if let Some(g) = stage_group(Some(t), Some(n), Some(m))
+                    && !out.contains(&g)
+                {
+                    out.push(g);
                 }
             }
         }

@@ -987,11 +987,11 @@ impl Kb {
     fn normalise_drug(&self, name: &str) -> String {
         let mut n = name.trim().to_lowercase();
         for salt in &self.facts.drug_names.salts {
-            if let Some(stem) = n.strip_suffix(&format!(" {salt}")) {
-                if !stem.trim().is_empty() {
-                    n = stem.trim().to_string();
-                    break;
-                }
+            if let Some(stem) = n.strip_suffix(&format!(" {salt}"))
+                && !stem.trim().is_empty()
+            {
+                n = stem.trim().to_string();
+                break;
             }
         }
         self.facts.drug_names.aliases.get(&n).cloned().unwrap_or(n)

@@ -347,13 +347,13 @@ impl Reader<'_> {
                 None
             }
         };
-        if let Some(id) = &id {
-            if id.len() > 200 || id.chars().any(char::is_control) {
-                self.err(
-                    "id",
-                    "must be at most 200 characters with no control characters",
-                );
-            }
+        if let Some(id) = &id
+            && (id.len() > 200 || id.chars().any(char::is_control))
+        {
+            self.err(
+                "id",
+                "must be at most 200 characters with no control characters",
+            );
         }
         let own_as_of = match field(m, "as_of") {
             Some(v) => self.date(v, "as_of"),
@@ -520,15 +520,15 @@ impl Reader<'_> {
     }
 
     fn not_after(&mut self, date: Option<Date>, as_of: Option<Date>, path: &str) {
-        if let (Some(d), Some(a)) = (date, as_of) {
-            if d > a {
-                self.err(
-                    path,
-                    format!(
-                        "{d} is after the decision date as_of {a}; no event may be later than as_of"
-                    ),
-                );
-            }
+        if let (Some(d), Some(a)) = (date, as_of)
+            && d > a
+        {
+            self.err(
+                path,
+                format!(
+                    "{d} is after the decision date as_of {a}; no event may be later than as_of"
+                ),
+            );
         }
     }
 
@@ -622,10 +622,10 @@ impl Reader<'_> {
         if t.m == Some(M::M0) && t.metastatic_sites.as_ref().is_some_and(|s| !s.is_empty()) {
             self.err("tumor.m", "M0 contradicts tumor.metastatic_sites, which lists distant metastases (use M1, or remove the sites)");
         }
-        if let Some(tc) = t.t {
-            if let Err(why) = staging::check_t(tc, t.largest_dimension_mm, t.invasion.as_deref()) {
-                self.err("tumor.t", why);
-            }
+        if let Some(tc) = t.t
+            && let Err(why) = staging::check_t(tc, t.largest_dimension_mm, t.invasion.as_deref())
+        {
+            self.err("tumor.t", why);
         }
         let s = staging::stage(&t);
         if let (true, Some(derived), Some(recorded)) = (s.from_tnm, s.group, t.stage_group) {
@@ -759,16 +759,15 @@ impl Reader<'_> {
         let kb = self.kb;
         if let Some(g) = &gene {
             // A near miss of a gene the pathway reads (BRAF1, NRASS) is a typo, not a new gene.
-            if !kb.known_genes().any(|k| k == g) {
-                if let Some(k) = kb
+            if !kb.known_genes().any(|k| k == g)
+                && let Some(k) = kb
                     .known_genes()
                     .find(|k| k.len().abs_diff(g.len()) <= 1 && strsim::jaro_winkler(k, g) >= 0.9)
-                {
-                    self.err(
-                        join(path, "gene"),
-                        format!("{g:?} is not a gene ATCPath knows; did you mean {k:?}?"),
-                    );
-                }
+            {
+                self.err(
+                    join(path, "gene"),
+                    format!("{g:?} is not a gene ATCPath knows; did you mean {k:?}?"),
+                );
             }
         }
         let mut protein = field(m, "hgvs_p").and_then(|v| {
@@ -782,22 +781,21 @@ impl Reader<'_> {
             hgvs::parse_coding(&s).map_err(|e| self.err(&p, e.0)).ok()
         });
         let gene = gene?;
-        if let Some(pc) = &protein {
-            if let Some(h) = kb
+        if let Some(pc) = &protein
+            && let Some(h) = kb
                 .genes
                 .hotspots
                 .iter()
                 .find(|h| h.gene == gene && h.position == pc.position && h.r#ref != pc.ref_aa)
-            {
-                self.err(
-                    join(path, "hgvs_p"),
-                    format!(
-                        "{gene} residue {} is {} (p.{}{}), not {}: check the notation",
-                        h.position, h.r#ref, h.r#ref, h.position, pc.ref_aa
-                    ),
-                );
-                return None;
-            }
+        {
+            self.err(
+                join(path, "hgvs_p"),
+                format!(
+                    "{gene} residue {} is {} (p.{}{}), not {}: check the notation",
+                    h.position, h.r#ref, h.r#ref, h.position, pc.ref_aa
+                ),
+            );
+            return None;
         }
         // A coding change inside a hotspot codon is translated: it must agree with the protein
         // change given, or supplies it.
@@ -910,10 +908,10 @@ impl Reader<'_> {
             let end = field(m, "end").and_then(|v| self.date(v, &join(&path, "end")));
             self.not_after(start, as_of, &join(&path, "start"));
             self.not_after(end, as_of, &join(&path, "end"));
-            if let (Some(s), Some(e)) = (start, end) {
-                if e < s {
-                    self.err(join(&path, "end"), format!("{e} is before start {s}"));
-                }
+            if let (Some(s), Some(e)) = (start, end)
+                && e < s
+            {
+                self.err(join(&path, "end"), format!("{e} is before start {s}"));
             }
             let cumulative_dose = field(m, "cumulative_dose").and_then(|v| {
                 let p = join(&path, "cumulative_dose");
@@ -1037,13 +1035,12 @@ impl Reader<'_> {
         if let (Some(start), Some(end)) = (
             first(EventKind::RadiotherapyStart),
             first(EventKind::RadiotherapyEnd),
-        ) {
-            if end < start {
-                self.err(
-                    "events",
-                    format!("radiotherapy_end {end} is before radiotherapy_start {start}"),
-                );
-            }
+        ) && end < start
+        {
+            self.err(
+                "events",
+                format!("radiotherapy_end {end} is before radiotherapy_start {start}"),
+            );
         }
         // A decision is assessed for a living patient: death on or before the decision date,
         // or any event after death, is an input error.

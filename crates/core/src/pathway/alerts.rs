@@ -40,7 +40,7 @@ pub fn alerts(
     if t.airway_compromise == Some(true) {
         let inv = t.invasion.as_ref().map(|v| {
             v.iter()
-                .map(|i| crate::case::id_of(i))
+                .map(crate::case::id_of)
                 .collect::<Vec<_>>()
                 .join(", ")
         });

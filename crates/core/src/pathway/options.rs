@@ -128,10 +128,10 @@ impl Builder<'_> {
     /// Marks two options as alternatives to each other ("A or B").
     fn either_or(&mut self, a: OptionId, b: OptionId) {
         for (x, y) in [(a, b), (b, a)] {
-            if let Some(c) = self.out.iter_mut().find(|c| c.id == x) {
-                if !c.either_or.contains(&y) {
-                    c.either_or.push(y);
-                }
+            if let Some(c) = self.out.iter_mut().find(|c| c.id == x)
+                && !c.either_or.contains(&y)
+            {
+                c.either_or.push(y);
             }
         }
     }
@@ -329,14 +329,12 @@ impl Builder<'_> {
                 RuleId::AirwayChemoradiation,
                 condition,
                 &why,
-            ) {
-                if let Some(c) = self
-                    .out
-                    .iter_mut()
-                    .find(|c| c.id == ChemoradiationDefinitive)
-                {
-                    c.intent = Some(atcpath_kb::Intent::DiseaseControl);
-                }
+            ) && let Some(c) = self
+                .out
+                .iter_mut()
+                .find(|c| c.id == ChemoradiationDefinitive)
+            {
+                c.intent = Some(atcpath_kb::Intent::DiseaseControl);
             }
         }
         self.add(

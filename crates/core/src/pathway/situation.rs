@@ -49,10 +49,10 @@ impl Situation {
 
     /// Why an option cannot be given, if it cannot.
     pub fn blocked(&self, kb: &Kb, id: OptionId) -> Option<String> {
-        if id == OptionId::AdjuvantChemoradiation {
-            if let Some(why) = self.blocked(kb, OptionId::SurgeryTotalThyroidectomy) {
-                return Some(format!("needs a resection first, and {why}"));
-            }
+        if id == OptionId::AdjuvantChemoradiation
+            && let Some(why) = self.blocked(kb, OptionId::SurgeryTotalThyroidectomy)
+        {
+            return Some(format!("needs a resection first, and {why}"));
         }
         kb.option(id)
             .modalities

@@ -267,17 +267,17 @@ pub fn build(t: &Table, spec: &Spec) -> Result<Design, String> {
     let codes: Vec<&str> = keep.iter().map(|i| cell(*i, ec)).collect();
     let coder = event_coder(&codes, spec.event_value.as_deref())
         .map_err(|e| format!("{}: {e}", spec.event))?;
-    if let Some(v) = spec.event_value.as_deref() {
-        if !codes.contains(&v) {
-            let mut found: Vec<&str> = codes.clone();
-            found.sort_unstable();
-            found.dedup();
-            return Err(format!(
-                "{}: --event-value {v:?} is not among the codes found ({})",
-                spec.event,
-                found.iter().take(8).copied().collect::<Vec<_>>().join(", ")
-            ));
-        }
+    if let Some(v) = spec.event_value.as_deref()
+        && !codes.contains(&v)
+    {
+        let mut found: Vec<&str> = codes.clone();
+        found.sort_unstable();
+        found.dedup();
+        return Err(format!(
+            "{}: --event-value {v:?} is not among the codes found ({})",
+            spec.event,
+            found.iter().take(8).copied().collect::<Vec<_>>().join(", ")
+        ));
     }
     let event: Vec<bool> = codes.iter().map(|s| coder(s)).collect();
 
