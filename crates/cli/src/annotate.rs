@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use atcpath_core::genomics::{VariantClass, VariantQuery, annotate_variant, maf_protein};
-use atcpath_core::survival::design::is_missing;
+use atcpath_formats::maf::MafReader;
 use atcpath_kb::Kb;
 use clap::Args;
 
@@ -44,55 +44,21 @@ pub const ADDED: [&str; 10] = [
 
 /// Runs the command; returns the summary to print.
 ///
-/// Speed: lines are split on tabs in place (memchr) and written back byte for byte with the added
-/// columns appended; the added columns of a (gene, protein, class, position) key are computed
-/// once and reused, and a gene the knowledge base does not know gets them without parsing.
+/// Speed: rows are written back byte for byte with the added columns appended; the added
+/// columns of a (gene, protein, class, position) key are computed once and reused, and a gene the
+/// knowledge base does not know gets them without parsing.
 pub fn run(a: AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
-    use std::io::BufRead;
     let shown = a.maf.display().to_string();
     let file =
         std::fs::File::open(&a.maf).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
-    let mut reader = std::io::BufReader::with_capacity(4 << 20, file);
+    let mut maf = MafReader::new(std::io::BufReader::with_capacity(4 << 20, file))
+        .map_err(|e| invalid(format!("{shown}: {e}")))?;
     let out = std::fs::File::create(&a.out)
         .map_err(|e| other(format!("{}: cannot write: {e}", a.out.display())))?;
     let mut w = std::io::BufWriter::with_capacity(4 << 20, out);
     let werr = |e: std::io::Error| other(format!("{}: {e}", a.out.display()));
-    let rerr = |e: std::io::Error| other(format!("{shown}: {e}"));
-
-    let mut line: Vec<u8> = Vec::with_capacity(4096);
-    let mut number = 0usize;
-    // Header: the first line that is not a comment.
-    let header: Vec<String> = loop {
-        line.clear();
-        number += 1;
-        if reader.read_until(b'\n', &mut line).map_err(rerr)? == 0 {
-            return Err(invalid(format!("{shown}: the file is empty (no header)")));
-        }
-        let l = trim_eol(&line);
-        if !l.starts_with(b"#") {
-            let text = std::str::from_utf8(l).map_err(|_| {
-                invalid(format!("{shown}: line {number}: header is not valid UTF-8"))
-            })?;
-            break text.split('\t').map(|h| h.trim().to_string()).collect();
-        }
-    };
-    let col = |names: &[&str]| {
-        header
-            .iter()
-            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
-    };
-    let gene =
-        col(&["Hugo_Symbol"]).ok_or_else(|| invalid(format!("{shown}: no Hugo_Symbol column")))?;
-    let used = [
-        Some(gene),
-        col(&["HGVSp_Short"]),
-        col(&["HGVSp"]),
-        col(&["Variant_Classification"]),
-        col(&["NCBI_Build"]),
-        col(&["Chromosome"]),
-        col(&["Start_Position"]),
-    ];
-    let mut head = header.clone();
+    let c = maf.columns();
+    let mut head = maf.header().to_vec();
     head.extend(ADDED.iter().map(|s| s.to_string()));
     writeln!(w, "{}", head.join("\t")).map_err(werr)?;
 
@@ -107,99 +73,56 @@ pub fn run(a: AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
     let mut cache: std::collections::HashMap<Vec<u8>, (String, bool)> =
         std::collections::HashMap::new();
     let (mut rows, mut skipped, mut actionable) = (0usize, 0usize, 0usize);
-    let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(header.len() + 1);
+    let used = [
+        Some(c.gene),
+        c.hgvsp_short,
+        c.hgvsp,
+        c.classification,
+        c.build,
+        c.chromosome,
+        c.start,
+    ];
     let mut key: Vec<u8> = Vec::with_capacity(128);
     loop {
-        line.clear();
-        if reader.read_until(b'\n', &mut line).map_err(rerr)? == 0 {
-            break;
-        }
-        number += 1;
-        let l = trim_eol(&line);
-        if l.starts_with(b"#") || l.is_empty() {
-            continue;
-        }
-        bounds.clear();
-        let mut start = 0;
-        for t in memchr::memchr_iter(b'\t', l) {
-            bounds.push((start, t));
-            start = t + 1;
-        }
-        bounds.push((start, l.len()));
-        let field = |i: Option<usize>| -> &[u8] {
-            i.and_then(|i| bounds.get(i))
-                .map_or(&[][..], |(s, e)| l[*s..*e].trim_ascii())
-        };
-        let missing = |b: &[u8]| std::str::from_utf8(b).map_or(true, is_missing);
-        let bad = if bounds.len() != header.len() {
-            Some(format!(
-                "{} fields where the header has {}",
-                bounds.len(),
-                header.len()
-            ))
-        } else if missing(field(Some(gene))) {
-            Some("Hugo_Symbol is empty".to_string())
-        } else if !missing(field(used[6]))
-            && std::str::from_utf8(field(used[6]))
-                .ok()
-                .and_then(|p| p.parse::<u64>().ok())
-                .is_none()
-        {
-            Some(format!(
-                "Start_Position {:?} is not a position",
-                String::from_utf8_lossy(field(used[6]))
-            ))
-        } else {
-            None
-        };
-        if let Some(why) = bad {
-            if a.skip_invalid {
+        let row = match maf.next_row() {
+            Ok(Some(row)) => row,
+            Ok(None) => break,
+            Err(_) if a.skip_invalid => {
                 skipped += 1;
                 continue;
             }
-            return Err(invalid(format!(
-                "{shown}: line {number}: {why} (use --skip-invalid to skip and count such rows)"
-            )));
-        }
+            Err(e) => {
+                return Err(invalid(format!(
+                    "{shown}: {e} (use --skip-invalid to skip and count such rows)"
+                )));
+            }
+        };
         rows += 1;
-        w.write_all(l).map_err(werr)?;
-        let g = field(Some(gene));
-        if !known.contains(g) {
+        w.write_all(row.raw()).map_err(werr)?;
+        if !known.contains(row.bytes(Some(c.gene))) {
             w.write_all(unknown_suffix.as_bytes()).map_err(werr)?;
             continue;
         }
         key.clear();
         for i in used {
-            key.extend_from_slice(field(i));
+            key.extend_from_slice(row.bytes(i));
             key.push(0);
         }
         let (suffix, hit) = match cache.get(key.as_slice()) {
             Some(v) => v,
             None => {
-                let text = |i: Option<usize>| {
-                    std::str::from_utf8(field(i))
-                        .ok()
-                        .filter(|v| !is_missing(v))
-                        .map(str::to_string)
-                };
-                let protein = text(used[1])
-                    .as_deref()
+                let protein = row
+                    .get(c.hgvsp_short)
                     .and_then(maf_protein)
-                    .or_else(|| text(used[2]).as_deref().and_then(maf_protein));
-                let (gname, b, c, p) = (
-                    text(Some(gene)).unwrap_or_default(),
-                    text(used[4]),
-                    text(used[5]),
-                    text(used[6]),
-                );
+                    .or_else(|| row.get(c.hgvsp).and_then(maf_protein));
                 let q = VariantQuery {
-                    gene: &gname,
+                    gene: row.get(Some(c.gene)).unwrap_or_default(),
                     protein,
                     coding: None,
-                    class: text(used[3]).as_deref().map(VariantClass::from_maf),
-                    build: b.as_deref(),
-                    chromosome: c.as_deref(),
-                    position: p.and_then(|p| p.parse().ok()),
+                    class: row.get(c.classification).map(VariantClass::from_maf),
+                    build: row.get(c.build),
+                    chromosome: row.get(c.chromosome),
+                    position: row.get(c.start).and_then(|p| p.parse().ok()),
                 };
                 let ann = annotate_variant(kb, &q);
                 let mut cols = vec![
@@ -238,10 +161,4 @@ pub fn run(a: AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
         eprintln!("warning: {skipped} malformed rows skipped in {shown}");
     }
     Ok(summary)
-}
-
-/// A line without its end of line (LF or CRLF).
-fn trim_eol(l: &[u8]) -> &[u8] {
-    let l = l.strip_suffix(b"\n").unwrap_or(l);
-    l.strip_suffix(b"\r").unwrap_or(l)
 }
