@@ -19,10 +19,14 @@ const EXAMPLES: &str = "Examples:
   atcpath assess examples/ivc-braf.json
   atcpath assess examples/ivb-unresectable-pending.json --format html > report.html
   atcpath assess - --format json < case.json
+  atcpath dose examples/ivc-braf.json --regimen paclitaxel_carboplatin_q3w
+  atcpath rt --dose-per-fraction 2 --fractions 33
+  atcpath survival km --input outcomes.csv --time OS_MONTHS --event OS_STATUS --group stage --plot km.png
+  atcpath annotate --maf data_mutations.maf --out data_mutations.atc.maf
   atcpath kb";
 
 #[derive(Parser)]
-#[command(name = "atcpath", version, about = "Anaplastic thyroid carcinoma pathway for the tumour board: stage, work-up, alerts, ranked options with evidence, contingencies and trials.", after_help = EXAMPLES)]
+#[command(name = "atcpath", version, about = "Anaplastic thyroid carcinoma pathway for the tumour board: stage, work-up, alerts, ranked options with evidence, doses, contingencies and trials; outcome statistics; genomic actionability.", after_help = EXAMPLES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
