@@ -219,6 +219,12 @@ pub fn regimen_doses(case: &Case, kb: &Kb, regimen: &Regimen, config: &Config) -
                     dose.basis
                 );
             }
+            // A safety check that cannot be made (e.g. renal function before cisplatin) also
+            // withholds the dose: missing data is never more lenient than a known impairment.
+            if let (Some(why), Some(_)) = (flags.iter().find(|f| f.starts_with(NEEDS)), dose.dose) {
+                dose.dose = None;
+                dose.basis = format!("{why}; calculated for reference only: {}", dose.basis);
+            }
             dose.flags.extend(flags);
             dose
         })
@@ -227,6 +233,8 @@ pub fn regimen_doses(case: &Case, kb: &Kb, regimen: &Regimen, config: &Config) -
 
 /// Prefix of a safety flag that withholds the dose.
 pub const CONTRAINDICATED: &str = "contraindicated: ";
+/// Prefix of a safety flag whose check needs data the case lacks: the dose is withheld.
+pub const NEEDS: &str = "cannot compute: ";
 
 /// Organ-function checks for one drug (clinical-pathway §3; issue of doses): cisplatin and renal
 /// function, anthracyclines and LVEF or cumulative dose, taxanes and bilirubin.
@@ -240,7 +248,7 @@ pub fn safety_flags(case: &Case, kb: &Kb, drug: &str, config: &Config) -> Vec<St
                 "{CONTRAINDICATED}CrCl {:.1} mL/min ({} body weight) below {} mL/min: avoid cisplatin; use carboplatin (Calvert) instead",
                 r.crcl_ml_min, r.weight_kind, th.crcl_renal_impairment_ml_min
             )),
-            None => out.push("renal function not estimable (needs adult age, sex, weight, creatinine): check before cisplatin".into()),
+            None => out.push(format!("{NEEDS}needs renal function before cisplatin (adult age, sex, weight and serum creatinine for Cockcroft-Gault)")),
             _ => {}
         }
     }

@@ -399,3 +399,27 @@ fn a_contraindicated_drug_gets_no_orderable_dose() {
             .any(|f| f.contains("G-CSF"))
     );
 }
+
+#[test]
+fn cisplatin_is_withheld_when_renal_function_is_unknown() {
+    let kb = kb();
+    let cfg = Config::from_kb(&kb);
+    let c = patient(
+        json!({"age_years": 62, "sex": "female", "weight": {"value": 65, "unit": "kg"}, "height": {"value": 165, "unit": "cm"}}),
+        json!({}),
+    );
+    let d = dosing::regimen_doses(&c, &kb, &regimen(&kb, "doxorubicin_cisplatin_q4w"), &cfg);
+    let cis = dose_of(&d, "cisplatin");
+    assert_eq!(
+        cis.dose, None,
+        "missing creatinine is never more lenient than known impairment"
+    );
+    assert!(
+        cis.basis
+            .starts_with("cannot compute: needs renal function")
+            && cis.calculated.is_some(),
+        "{}",
+        cis.basis
+    );
+    assert!(dose_of(&d, "doxorubicin").dose.is_some());
+}

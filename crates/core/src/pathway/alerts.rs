@@ -320,17 +320,22 @@ pub fn dose_alerts(
             &format!("Flagged: {}", flagged.join(", ")),
         ));
     }
-    let missing: Vec<String> = doses
+    // One entry per drug and reason (a drug may appear in several regimens), withheld doses apart.
+    let mut missing: Vec<String> = doses
         .iter()
-        .filter(|d| d.dose.is_none())
+        .filter(|d| d.dose.is_none() && d.basis.starts_with(crate::dosing::NEEDS))
         .map(|d| {
-            format!(
-                "{} ({})",
-                d.drug,
-                d.basis.trim_start_matches("cannot compute: ")
-            )
+            let why = d.basis.trim_start_matches(crate::dosing::NEEDS);
+            let why = why
+                .split("; calculated for reference")
+                .next()
+                .unwrap_or(why);
+            format!("{} ({why})", d.drug)
         })
         .collect();
+    missing.dedup();
+    missing.sort();
+    missing.dedup();
     if !missing.is_empty() {
         push(alert(
             kb,
