@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use atcpath_core::survival::concordance::concordance;
-use atcpath_core::survival::cox::{Control, Ties, cox};
+use atcpath_core::survival::cox::Ties;
 use atcpath_core::survival::design::{Design, Spec, Table, build};
 use atcpath_core::survival::{ConfType, kaplan_meier, log_rank, z_for};
 use clap::{Args, ValueEnum};
@@ -553,16 +553,7 @@ fn analyse(a: &SurvivalArgs, d: &Design) -> Result<String, Fail> {
                 TiesArg::Efron => Ties::Efron,
                 TiesArg::Breslow => Ties::Breslow,
             };
-            let fit = cox(
-                &d.time,
-                &d.event,
-                &d.x,
-                &d.terms,
-                d.strata.as_deref(),
-                ties,
-                Control::default(),
-            )
-            .map_err(invalid)?;
+            let fit = d.fit_cox(ties).map_err(invalid)?;
             let c = concordance(
                 &d.time,
                 &d.event,

@@ -322,10 +322,6 @@ fn review_findings_stay_fixed() {
         serde_json::json!([0.25, 0.5, 0.75])
     );
     // Perfect separation: a clear error naming the covariate.
-    let f = write(
-        "sep.csv",
-        "t,e,s\n1,1,1\n2,1,1\n3,1,1\n4,0,0\n5,0,0\n6,1,0\n7,0,0\n8,0,1\n9,0,0\n",
-    );
     let f2 = write(
         "sep2.csv",
         "t,e,s,z\n1,1,1,0.3\n2,1,1,0.1\n3,1,1,0.5\n4,0,0,0.2\n5,0,0,0.9\n6,0,0,0.4\n7,0,0,0.6\n8,0,0,0.8\n9,0,0,0.7\n",

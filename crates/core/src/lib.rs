@@ -11,6 +11,7 @@
 //! come from [`atcpath_kb::Kb`].
 
 pub mod case;
+pub mod cells;
 pub mod dosing;
 pub mod genomics;
 pub mod hgvs;

@@ -507,7 +507,7 @@ const MODELS: [Model; 8] = [
 #[test]
 fn cox_models_match_r() {
     use atcpath_core::survival::concordance::concordance;
-    use atcpath_core::survival::cox::{Control, Ties, cox};
+    use atcpath_core::survival::cox::Ties;
     use atcpath_core::survival::design::{Spec, build};
     let mut fits = 0;
     for m in &MODELS {
@@ -545,16 +545,7 @@ fn cox_models_match_r() {
                 .map(|v| v.as_str().unwrap().to_string())
                 .collect();
             assert_eq!(d.terms, terms, "{what} terms");
-            let fit = cox(
-                &d.time,
-                &d.event,
-                &d.x,
-                &d.terms,
-                d.strata.as_deref(),
-                ties,
-                Control::default(),
-            )
-            .unwrap_or_else(|e| panic!("{what}: {e}"));
+            let fit = d.fit_cox(ties).unwrap_or_else(|e| panic!("{what}: {e}"));
             assert_eq!(fit.n as u64, exp["n"].as_u64().unwrap());
             assert_eq!(fit.nevent as u64, exp["nevent"].as_u64().unwrap());
             let f = |v: &[f64]| v.iter().map(|x| Some(*x)).collect::<Vec<_>>();

@@ -24,17 +24,4 @@ impl std::fmt::Display for FormatError {
     }
 }
 
-/// Whether a cell is missing (empty, `NA`, `N/A`, `NaN`, cBioPortal's bracketed markers).
-pub fn is_missing(s: &str) -> bool {
-    let t = s.trim();
-    t.is_empty()
-        || matches!(
-            t,
-            "NA" | "N/A"
-                | "NaN"
-                | "[Not Available]"
-                | "[Not Applicable]"
-                | "[Unknown]"
-                | "[Not Evaluated]"
-        )
-}
+pub use atcpath_core::cells::is_missing;

@@ -49,20 +49,7 @@ impl Table {
     }
 }
 
-/// Whether a cell is missing.
-pub fn is_missing(s: &str) -> bool {
-    let t = s.trim();
-    t.is_empty()
-        || matches!(
-            t,
-            "NA" | "N/A"
-                | "NaN"
-                | "[Not Available]"
-                | "[Not Applicable]"
-                | "[Unknown]"
-                | "[Not Evaluated]"
-        )
-}
+pub use crate::cells::is_missing;
 
 /// What to build.
 #[derive(Debug, Clone, Default)]
@@ -168,6 +155,25 @@ fn sorted_levels(values: &[&str]) -> Vec<String> {
         });
     }
     v
+}
+
+impl Design {
+    /// Fits a Cox model to the design with R's default controls.
+    ///
+    /// # Errors
+    /// As [`super::cox::cox`]: a message naming the covariate for singular information or a
+    /// monotone likelihood, no events, or too few rows.
+    pub fn fit_cox(&self, ties: super::cox::Ties) -> Result<super::cox::CoxFit, String> {
+        super::cox::cox(
+            &self.time,
+            &self.event,
+            &self.x,
+            &self.terms,
+            self.strata.as_deref(),
+            ties,
+            super::cox::Control::default(),
+        )
+    }
 }
 
 /// Builds the data.
