@@ -4,6 +4,8 @@
 //! therapeutic levels with their drugs, the highest level and the ATC options it opens.
 //! Pure: the file formats are read by the adapters.
 
+pub mod finding;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -12,7 +14,7 @@ use crate::hgvs::{self, ProteinChange};
 use atcpath_kb::{Actionability, Kb, MatchKind, OptionId};
 
 /// Variant class, from a MAF `Variant_Classification` (or an HGVS consequence).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VariantClass {
     Missense,
