@@ -104,7 +104,7 @@ Regimen ids: see `atcpath dose --list`. Exit status as for assess; an unknown re
   atcpath survival cox --input veteran.csv --time time --event status --covariates trt,celltype,karno --levels celltype=squamous,smallcell,adeno,large --format json
   atcpath survival km --input data_clinical_patient.txt --time OS_MONTHS --event OS_STATUS")]
     Survival(survival::SurvivalArgs),
-    /// Annotate a MAF with ATC actionability (OncoKB level scheme), as oncokb-annotator's columns.
+    /// Annotate genomic result files (MAF, fusions, SV, CNA, clinical) with ATC actionability (OncoKB level scheme), as oncokb-annotator does.
     #[command(after_help = "Example:
   atcpath annotate --maf data_mutations.maf --out data_mutations.atc.maf")]
     Annotate(annotate::AnnotateArgs),

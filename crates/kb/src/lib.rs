@@ -356,6 +356,22 @@ pub enum MatchKind {
     Fusion,
     /// Any variant of the gene.
     Any,
+    /// A discrete copy-number level of the gene (`copy_number` lists them).
+    #[serde(rename = "copy_number")]
+    CopyNumber,
+    /// A tumour-wide biomarker (`biomarker`: `tmb_high` or `msi_high`); `gene` is the biomarker's
+    /// name as oncokb-annotator writes it (`TMB-H`, `MSI-H`).
+    Biomarker,
+}
+
+/// Tumour-wide biomarkers with an actionability entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Biomarker {
+    /// Tumour mutational burden at or above `facts.thresholds.tmb_high_mut_per_mb`.
+    TmbHigh,
+    /// Microsatellite instability high (dMMR by IHC is mapped to it, with a caveat).
+    MsiHigh,
 }
 
 /// A therapeutic level with its drugs.
@@ -394,6 +410,12 @@ pub struct Actionability {
     pub coding: Vec<String>,
     #[serde(default)]
     pub positions: Vec<GenomicPosition>,
+    /// For `copy_number`: the levels that match (`deep_deletion`, `shallow_deletion`, `gain`,
+    /// `amplification`).
+    #[serde(default)]
+    pub copy_number: Vec<String>,
+    /// For `biomarker`: which one.
+    pub biomarker: Option<Biomarker>,
     pub oncogenic: String,
     pub levels: Vec<LevelDrugs>,
     pub options: Vec<OptionId>,
@@ -806,10 +828,18 @@ impl Kb {
                 MatchKind::Protein => a.protein.is_empty(),
                 MatchKind::Codons => a.codons.is_empty(),
                 MatchKind::Promoter => a.positions.is_empty() && a.coding.is_empty(),
+                MatchKind::CopyNumber => {
+                    a.copy_number.is_empty()
+                        || a.copy_number.iter().any(|c| {
+                            !["deep_deletion", "shallow_deletion", "gain", "amplification"]
+                                .contains(&c.as_str())
+                        })
+                }
+                MatchKind::Biomarker => a.biomarker.is_none(),
                 _ => false,
             };
             if needs {
-                problems.push(format!("actionability.toml: {}: match {:?} needs its list (protein, codons, positions or coding)", a.id, a.kind));
+                problems.push(format!("actionability.toml: {}: match {:?} needs its list (protein, codons, positions, coding, copy_number or biomarker)", a.id, a.kind));
             }
         }
         unique(

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::hgvs::{self, ProteinChange};
-use atcpath_kb::{Actionability, Kb, MatchKind, OptionId};
+use atcpath_kb::{Actionability, Biomarker, Kb, MatchKind, OptionId};
+pub use finding::{CopyNumber, Finding, Sourced};
 
 /// Variant class, from a MAF `Variant_Classification` (or an HGVS consequence).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -128,7 +129,12 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
     for a in kb
         .actionability
         .iter()
-        .filter(|a| a.kind != MatchKind::Fusion && a.genes().any(|g| g == v.gene))
+        .filter(|a| {
+            !matches!(
+                a.kind,
+                MatchKind::Fusion | MatchKind::CopyNumber | MatchKind::Biomarker
+            ) && a.genes().any(|g| g == v.gene)
+        })
     {
         let hit = match a.kind {
             MatchKind::Protein => v
@@ -175,7 +181,7 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
                 false
             }
             MatchKind::Any => true,
-            MatchKind::Fusion => false,
+            MatchKind::Fusion | MatchKind::CopyNumber | MatchKind::Biomarker => false,
         };
         if hit {
             return Annotation::from_entry(a, None);
@@ -195,6 +201,78 @@ pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
         .map_or_else(Annotation::unknown, |e| {
             Annotation::from_entry(e, Some(format!("{a}-{b} fusion")))
         })
+}
+
+/// Annotates a discrete copy-number call of a gene (e.g. PTEN deep deletion).
+pub fn annotate_copy_number(kb: &Kb, gene: &str, level: CopyNumber) -> Annotation {
+    let word = match level {
+        CopyNumber::DeepDeletion => "deep_deletion",
+        CopyNumber::ShallowDeletion => "shallow_deletion",
+        CopyNumber::Neutral => return Annotation::unknown(),
+        CopyNumber::Gain => "gain",
+        CopyNumber::Amplification => "amplification",
+    };
+    kb.actionability
+        .iter()
+        .find(|e| {
+            e.kind == MatchKind::CopyNumber
+                && e.genes().any(|g| g == gene)
+                && e.copy_number.iter().any(|c| c == word)
+        })
+        .map_or_else(Annotation::unknown, |e| Annotation::from_entry(e, None))
+}
+
+/// Annotates a tumour-wide biomarker; `None` when the value does not reach it (TMB below the
+/// knowledge base's threshold, `facts.thresholds.tmb_high_mut_per_mb`; MSI stable).
+pub fn annotate_biomarker(kb: &Kb, f: &Finding) -> Option<Annotation> {
+    let which = match f {
+        Finding::Tmb { mut_per_mb } if *mut_per_mb >= kb.facts.thresholds.tmb_high_mut_per_mb => {
+            Biomarker::TmbHigh
+        }
+        Finding::Msi {
+            status: crate::case::model::Msi::High,
+        } => Biomarker::MsiHigh,
+        _ => return None,
+    };
+    kb.actionability
+        .iter()
+        .find(|e| e.kind == MatchKind::Biomarker && e.biomarker == Some(which))
+        .map(|e| Annotation::from_entry(e, None))
+}
+
+/// Annotates any finding read from a file.
+pub fn annotate_finding(kb: &Kb, f: &Finding) -> Annotation {
+    match f {
+        Finding::Variant {
+            gene,
+            protein,
+            coding,
+            class,
+            build,
+            chromosome,
+            position,
+            ..
+        } => annotate_variant(
+            kb,
+            &VariantQuery {
+                gene,
+                protein: protein.clone(),
+                coding: coding.clone(),
+                class: *class,
+                build: build.as_deref(),
+                chromosome: chromosome.as_deref(),
+                position: *position,
+            },
+        ),
+        Finding::Fusion {
+            five_prime,
+            three_prime,
+        } => annotate_fusion(kb, five_prime, three_prime),
+        Finding::CopyNumber { gene, level } => annotate_copy_number(kb, gene, *level),
+        Finding::Tmb { .. } | Finding::Msi { .. } => {
+            annotate_biomarker(kb, f).unwrap_or_else(Annotation::unknown)
+        }
+    }
 }
 
 /// Parses a protein change as MAFs write it: with or without `p.`; `None` when it is not HGVS
@@ -327,5 +405,31 @@ mod tests {
             },
         );
         assert_eq!(cul1.oncogenic, "Unknown");
+    }
+
+    #[test]
+    fn copy_number_and_biomarkers() {
+        let kb = kb();
+        let pten = annotate_copy_number(&kb, "PTEN", CopyNumber::DeepDeletion);
+        assert_eq!(pten.alteration.as_deref(), Some("pten_deep_deletion"));
+        assert_eq!(
+            annotate_copy_number(&kb, "PTEN", CopyNumber::ShallowDeletion).alteration,
+            None
+        );
+        let th = kb.facts.thresholds.tmb_high_mut_per_mb;
+        let at = annotate_finding(&kb, &Finding::Tmb { mut_per_mb: th });
+        assert_eq!(
+            (at.alteration.as_deref(), at.highest_level.as_deref()),
+            (Some("tmb_high"), Some("LEVEL_1"))
+        );
+        let below = annotate_finding(&kb, &Finding::Tmb { mut_per_mb: th - 0.1 });
+        assert_eq!(below.alteration, None);
+        let msi = annotate_finding(
+            &kb,
+            &Finding::Msi {
+                status: crate::case::model::Msi::High,
+            },
+        );
+        assert!(msi.options.contains(&OptionId::Pembrolizumab));
     }
 }

@@ -1,62 +1,31 @@
-//! `atcpath annotate --maf FILE --out FILE`: streams a MAF and writes it back with
-//! oncokb-annotator-style columns (ONCOGENIC, HIGHEST_LEVEL, LEVEL_1 .. LEVEL_4, LEVEL_R1,
-//! ATC_OPTIONS, KB_VERSION) from the knowledge base's actionability table. Constant memory in
-//! the file's size; a malformed row is an error naming the file and line, or with
-//! `--skip-invalid` a counted warning.
+//! The MAF part of `atcpath annotate`: streams the MAF and writes it back with the added
+//! columns. Constant memory in the file's size.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 
 use atcpath_core::genomics::{VariantClass, VariantQuery, annotate_variant, maf_protein};
 use atcpath_formats::maf::MafReader;
 use atcpath_kb::Kb;
-use clap::Args;
 
+use super::ADDED;
 use crate::{Fail, invalid, other};
 
-/// Arguments of `atcpath annotate`.
-#[derive(Args)]
-pub struct AnnotateArgs {
-    /// MAF file (tab-separated; GDC or cBioPortal columns, any header case; `#` lines skipped).
-    #[arg(long)]
-    pub maf: PathBuf,
-    /// Output file (tab-separated): the input rows with the added columns.
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Skip malformed rows (counted on standard error) instead of stopping at the first.
-    #[arg(long)]
-    pub skip_invalid: bool,
-}
-
-/// The added columns, in order.
-pub const ADDED: [&str; 10] = [
-    "ONCOGENIC",
-    "HIGHEST_LEVEL",
-    "LEVEL_1",
-    "LEVEL_2",
-    "LEVEL_3A",
-    "LEVEL_3B",
-    "LEVEL_4",
-    "LEVEL_R1",
-    "ATC_OPTIONS",
-    "KB_VERSION",
-];
-
-/// Runs the command; returns the summary to print.
+/// Annotates one MAF; returns the summary line(s) to print.
 ///
 /// Speed: rows are written back byte for byte with the added columns appended; the added
 /// columns of a (gene, protein, class, position) key are computed once and reused, and a gene the
 /// knowledge base does not know gets them without parsing.
-pub fn run(a: AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
-    let shown = a.maf.display().to_string();
+pub fn run(maf_path: &Path, out_path: &Path, skip_invalid: bool, kb: &Kb) -> Result<String, Fail> {
+    let shown = maf_path.display().to_string();
     let file =
-        std::fs::File::open(&a.maf).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
+        std::fs::File::open(maf_path).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
     let mut maf = MafReader::new(std::io::BufReader::with_capacity(4 << 20, file))
         .map_err(|e| invalid(format!("{shown}: {e}")))?;
-    let out = std::fs::File::create(&a.out)
-        .map_err(|e| other(format!("{}: cannot write: {e}", a.out.display())))?;
+    let out = std::fs::File::create(out_path)
+        .map_err(|e| other(format!("{}: cannot write: {e}", out_path.display())))?;
     let mut w = std::io::BufWriter::with_capacity(4 << 20, out);
-    let werr = |e: std::io::Error| other(format!("{}: {e}", a.out.display()));
+    let werr = |e: std::io::Error| other(format!("{}: {e}", out_path.display()));
     let c = maf.columns();
     let mut head = maf.header().to_vec();
     head.extend(ADDED.iter().map(|s| s.to_string()));
@@ -87,7 +56,7 @@ pub fn run(a: AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
         let row = match maf.next_row() {
             Ok(Some(row)) => row,
             Ok(None) => break,
-            Err(_) if a.skip_invalid => {
+            Err(_) if skip_invalid => {
                 skipped += 1;
                 continue;
             }
@@ -154,7 +123,7 @@ pub fn run(a: AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
     w.flush().map_err(werr)?;
     let mut summary = format!(
         "{rows} rows annotated, {actionable} with a therapeutic level; written to {}\n",
-        a.out.display()
+        out_path.display()
     );
     if skipped > 0 {
         summary.push_str(&format!("{skipped} malformed rows skipped\n"));
