@@ -4,6 +4,7 @@
 
 mod annotate;
 mod config;
+mod molecular;
 mod survival;
 
 use std::io::{Read, Write};
@@ -57,6 +58,17 @@ Exit status: 0 report produced; 2 invalid case (each problem on standard error w
         /// Knowledge-base folder to use instead of the one built in (to try a new version).
         #[arg(long, value_name = "DIR")]
         kb: Option<PathBuf>,
+        /// Molecular result files or folders (MAF, VCF, fusion or SV list, discrete copy number,
+        /// clinical sample file with TMB/MSI), merged into the case; the report says which file
+        /// and line each fact came from. Repeat the flag or list several.
+        #[arg(long, value_name = "FILE_OR_DIR", num_args = 1..)]
+        molecular: Vec<PathBuf>,
+        /// This patient's sample id in the molecular files (needed when a file holds several).
+        #[arg(long, value_name = "ID")]
+        sample: Option<String>,
+        /// Reference build of a VCF that does not state it (GRCh37 or GRCh38).
+        #[arg(long, value_name = "BUILD", value_parser = ["GRCh37", "GRCh38"])]
+        build: Option<String>,
     },
     /// Doses of one regimen for the patient in a case file, every intermediate shown.
     #[command(after_help = "Examples:
@@ -273,6 +285,9 @@ fn run(cli: Cli) -> Result<String, Fail> {
             as_of,
             config,
             kb,
+            molecular,
+            sample,
+            build,
         } => {
             let kb = load_kb(kb.as_ref())?;
             let as_of = as_of
@@ -292,7 +307,10 @@ fn run(cli: Cli) -> Result<String, Fail> {
             let settings = config::load(&kb, config.as_deref())?;
             let parsed = parse_case(&case, &kb, as_of)?;
             not_in_future(&parsed)?;
-            let assessment = atcpath_core::assess(&parsed, &kb, &settings);
+            let (parsed, merged) =
+                molecular::merge_files(&case, parsed, &molecular, sample.as_deref(), build.as_deref(), &kb)?;
+            let mut assessment = atcpath_core::assess(&parsed, &kb, &settings);
+            assessment.molecular_files = merged;
             let f = match format {
                 OutFormat::Text => Format::Text,
                 OutFormat::Markdown => Format::Markdown,

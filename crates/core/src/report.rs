@@ -184,6 +184,10 @@ pub struct Assessment {
     pub intervals: Vec<Interval>,
     pub evidence: Vec<EvidenceItem>,
     pub molecular: Profile,
+    /// The molecular result files merged into the case (`assess --molecular`): every fact with
+    /// the file and line it came from. Absent when no file was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub molecular_files: Option<crate::genomics::merge::MergeReport>,
     /// Creatinine clearance by Cockcroft-Gault (actual weight), mL/min, when computable.
     pub crcl_ml_min: Option<f64>,
     /// Immediate actions, most urgent first (the missing work-up is listed in `workup`).

@@ -2,6 +2,9 @@
 
 use std::io::BufRead;
 
+use atcpath_core::genomics::{Finding, Sourced, VariantClass, maf_protein};
+use atcpath_core::hgvs;
+
 use crate::{FormatError, is_missing};
 
 /// Column indices of the fields ATCPath reads (case-insensitive header match).
@@ -55,6 +58,41 @@ impl<'a> Row<'a> {
     pub fn bytes(&self, col: Option<usize>) -> &'a [u8] {
         col.and_then(|c| self.bounds.get(c))
             .map_or(&[][..], |(s, e)| self.line[*s..*e].trim_ascii())
+    }
+}
+
+impl Columns {
+    /// The finding a row states: gene, protein (HGVSp_Short, else HGVSp), coding (HGVSc, its
+    /// transcript prefix removed), class, build, position and alleles, and the sample.
+    /// An HGVS value that does not parse is left out (the row keeps its gene and position).
+    pub fn finding(&self, row: &Row<'_>, file: &str) -> Sourced {
+        let protein = row
+            .get(self.hgvsp_short)
+            .and_then(maf_protein)
+            .or_else(|| row.get(self.hgvsp).and_then(maf_protein));
+        let coding = row.get(self.hgvsc).and_then(|c| {
+            let c = c.rsplit_once(':').map_or(c, |(_, c)| c);
+            hgvs::parse_coding(c).ok()
+        });
+        let alt = row.get(self.alt);
+        Sourced {
+            sample: row.get(self.sample).map(str::to_string),
+            finding: Finding::Variant {
+                gene: row.get(Some(self.gene)).unwrap_or_default().to_string(),
+                protein,
+                coding,
+                class: row.get(self.classification).map(VariantClass::from_maf),
+                build: row.get(self.build).map(str::to_string),
+                chromosome: row
+                    .get(self.chromosome)
+                    .map(|c| c.trim_start_matches("chr").to_string()),
+                position: row.get(self.start).and_then(|p| p.parse().ok()),
+                reference: row.get(self.reference).map(str::to_string),
+                alternate: alt.map(str::to_string),
+            },
+            file: file.to_string(),
+            line: row.line_no,
+        }
     }
 }
 

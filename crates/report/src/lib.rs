@@ -206,6 +206,40 @@ fn sections(a: &Assessment) -> Vec<Section> {
             })
             .collect(),
     );
+    if let Some(m) = &a.molecular_files {
+        let mut lines: Vec<String> = m
+            .sources
+            .iter()
+            .map(|x| {
+                let level = x
+                    .highest_level
+                    .as_deref()
+                    .map(|l| format!(", {l}"))
+                    .or_else(|| x.alteration.as_ref().map(|_| ", oncogenic, no level".into()))
+                    .unwrap_or_default();
+                let status = match x.status.as_str() {
+                    "merged" => "",
+                    "already_in_case" => " (also in the case file)",
+                    _ => " (reported; not a case field)",
+                };
+                format!("{}{level} — {} line {}{status}", x.fact, x.file, x.line)
+            })
+            .collect();
+        for (f, n) in &m.not_merged {
+            lines.push(format!("{f}: {n} silent or non-coding rows not merged"));
+        }
+        if !m.tests_resulted.is_empty() {
+            lines.push(format!(
+                "Tests resulted by these files: {}",
+                m.tests_resulted
+                    .iter()
+                    .map(|t| atcpath_core::molecular::test_name(*t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        push("Molecular results from files", lines);
+    }
     push(
         "Work-up",
         a.workup

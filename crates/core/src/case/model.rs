@@ -202,6 +202,19 @@ pub struct Molecular {
     pub mmr: Option<Mmr>,
     pub msi: Option<Msi>,
     pub tmb_mut_per_mb: Option<f64>,
+    /// Molecular result files named by the case (`molecular.files`), read by `assess` and merged
+    /// as with `--molecular`; paths relative to the case file's folder.
+    pub files: Vec<MolecularFileRef>,
+}
+
+/// A molecular result file named in a case file: a path, or an object
+/// `{"path": ..., "sample": ..., "build": ...}` saying which tumour sample of the file is this
+/// patient's and, for a VCF that does not say, its reference build (GRCh37 or GRCh38).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MolecularFileRef {
+    pub path: String,
+    pub sample: Option<String>,
+    pub build: Option<String>,
 }
 
 /// Unit of a cumulative dose.

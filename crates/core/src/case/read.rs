@@ -654,7 +654,8 @@ impl Reader<'_> {
     }
 
     fn molecular(&mut self, v: &Value) -> Option<Molecular> {
-        const KEYS: [&str; 8] = [
+        const KEYS: [&str; 9] = [
+            "files",
             "resulted",
             "pending",
             "variants",
@@ -725,7 +726,55 @@ impl Reader<'_> {
         });
         mo.tmb_mut_per_mb = field(m, "tmb_mut_per_mb")
             .and_then(|v| self.number(v, "molecular.tmb_mut_per_mb", 0.0, 1000.0, " mut/Mb"));
+        if let Some(list) = field(m, "files").and_then(|v| self.list(v, "molecular.files")) {
+            for (i, item) in list.iter().enumerate() {
+                let path = format!("molecular.files[{i}]");
+                if let Some(f) = self.file_ref(item, &path) {
+                    mo.files.push(f);
+                }
+            }
+        }
         Some(mo)
+    }
+
+    fn file_ref(&mut self, v: &Value, path: &str) -> Option<MolecularFileRef> {
+        if v.is_string() {
+            let p = self.string(v, path)?;
+            return self.nonempty_path(p, path);
+        }
+        let m = self.object(v, path, &["path", "sample", "build"])?;
+        let file = match field(m, "path") {
+            Some(p) => self
+                .string(p, &join(path, "path"))
+                .and_then(|p| self.nonempty_path(p, &join(path, "path"))),
+            None => {
+                self.err(join(path, "path"), "required: the result file's path");
+                None
+            }
+        };
+        let sample = field(m, "sample").and_then(|v| self.string(v, &join(path, "sample")));
+        let build = field(m, "build").and_then(|v| {
+            self.choice(
+                v,
+                &join(path, "build"),
+                &[("GRCh37", "GRCh37"), ("GRCh38", "GRCh38")],
+            )
+        });
+        let mut f = file?;
+        f.sample = sample;
+        f.build = build.map(str::to_string);
+        Some(f)
+    }
+
+    fn nonempty_path(&mut self, p: String, path: &str) -> Option<MolecularFileRef> {
+        if p.trim().is_empty() {
+            self.err(path, "empty path");
+            return None;
+        }
+        Some(MolecularFileRef {
+            path: p,
+            ..Default::default()
+        })
     }
 
     fn gene(&mut self, v: &Value, path: &str) -> Option<String> {

@@ -5,6 +5,7 @@
 //! Pure: the file formats are read by the adapters.
 
 pub mod finding;
+pub mod merge;
 
 use std::collections::BTreeMap;
 

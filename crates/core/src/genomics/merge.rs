@@ -1,0 +1,384 @@
+//! Merging the findings of molecular result files into a case, so that `assess` on a case plus
+//! its files gives the plan it would give if the same facts were typed into the case file.
+//! Every fact merged keeps the file and line it came from. Pure.
+//!
+//! Rules (`case-format.md` scopes):
+//! - a mutation file (MAF, VCF) is an `ngs_dna` result, a fusion or structural-variant file an
+//!   `ngs_rna` result: the test becomes resulted (and leaves `pending`), so an alteration the file
+//!   does not contain is not detected within that test's scope only;
+//! - variants are merged when they change the protein or are TERT promoter variants (cBioPortal's
+//!   loader filter: silent, intronic, UTR, flank and intergenic rows are not merged but counted);
+//!   a TERT promoter variant recognised by position gets its HGVS coding name (c.-124C>T = C228T,
+//!   c.-146C>T = C250T);
+//! - a variant row without any HGVS (e.g. `p.X1445_splice`) is reported, not merged: in a case
+//!   file a gene alone means "reported without detail", which is not what the row says;
+//! - copy-number calls have no field in the case model: they are reported with their annotation,
+//!   never dropped;
+//! - TMB and MSI fill `tmb_mut_per_mb` and `msi` (the `tmb` test becomes resulted); a value
+//!   that disagrees with the case file or with another file is an error naming both sources,
+//!   never a silent choice.
+
+use serde::Serialize;
+
+use super::{Annotation, Finding, Sourced, VariantClass, annotate_finding};
+use crate::case::model::{Case, Fusion, TestId, Variant};
+use crate::hgvs;
+use atcpath_kb::Kb;
+
+/// What a result file is evidence of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// MAF or VCF: an `ngs_dna` result.
+    Mutations,
+    /// Fusion list or structural variants: an `ngs_rna` result.
+    Fusions,
+    /// Discrete copy number.
+    CopyNumber,
+    /// Clinical sample file (TMB, MSI).
+    Clinical,
+}
+
+/// The findings of one file for this patient's sample.
+#[derive(Debug, Clone)]
+pub struct MolecularFile {
+    /// The file as named by the user.
+    pub name: String,
+    pub kind: FileKind,
+    pub findings: Vec<Sourced>,
+    /// Rows the reader read but did not turn into findings (e.g. non-fusion SV rows); the merge
+    /// adds the silent and non-coding variants it leaves out.
+    pub not_merged: usize,
+}
+
+/// One molecular fact with where it came from (the report's provenance table).
+#[derive(Debug, Clone, Serialize)]
+pub struct MolecularSource {
+    /// The fact in words (e.g. `BRAF p.Val600Glu`, `CCDC6-RET fusion`, `TMB 12 mut/Mb`).
+    pub fact: String,
+    pub file: String,
+    pub line: usize,
+    pub sample: Option<String>,
+    /// The actionability entry matched and its highest level (`LEVEL_1`, ...), when any.
+    pub alteration: Option<String>,
+    pub highest_level: Option<String>,
+    /// `merged` (added to the case), `already_in_case` (the case file lists it too) or
+    /// `reported` (no case field holds it: copy number, a variant without HGVS).
+    pub status: String,
+}
+
+/// Summary of a merge, for the report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MergeReport {
+    pub sources: Vec<MolecularSource>,
+    /// Tests the files resulted.
+    pub tests_resulted: Vec<TestId>,
+    /// Per file: rows read but not merged (non-coding or silent).
+    pub not_merged: Vec<(String, usize)>,
+}
+
+fn variant_fact(gene: &str, v: &Variant) -> String {
+    match (&v.protein, &v.coding) {
+        (Some(p), _) => format!("{gene} {}", p.normalized),
+        (None, Some(c)) => format!("{gene} {}", c.normalized),
+        _ => gene.to_string(),
+    }
+}
+
+/// Whether a variant row is merged (changes the protein, or is a TERT promoter variant).
+fn merged_class(class: Option<VariantClass>, ann: &Annotation) -> bool {
+    ann.alteration.as_deref() == Some("tert_promoter")
+        || !matches!(
+            class,
+            Some(VariantClass::Silent | VariantClass::Promoter | VariantClass::Other)
+        )
+}
+
+fn same_variant(a: &Variant, b: &Variant) -> bool {
+    a.gene == b.gene
+        && match (&a.protein, &b.protein) {
+            (Some(x), Some(y)) => x.normalized == y.normalized,
+            _ => match (&a.coding, &b.coding) {
+                (Some(x), Some(y)) => x.normalized == y.normalized,
+                _ => false,
+            },
+        }
+}
+
+fn result(case: &mut Case, t: TestId, report: &mut MergeReport) {
+    case.molecular.pending.retain(|p| *p != t);
+    if !case.molecular.resulted.contains(&t) {
+        case.molecular.resulted.push(t);
+    }
+    if !report.tests_resulted.contains(&t) {
+        report.tests_resulted.push(t);
+    }
+}
+
+/// Merges the files' findings into the case.
+///
+/// # Errors
+/// Each conflict in words (a TMB or MSI value that disagrees with the case file or another file),
+/// naming both sources; nothing is merged when there is one.
+pub fn merge(case: &Case, files: &[MolecularFile], kb: &Kb) -> Result<(Case, MergeReport), Vec<String>> {
+    let mut out = case.clone();
+    let mut report = MergeReport::default();
+    let mut problems = Vec::new();
+    // Where the case's current TMB and MSI came from, for conflict messages.
+    let mut tmb_from = case.molecular.tmb_mut_per_mb.map(|_| "the case file".to_string());
+    let mut msi_from = case.molecular.msi.map(|_| "the case file".to_string());
+    for file in files {
+        match file.kind {
+            FileKind::Mutations => result(&mut out, TestId::NgsDna, &mut report),
+            FileKind::Fusions => result(&mut out, TestId::NgsRna, &mut report),
+            FileKind::CopyNumber | FileKind::Clinical => {}
+        }
+        let mut not_merged = file.not_merged;
+        for s in &file.findings {
+            let ann = annotate_finding(kb, &s.finding);
+            let at = format!("{} line {}", s.file, s.line);
+            let mut status = "merged";
+            let fact = match &s.finding {
+                Finding::Variant {
+                    gene,
+                    protein,
+                    coding,
+                    class,
+                    ..
+                } => {
+                    if !merged_class(*class, &ann) {
+                        not_merged += 1;
+                        continue;
+                    }
+                    let mut coding = coding.clone();
+                    if coding.is_none() && ann.alteration.as_deref() == Some("tert_promoter") {
+                        let name = match ann.name.as_deref() {
+                            Some("C228T") => Some("c.-124C>T"),
+                            Some("C250T") => Some("c.-146C>T"),
+                            _ => None,
+                        };
+                        coding = name.and_then(|c| hgvs::parse_coding(c).ok());
+                    }
+                    let v = Variant {
+                        gene: gene.clone(),
+                        protein: protein.clone(),
+                        coding,
+                    };
+                    let fact = variant_fact(gene, &v);
+                    if v.protein.is_none() && v.coding.is_none() {
+                        // In a case file a gene without HGVS means "reported without detail"
+                        // (it would make BRAF V600E unknown); a file row without HGVS is not that.
+                        status = "reported";
+                    } else if out.molecular.variants.iter().any(|w| same_variant(w, &v)) {
+                        status = "already_in_case";
+                    } else {
+                        out.molecular.variants.push(v);
+                    }
+                    fact
+                }
+                Finding::Fusion {
+                    five_prime,
+                    three_prime,
+                } => {
+                    let dup = out.molecular.fusions.iter().any(|f| {
+                        (f.five_prime == *five_prime && f.three_prime == *three_prime)
+                            || (f.five_prime == *three_prime && f.three_prime == *five_prime)
+                    });
+                    if dup {
+                        status = "already_in_case";
+                    } else {
+                        out.molecular.fusions.push(Fusion {
+                            five_prime: five_prime.clone(),
+                            three_prime: three_prime.clone(),
+                        });
+                    }
+                    format!("{five_prime}-{three_prime} fusion")
+                }
+                Finding::CopyNumber { gene, level } => {
+                    status = "reported";
+                    format!("{gene} copy number {} ({level:?})", level.code())
+                }
+                Finding::Tmb { mut_per_mb } => {
+                    match (out.molecular.tmb_mut_per_mb, &tmb_from) {
+                        (Some(old), Some(from)) if (old - mut_per_mb).abs() > 1e-9 => {
+                            problems.push(format!(
+                                "TMB {mut_per_mb} mut/Mb at {at} disagrees with TMB {old} mut/Mb from {from}"
+                            ));
+                        }
+                        (Some(_), Some(_)) => status = "already_in_case",
+                        _ => {
+                            out.molecular.tmb_mut_per_mb = Some(*mut_per_mb);
+                            tmb_from = Some(at.clone());
+                        }
+                    }
+                    result(&mut out, TestId::Tmb, &mut report);
+                    format!("TMB {mut_per_mb} mut/Mb")
+                }
+                Finding::Msi { status: m } => {
+                    match (out.molecular.msi, &msi_from) {
+                        (Some(old), Some(from)) if old != *m => {
+                            problems.push(format!(
+                                "MSI {m:?} at {at} disagrees with MSI {old:?} from {from}"
+                            ));
+                        }
+                        (Some(_), Some(_)) => status = "already_in_case",
+                        _ => {
+                            out.molecular.msi = Some(*m);
+                            msi_from = Some(at.clone());
+                        }
+                    }
+                    out.molecular.pending.retain(|p| *p != TestId::MsiPcr);
+                    format!("MSI {m:?}")
+                }
+            };
+            report.sources.push(MolecularSource {
+                fact,
+                file: s.file.clone(),
+                line: s.line,
+                sample: s.sample.clone(),
+                alteration: ann.alteration.clone(),
+                highest_level: ann.highest_level.clone(),
+                status: status.into(),
+            });
+        }
+        if not_merged > 0 {
+            report.not_merged.push((file.name.clone(), not_merged));
+        }
+    }
+    if problems.is_empty() {
+        Ok((out, report))
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::model::Msi;
+    use crate::case::read_case;
+
+    fn case(json: &str) -> Case {
+        let kb = Kb::embedded().unwrap();
+        read_case(json.as_bytes(), &kb, None).unwrap()
+    }
+
+    fn sourced(finding: Finding, line: usize) -> Sourced {
+        Sourced {
+            sample: Some("S1".into()),
+            finding,
+            file: "f.txt".into(),
+            line,
+        }
+    }
+
+    fn variant(gene: &str, p: Option<&str>, class: VariantClass) -> Finding {
+        Finding::Variant {
+            gene: gene.into(),
+            protein: p.and_then(super::super::maf_protein),
+            coding: None,
+            class: Some(class),
+            build: None,
+            chromosome: None,
+            position: None,
+            reference: None,
+            alternate: None,
+        }
+    }
+
+    const BASE: &str = r#"{"schema": "atcpath.case/1", "id": "m", "as_of": "2024-01-10",
+        "molecular": {"resulted": [], "pending": ["ngs_dna", "ngs_rna"], "tmb_mut_per_mb": 4}}"#;
+
+    #[test]
+    fn files_result_their_tests_and_keep_provenance() {
+        let kb = Kb::embedded().unwrap();
+        let c = case(BASE);
+        let files = vec![
+            MolecularFile {
+                name: "m.maf".into(),
+                kind: FileKind::Mutations,
+                findings: vec![
+                    sourced(variant("BRAF", Some("p.V600E"), VariantClass::Missense), 7),
+                    sourced(variant("KRAS", Some("p.G12G"), VariantClass::Silent), 8),
+                ],
+                not_merged: 0,
+            },
+            MolecularFile {
+                name: "f.txt".into(),
+                kind: FileKind::Fusions,
+                findings: vec![sourced(
+                    Finding::Fusion {
+                        five_prime: "CCDC6".into(),
+                        three_prime: "RET".into(),
+                    },
+                    3,
+                )],
+                not_merged: 0,
+            },
+        ];
+        let (m, r) = merge(&c, &files, &kb).unwrap();
+        assert!(m.molecular.pending.is_empty());
+        assert!(m.molecular.resulted.contains(&TestId::NgsDna));
+        assert_eq!(m.molecular.variants.len(), 1, "silent KRAS not merged");
+        assert_eq!(m.molecular.fusions.len(), 1);
+        let braf = &r.sources[0];
+        assert_eq!(
+            (braf.fact.as_str(), braf.line, braf.highest_level.as_deref()),
+            ("BRAF p.Val600Glu", 7, Some("LEVEL_1"))
+        );
+    }
+
+    #[test]
+    fn conflicting_tmb_is_an_error_naming_both_sources() {
+        let kb = Kb::embedded().unwrap();
+        let c = case(BASE);
+        let f = MolecularFile {
+            name: "clin.txt".into(),
+            kind: FileKind::Clinical,
+            findings: vec![
+                sourced(Finding::Tmb { mut_per_mb: 12.0 }, 6),
+                sourced(Finding::Msi { status: Msi::High }, 6),
+            ],
+            not_merged: 0,
+        };
+        let e = merge(&c, &[f.clone()], &kb).unwrap_err();
+        assert!(e[0].contains("line 6") && e[0].contains("the case file"), "{e:?}");
+        // Without the case's TMB, both are merged.
+        let c = case(&BASE.replace(", \"tmb_mut_per_mb\": 4", ""));
+        let (m, r) = merge(&c, &[f], &kb).unwrap();
+        assert_eq!(
+            (m.molecular.tmb_mut_per_mb, m.molecular.msi),
+            (Some(12.0), Some(Msi::High))
+        );
+        assert_eq!(r.sources[0].highest_level.as_deref(), Some("LEVEL_1"));
+    }
+
+    #[test]
+    fn tert_promoter_by_position_gets_its_coding_name() {
+        let kb = Kb::embedded().unwrap();
+        let c = case(BASE);
+        let tert = Finding::Variant {
+            gene: "TERT".into(),
+            protein: None,
+            coding: None,
+            class: Some(VariantClass::Promoter),
+            build: Some("GRCh38".into()),
+            chromosome: Some("5".into()),
+            position: Some(1295113),
+            reference: Some("G".into()),
+            alternate: Some("A".into()),
+        };
+        let f = MolecularFile {
+            name: "t.vcf".into(),
+            kind: FileKind::Mutations,
+            findings: vec![sourced(tert, 40)],
+            not_merged: 0,
+        };
+        let (m, _) = merge(&c, &[f], &kb).unwrap();
+        let v = &m.molecular.variants[0];
+        assert_eq!(
+            v.coding.as_ref().map(|c| c.normalized.as_str()),
+            Some("c.-124C>T")
+        );
+    }
+}
