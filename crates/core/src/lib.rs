@@ -12,6 +12,7 @@
 
 pub mod case;
 pub mod cells;
+pub mod cohort;
 pub mod dosing;
 pub mod genomics;
 pub mod hgvs;

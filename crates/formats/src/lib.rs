@@ -3,10 +3,12 @@
 //! - [`maf::MafReader`]: Mutation Annotation Format (GDC / cBioPortal columns; any header case;
 //!   `#` comment lines; CRLF; missing values `NA`, `[Not Available]`, empty);
 //! - [`fusions::parse_fusion`]: oncokb-annotator fusion names (`GENE1-GENE2`, `... fusion`,
-//!   `GENE-intragenic`).
+//!   `GENE-intragenic`);
+//! - [`cbioportal`]: study-folder metadata (meta files, case lists, gene panels, panel matrix).
 //!
 //! Architecture invariant: formats only; what a variant means is decided in `atcpath-core`.
 
+pub mod cbioportal;
 pub mod fusions;
 pub mod maf;
 

@@ -482,6 +482,39 @@ pub struct Genes {
     /// Reference residues at hotspots.
     #[serde(default, rename = "hotspot")]
     pub hotspots: Vec<Hotspot>,
+    /// The gene groups of a cohort's alteration-frequency table (review §3.2).
+    #[serde(default, rename = "group")]
+    pub groups: Vec<GeneGroup>,
+}
+
+/// What counts as an alteration of a gene group in a cohort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupEvent {
+    /// A protein-changing variant (not silent, intronic, UTR, flank or intergenic).
+    Mutation,
+    /// A promoter variant (TERT: C228T, C250T, any 5' flank variant of the gene).
+    Promoter,
+    /// A fusion with one of the genes at either end (not intragenic).
+    Fusion,
+    /// A homozygous (deep) deletion.
+    DeepDeletion,
+    /// A high-level amplification.
+    Amplification,
+}
+
+/// A gene group of the cohort frequency table, with the published frequency in ATC.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneGroup {
+    pub id: String,
+    pub name: String,
+    pub genes: Vec<String>,
+    pub events: Vec<GroupEvent>,
+    /// Published frequency in ATC, percent, and its source.
+    pub published_percent: Option<f64>,
+    pub published_source: Option<String>,
+    pub references: Vec<String>,
 }
 
 /// A hotspot's reference residue (three-letter code).
@@ -780,6 +813,25 @@ impl Kb {
             &self.facts.thresholds.references,
         );
         cite("genes.toml", "genes", &self.genes.references);
+        for g in &self.genes.groups {
+            cite("genes.toml", &g.id, &g.references);
+            if g.genes.is_empty() || g.events.is_empty() {
+                problems.push(format!("genes.toml: group {} needs genes and events", g.id));
+            }
+            if g.published_percent.is_some_and(|p| !(0.0..=100.0).contains(&p))
+                || g.published_percent.is_some() != g.published_source.is_some()
+            {
+                problems.push(format!(
+                    "genes.toml: group {}: a published percent (0-100) needs its source, and a source its percent",
+                    g.id
+                ));
+            }
+        }
+        unique(
+            &mut problems,
+            "genes.toml",
+            self.genes.groups.iter().map(|g| g.id.as_str()),
+        );
         for t in &self.trials {
             cite("trials.toml", &t.nct_id, &t.references);
         }

@@ -49,6 +49,10 @@ pub struct MolecularFile {
     /// Rows the reader read but did not turn into findings (e.g. non-fusion SV rows); the merge
     /// adds the silent and non-coding variants it leaves out.
     pub not_merged: usize,
+    /// Whether the file settles its test (`ngs_dna` for mutations, `ngs_rna` for fusions):
+    /// true for a patient's own result file; false when, e.g., a cohort sample's panel does not
+    /// cover the test's whole scope (absence then proves nothing).
+    pub results_test: bool,
 }
 
 /// One molecular fact with where it came from (the report's provenance table).
@@ -129,9 +133,13 @@ pub fn merge(case: &Case, files: &[MolecularFile], kb: &Kb) -> Result<(Case, Mer
     let mut msi_from = case.molecular.msi.map(|_| "the case file".to_string());
     for file in files {
         match file.kind {
-            FileKind::Mutations => result(&mut out, TestId::NgsDna, &mut report),
-            FileKind::Fusions => result(&mut out, TestId::NgsRna, &mut report),
-            FileKind::CopyNumber | FileKind::Clinical => {}
+            FileKind::Mutations if file.results_test => {
+                result(&mut out, TestId::NgsDna, &mut report);
+            }
+            FileKind::Fusions if file.results_test => {
+                result(&mut out, TestId::NgsRna, &mut report);
+            }
+            _ => {}
         }
         let mut not_merged = file.not_merged;
         for s in &file.findings {
@@ -302,6 +310,7 @@ mod tests {
                     sourced(variant("KRAS", Some("p.G12G"), VariantClass::Silent), 8),
                 ],
                 not_merged: 0,
+                results_test: true,
             },
             MolecularFile {
                 name: "f.txt".into(),
@@ -314,6 +323,7 @@ mod tests {
                     3,
                 )],
                 not_merged: 0,
+                results_test: true,
             },
         ];
         let (m, r) = merge(&c, &files, &kb).unwrap();
@@ -340,6 +350,7 @@ mod tests {
                 sourced(Finding::Msi { status: Msi::High }, 6),
             ],
             not_merged: 0,
+            results_test: true,
         };
         let e = merge(&c, &[f.clone()], &kb).unwrap_err();
         assert!(e[0].contains("line 6") && e[0].contains("the case file"), "{e:?}");
@@ -373,6 +384,7 @@ mod tests {
             kind: FileKind::Mutations,
             findings: vec![sourced(tert, 40)],
             not_merged: 0,
+            results_test: true,
         };
         let (m, _) = merge(&c, &[f], &kb).unwrap();
         let v = &m.molecular.variants[0];

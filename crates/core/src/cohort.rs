@@ -1,0 +1,364 @@
+//! A cohort's molecular summary: the alteration-frequency table of the ATC gene groups (the
+//! knowledge base's `genes.toml` groups, review §3.2) with denominators that honour gene panels,
+//! and, per patient, the most actionable finding and the first-line options `assess` gives from
+//! what the files contain. Pure: the study folder is read by the adapter.
+//!
+//! Denominators: a sample counts for a group when it was profiled, for the data type of the
+//! group's first event (mutations for point variants and promoters, structural variants for
+//! fusions, copy number for deletions and amplifications), by a panel covering every gene of the
+//! group (or by whole-exome/genome sequencing, i.e. no panel). A gene outside a sample's panel is
+//! never counted as wild-type. An alteration actually observed counts in numerator and
+//! denominator even when the sample's coverage did not promise it (`altered_outside_coverage`
+//! says how often).
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::case::model::{Case, Diagnosis, Histology, Labs, Molecular, Patient, Tumor};
+use crate::case::model::Preferences;
+use crate::genomics::merge::{FileKind, MolecularFile, merge};
+use crate::genomics::{Annotation, Finding, Sourced, VariantClass, annotate_finding, LEVEL_ORDER};
+use crate::hgvs::Consequence;
+use crate::pathway::{Config, assess};
+use crate::report::Line;
+use atcpath_kb::{GeneGroup, GroupEvent, Kb};
+
+/// Which genes a sample was profiled for, in one data type.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Coverage {
+    /// Not profiled (absent from the case list, or `NA` in the gene-panel matrix).
+    #[default]
+    NotProfiled,
+    /// Whole exome or genome: every gene.
+    AllGenes,
+    /// A targeted panel: these genes only.
+    Panel(BTreeSet<String>),
+}
+
+impl Coverage {
+    /// Whether the gene was covered.
+    pub fn covers(&self, gene: &str) -> bool {
+        match self {
+            Coverage::NotProfiled => false,
+            Coverage::AllGenes => true,
+            Coverage::Panel(g) => g.contains(gene),
+        }
+    }
+}
+
+/// One sample: its patient, coverage by data type and findings.
+#[derive(Debug, Clone, Default)]
+pub struct Sample {
+    pub id: String,
+    pub patient: String,
+    pub mutations: Coverage,
+    pub structural_variants: Coverage,
+    pub copy_number: Coverage,
+    pub findings: Vec<Sourced>,
+}
+
+/// One row of the frequency table.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrequencyRow {
+    pub group: String,
+    pub name: String,
+    pub genes: Vec<String>,
+    /// Samples with the alteration.
+    pub altered: usize,
+    /// Samples that count in the denominator.
+    pub profiled: usize,
+    /// `altered / profiled` in percent, one decimal; `None` when nobody was profiled.
+    pub percent: Option<f64>,
+    /// Altered samples whose recorded coverage did not include the group's genes.
+    pub altered_outside_coverage: usize,
+    pub published_percent: Option<f64>,
+    pub published_source: Option<String>,
+}
+
+fn coverage_for(s: &Sample, e: GroupEvent) -> &Coverage {
+    match e {
+        GroupEvent::Mutation | GroupEvent::Promoter => &s.mutations,
+        GroupEvent::Fusion => &s.structural_variants,
+        GroupEvent::DeepDeletion | GroupEvent::Amplification => &s.copy_number,
+    }
+}
+
+/// Whether a variant changes the protein (cBioPortal's default filter: not silent, intronic, UTR,
+/// flank or intergenic).
+pub fn protein_changing(class: Option<VariantClass>, protein: Option<&crate::hgvs::ProteinChange>) -> bool {
+    match class {
+        Some(
+            VariantClass::Missense
+            | VariantClass::Nonsense
+            | VariantClass::Frameshift
+            | VariantClass::Splice
+            | VariantClass::InFrame,
+        ) => true,
+        Some(VariantClass::Silent | VariantClass::Promoter) => false,
+        Some(VariantClass::Other) | None => {
+            protein.is_some_and(|p| p.consequence != Consequence::Synonymous)
+        }
+    }
+}
+
+/// Whether a finding is an alteration of the group.
+pub fn in_group(g: &GeneGroup, f: &Finding) -> bool {
+    let has = |gene: &str| g.genes.iter().any(|x| x == gene);
+    g.events.iter().any(|e| match (e, f) {
+        (
+            GroupEvent::Mutation,
+            Finding::Variant {
+                gene,
+                class,
+                protein,
+                ..
+            },
+        ) => has(gene) && protein_changing(*class, protein.as_ref()),
+        (
+            GroupEvent::Promoter,
+            Finding::Variant {
+                gene, class, coding, ..
+            },
+        ) => {
+            has(gene)
+                && (*class == Some(VariantClass::Promoter)
+                    || coding
+                        .as_ref()
+                        .is_some_and(|c| c.consequence == Consequence::Promoter))
+        }
+        (
+            GroupEvent::Fusion,
+            Finding::Fusion {
+                five_prime,
+                three_prime,
+            },
+        ) => five_prime != three_prime && (has(five_prime) || has(three_prime)),
+        (GroupEvent::DeepDeletion, Finding::CopyNumber { gene, level }) => {
+            has(gene) && *level == crate::genomics::CopyNumber::DeepDeletion
+        }
+        (GroupEvent::Amplification, Finding::CopyNumber { gene, level }) => {
+            has(gene) && *level == crate::genomics::CopyNumber::Amplification
+        }
+        _ => false,
+    })
+}
+
+/// The frequency table of the knowledge base's gene groups over the samples.
+pub fn frequency_table(kb: &Kb, samples: &[Sample]) -> Vec<FrequencyRow> {
+    kb.genes
+        .groups
+        .iter()
+        .map(|g| {
+            let primary = g.events[0];
+            let (mut altered, mut profiled, mut outside) = (0, 0, 0);
+            for s in samples {
+                let covered = g.genes.iter().all(|gene| coverage_for(s, primary).covers(gene));
+                let hit = s.findings.iter().any(|f| in_group(g, &f.finding));
+                if hit {
+                    altered += 1;
+                    profiled += 1;
+                    if !covered {
+                        outside += 1;
+                    }
+                } else if covered {
+                    profiled += 1;
+                }
+            }
+            FrequencyRow {
+                group: g.id.clone(),
+                name: g.name.clone(),
+                genes: g.genes.clone(),
+                altered,
+                profiled,
+                percent: (profiled > 0)
+                    .then(|| (1000.0 * altered as f64 / profiled as f64).round() / 10.0),
+                altered_outside_coverage: outside,
+                published_percent: g.published_percent,
+                published_source: g.published_source.clone(),
+            }
+        })
+        .collect()
+}
+
+/// One patient's line of the cohort report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PatientSummary {
+    pub patient: String,
+    pub samples: Vec<String>,
+    /// The most actionable finding (`BRAF p.Val600Glu`), its level and where it was read.
+    pub actionable: Option<String>,
+    pub level: Option<String>,
+    pub source: Option<String>,
+    /// Every finding with a therapeutic level, most actionable first.
+    pub all_actionable: Vec<String>,
+    /// First-line options of `assess` on what the files contain, with their conditions
+    /// (`surgery_total_thyroidectomy [if resectable]`).
+    pub first_line: Vec<String>,
+    /// The stage `assess` used (usually `unknown` with a provisional group: files rarely stage).
+    pub stage: String,
+    /// What the plan could not know (tests not covered by the sample's panels).
+    pub unknown: Vec<String>,
+}
+
+/// The rank of a level for "most actionable": sensitive levels first (1 > 2 > 3A > 3B > 4),
+/// then resistance.
+fn level_rank(level: Option<&str>) -> usize {
+    const SENSITIVE_FIRST: [&str; 7] = ["LEVEL_1", "LEVEL_2", "LEVEL_3A", "LEVEL_3B", "LEVEL_4", "LEVEL_R1", "LEVEL_R2"];
+    debug_assert_eq!(SENSITIVE_FIRST.len(), LEVEL_ORDER.len());
+    level
+        .and_then(|l| SENSITIVE_FIRST.iter().position(|x| *x == l))
+        .unwrap_or(usize::MAX)
+}
+
+fn describe(f: &Finding, a: &Annotation) -> String {
+    match f {
+        Finding::Variant {
+            gene,
+            protein,
+            coding,
+            ..
+        } => match (protein, coding, &a.name) {
+            (Some(p), _, _) => format!("{gene} {}", p.normalized),
+            (None, _, Some(n)) => format!("{gene} {n}"),
+            (None, Some(c), None) => format!("{gene} {}", c.normalized),
+            _ => format!("{gene} variant"),
+        },
+        Finding::Fusion {
+            five_prime,
+            three_prime,
+        } => format!("{five_prime}-{three_prime} fusion"),
+        Finding::CopyNumber { gene, level } => format!("{gene} {level:?}"),
+        Finding::Tmb { mut_per_mb } => format!("TMB {mut_per_mb} mut/Mb"),
+        Finding::Msi { status } => format!("MSI {status:?}"),
+    }
+}
+
+/// Genes a panel must cover for a DNA result to settle BRAF V600E, and for an RNA/SV result to
+/// settle the actionable fusions (`case-format.md` test scopes).
+const DNA_SCOPE: [&str; 1] = ["BRAF"];
+const FUSION_SCOPE: [&str; 5] = ["NTRK1", "NTRK2", "NTRK3", "RET", "ALK"];
+
+/// Summarises one patient from their samples: the actionable finding, and `assess` on a case
+/// holding only what the files say (decision date `as_of`; histology anaplastic when the
+/// clinical data say so).
+pub fn summarise_patient(
+    kb: &Kb,
+    config: &Config,
+    patient: &str,
+    samples: &[&Sample],
+    anaplastic: bool,
+    as_of: jiff::civil::Date,
+) -> PatientSummary {
+    let mut hits: Vec<(usize, String, Option<String>, String)> = Vec::new();
+    for s in samples {
+        for f in &s.findings {
+            let a = annotate_finding(kb, &f.finding);
+            if a.highest_level.is_some() {
+                hits.push((
+                    level_rank(a.highest_level.as_deref()),
+                    describe(&f.finding, &a),
+                    a.highest_level.clone(),
+                    format!("{} line {}", f.file, f.line),
+                ));
+            }
+        }
+    }
+    hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    hits.dedup_by(|a, b| a.1 == b.1);
+
+    // A test is resulted only when a sample's panel covers its whole scope: a panel without
+    // BRAF must not make BRAF V600E "not detected".
+    let mut unknown = Vec::new();
+    let dna = samples
+        .iter()
+        .any(|s| DNA_SCOPE.iter().all(|g| s.mutations.covers(g)));
+    let rna = samples
+        .iter()
+        .any(|s| FUSION_SCOPE.iter().all(|g| s.structural_variants.covers(g)));
+    if !dna {
+        unknown.push("BRAF V600E (no sequencing covering BRAF)".to_string());
+    }
+    if !rna {
+        unknown.push("NTRK/RET/ALK fusions (no fusion profiling covering them)".to_string());
+    }
+    let mut files = Vec::new();
+    for s in samples {
+        let split = |kind: FileKind, keep: &dyn Fn(&Finding) -> bool, results: bool| MolecularFile {
+            name: s.id.clone(),
+            kind,
+            findings: s.findings.iter().filter(|f| keep(&f.finding)).cloned().collect(),
+            not_merged: 0,
+            results_test: results,
+        };
+        files.push(split(
+            FileKind::Mutations,
+            &|f| matches!(f, Finding::Variant { .. }),
+            DNA_SCOPE.iter().all(|g| s.mutations.covers(g)),
+        ));
+        files.push(split(
+            FileKind::Fusions,
+            &|f| matches!(f, Finding::Fusion { .. }),
+            FUSION_SCOPE.iter().all(|g| s.structural_variants.covers(g)),
+        ));
+        files.push(split(
+            FileKind::Clinical,
+            &|f| matches!(f, Finding::Tmb { .. } | Finding::Msi { .. }),
+            false,
+        ));
+    }
+    let base = Case {
+        id: patient.to_string(),
+        as_of,
+        source: None,
+        patient: Patient::default(),
+        labs: Labs::default(),
+        diagnosis: Diagnosis {
+            histology: anaplastic.then_some(Histology::Anaplastic),
+            ..Diagnosis::default()
+        },
+        tumor: Tumor::default(),
+        molecular: Molecular::default(),
+        treatments: Vec::new(),
+        preferences: Preferences::default(),
+        events: Vec::new(),
+    };
+    // Two samples of one patient can disagree (TMB of a primary and of a metastasis): the plan
+    // then uses the case as the first sample gives it, and the disagreement is reported.
+    let case = match merge(&base, &files, kb) {
+        Ok((c, _)) => c,
+        Err(problems) => {
+            unknown.extend(problems);
+            base
+        }
+    };
+    let a = assess(&case, kb, config);
+    let first_line = a
+        .options
+        .iter()
+        .filter(|o| o.line == Line::First)
+        .map(|o| match &o.condition {
+            Some(c) => format!("{} [{c}]", o.id.id()),
+            None => o.id.id().to_string(),
+        })
+        .collect();
+    let stage = match &a.stage.provisional {
+        Some(p) if a.stage.group == "unknown" => format!("unknown (provisional {p})"),
+        _ => a.stage.group.clone(),
+    };
+    let top = hits.first();
+    PatientSummary {
+        patient: patient.to_string(),
+        samples: samples.iter().map(|s| s.id.clone()).collect(),
+        actionable: top.map(|h| h.1.clone()),
+        level: top.and_then(|h| h.2.clone()),
+        source: top.map(|h| h.3.clone()),
+        all_actionable: hits
+            .iter()
+            .map(|h| format!("{} ({})", h.1, h.2.as_deref().unwrap_or("")))
+            .collect(),
+        first_line,
+        stage,
+        unknown,
+    }
+}
