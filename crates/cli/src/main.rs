@@ -3,6 +3,7 @@
 //! error with its path), 1 anything else.
 
 mod annotate;
+mod cohort;
 mod config;
 mod molecular;
 mod survival;
@@ -24,6 +25,8 @@ const EXAMPLES: &str = "Examples:
   atcpath rt --dose-per-fraction 2 --fractions 33
   atcpath survival km --input outcomes.csv --time OS_MONTHS --event OS_STATUS --group stage --plot km.png
   atcpath annotate --maf data_mutations.maf --out data_mutations.atc.maf
+  atcpath assess examples/ivb-unresectable-pending.json --molecular tumour.vcf --build GRCh37
+  atcpath cohort path/to/cbioportal_study --out cohort-out/
   atcpath kb";
 
 #[derive(Parser)]
@@ -118,8 +121,15 @@ Regimen ids: see `atcpath dose --list`. Exit status as for assess; an unknown re
     Survival(survival::SurvivalArgs),
     /// Annotate genomic result files (MAF, fusions, SV, CNA, clinical) with ATC actionability (OncoKB level scheme), as oncokb-annotator does.
     #[command(after_help = "Example:
-  atcpath annotate --maf data_mutations.maf --out data_mutations.atc.maf")]
+  atcpath annotate --maf data_mutations.maf --sv data_sv.txt --cna data_cna.txt --clinical data_clinical_sample.txt --out data_mutations.atc.maf")]
     Annotate(annotate::AnnotateArgs),
+    /// Read a cBioPortal study folder: ATC alteration frequencies (panel-aware) and, per patient,
+    /// the actionable finding and first-line options, as TSV and JSON.
+    #[command(after_help = "Example:
+  atcpath cohort path/to/study --out cohort-out/
+
+Exit status: 0 written; 2 invalid study (file and line on standard error); 1 other error.")]
+    Cohort(cohort::CohortArgs),
     /// Show the knowledge base's version and contents, or validate a knowledge-base folder.
     #[command(after_help = "Examples:
   atcpath kb
@@ -409,6 +419,7 @@ fn run(cli: Cli) -> Result<String, Fail> {
         }
         Command::Survival(args) => survival::run(args),
         Command::Annotate(args) => annotate::run(args, &load_kb(None)?),
+        Command::Cohort(args) => cohort::run(args, &load_kb(None)?),
         Command::Kb { dir } => {
             let kb = load_kb(dir.as_ref())?;
             let mut out = format!(

@@ -18,7 +18,13 @@ use atcpath_core::genomics::Sourced;
 use atcpath_core::genomics::merge::{MergeReport, merge};
 use atcpath_kb::Kb;
 use atcpath_core::genomics::merge::{FileKind, MolecularFile};
+use atcpath_formats::clinical::{AtypicalCall, AtypicalReader, ClinicalReader};
+use atcpath_formats::cna::CnaReader;
 use atcpath_formats::maf::MafReader;
+use atcpath_formats::sv::{Event, SvReader};
+use atcpath_formats::FormatError;
+use atcpath_formats::vcf::{VcfOptions, VcfReader};
+use atcpath_kb::MatchKind;
 
 use crate::{Fail, invalid, other};
 
@@ -31,6 +37,8 @@ pub enum Detected {
     StructuralVariants,
     CopyNumber,
     Clinical,
+    /// oncokb-annotator atypical alterations (`Other Biomarkers` MSI-H / TMB-H).
+    Atypical,
 }
 
 impl Detected {
@@ -39,7 +47,7 @@ impl Detected {
             Detected::Maf | Detected::Vcf => FileKind::Mutations,
             Detected::Fusions | Detected::StructuralVariants => FileKind::Fusions,
             Detected::CopyNumber => FileKind::CopyNumber,
-            Detected::Clinical => FileKind::Clinical,
+            Detected::Clinical | Detected::Atypical => FileKind::Clinical,
         }
     }
 }
@@ -74,6 +82,8 @@ pub fn detect(path: &Path) -> Result<Option<Detected>, Fail> {
                     || has("tumor_seq_allele2"))
             {
                 Detected::Maf
+            } else if has("alteration") && has("hugo_symbol") {
+                Detected::Atypical
             } else if has("fusion") {
                 Detected::Fusions
             } else if has("site1_hugo_symbol")
@@ -162,23 +172,28 @@ fn list(samples: &BTreeSet<String>) -> String {
 }
 
 /// Reads one file and keeps the findings of the patient's sample.
-pub fn load(req: &Request) -> Result<MolecularFile, Fail> {
+pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
     let Some(kind) = detect(&req.path)? else {
         return Err(invalid(format!(
             "{}: not a molecular result file ATCPath reads (MAF, VCF, fusion or SV list, discrete copy number, clinical sample file)",
             req.shown
         )));
     };
-    let (findings, not_merged) = match kind {
-        Detected::Maf => read_maf(req)?,
-        other_kind => {
-            return Err(invalid(format!(
-                "{}: {other_kind:?} files are not read by assess yet",
-                req.shown
-            )));
-        }
-    };
+    let (findings, summary) = read_request(req, kind, kb)?;
+    let not_merged = summary.not_findings;
+    if kind == Detected::Vcf {
+        // The tumour column is the sample: no sample filter.
+        return Ok(MolecularFile {
+            name: req.shown.clone(),
+            kind: FileKind::Mutations,
+            findings,
+            not_merged,
+            results_test: true,
+            notes: Vec::new(),
+        });
+    }
     let samples: BTreeSet<String> = findings.iter().filter_map(|f| f.sample.clone()).collect();
+    let mut notes = Vec::new();
     let findings = match &req.sample {
         Some(s) => {
             let kept: Vec<Sourced> = findings
@@ -186,11 +201,22 @@ pub fn load(req: &Request) -> Result<MolecularFile, Fail> {
                 .filter(|f| f.sample.as_deref().is_none_or(|x| sample_matches(s, x)))
                 .collect();
             if kept.is_empty() && !samples.is_empty() {
-                return Err(invalid(format!(
-                    "{}: sample {s:?} is not in the file (its samples: {})",
+                // A clinical file has a row per sample: a missing one is a wrong id. A list of
+                // detected events has no row for a sample with nothing detected: accepted, and said.
+                if kind == Detected::Clinical {
+                    return Err(invalid(format!(
+                        "{}: sample {s:?} is not in the file (its samples: {})",
+                        req.shown,
+                        list(&samples)
+                    )));
+                }
+                let note = format!(
+                    "{}: no row for sample {s:?} (the file lists {}): read as nothing detected for this sample; check the sample id if that is unexpected",
                     req.shown,
                     list(&samples)
-                )));
+                );
+                eprintln!("warning: {note}");
+                notes.push(note);
             }
             kept
         }
@@ -210,26 +236,253 @@ pub fn load(req: &Request) -> Result<MolecularFile, Fail> {
         findings,
         not_merged,
         results_test: true,
+        notes,
     })
 }
 
-fn open(req: &Request) -> Result<std::io::BufReader<std::fs::File>, Fail> {
-    std::fs::File::open(&req.path)
-        .map(std::io::BufReader::new)
-        .map_err(|e| other(format!("{}: cannot read: {e}", req.shown)))
+/// How a file is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions<'a> {
+    /// The file's name in messages and findings.
+    pub shown: &'a str,
+    /// VCF: build when the header does not say.
+    pub build: Option<&'a str>,
+    /// VCF: the tumour column's name.
+    pub tumour_sample: Option<&'a str>,
+    /// Count malformed rows (warning) instead of stopping at the first.
+    pub skip_invalid: bool,
 }
 
-fn read_maf(req: &Request) -> Result<(Vec<Sourced>, usize), Fail> {
-    let mut maf = MafReader::new(open(req)?).map_err(|e| invalid(format!("{}: {e}", req.shown)))?;
-    let c = maf.columns();
-    let mut out = Vec::new();
-    while let Some(row) = maf
-        .next_row()
-        .map_err(|e| invalid(format!("{}: {e}", req.shown)))?
-    {
-        out.push(c.finding(&row, &req.shown));
+/// What reading a file left aside.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSummary {
+    /// Rows read but not turned into findings (non-fusion SV rows, VCF calls that failed the
+    /// caller's filters, TMB-H without a value, ...).
+    pub not_findings: usize,
+    /// Malformed rows skipped (only with `skip_invalid`).
+    pub invalid: usize,
+}
+
+fn open(path: &Path, shown: &str) -> Result<std::io::BufReader<std::fs::File>, Fail> {
+    std::fs::File::open(path)
+        .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
+        .map_err(|e| other(format!("{shown}: cannot read: {e}")))
+}
+
+/// Decides what a malformed row does: an error, or (with `skip_invalid`) a count. A reader that
+/// keeps failing at the same line (an I/O error) stops the file either way.
+struct Invalid<'a> {
+    o: ReadOptions<'a>,
+    count: usize,
+    last: Option<usize>,
+}
+
+impl Invalid<'_> {
+    fn handle(&mut self, e: FormatError) -> Result<(), Fail> {
+        if !self.o.skip_invalid || self.last == Some(e.line) {
+            return Err(invalid(format!(
+                "{}: {e}{}",
+                self.o.shown,
+                if self.o.skip_invalid { "" } else { " (use --skip-invalid to skip and count such rows)" }
+            )));
+        }
+        self.last = Some(e.line);
+        self.count += 1;
+        Ok(())
     }
-    Ok((out, 0))
+}
+
+/// Streams a result file of a detected kind, handing each finding to `sink`. Constant memory in
+/// the file's size (the sink decides what it keeps).
+///
+/// # Errors
+/// Invalid input (exit 2) for a bad header or, without `skip_invalid`, the first malformed row,
+/// naming file and line; other errors (exit 1) when the file cannot be read.
+pub fn read_findings(
+    path: &Path,
+    kind: Detected,
+    kb: &Kb,
+    o: ReadOptions<'_>,
+    sink: &mut dyn FnMut(Sourced),
+) -> Result<ReadSummary, Fail> {
+    let header = |e: FormatError| invalid(format!("{}: {e}", o.shown));
+    let mut bad = Invalid { o, count: 0, last: None };
+    let mut not_findings = 0;
+    let r = open(path, o.shown)?;
+    match kind {
+        Detected::Maf => {
+            let mut maf = MafReader::new(r).map_err(header)?;
+            let c = maf.columns();
+            loop {
+                match maf.next_row() {
+                    Ok(Some(row)) => sink(c.finding(&row, o.shown)),
+                    Ok(None) => break,
+                    Err(e) => bad.handle(e)?,
+                }
+            }
+        }
+        Detected::Vcf => {
+            let mut v = VcfReader::new(
+                r,
+                kb,
+                VcfOptions {
+                    file: o.shown,
+                    build: o.build,
+                    tumour_sample: o.tumour_sample,
+                },
+            )
+            .map_err(header)?;
+            for call in v.by_ref() {
+                match call {
+                    Ok(c) if c.filter.passed() => sink(c.sourced),
+                    Ok(_) => not_findings += 1,
+                    Err(e) => bad.handle(e)?,
+                }
+            }
+            for w in v.warnings() {
+                eprintln!("warning: {}: {w}", o.shown);
+            }
+            if not_findings > 0 {
+                eprintln!(
+                    "note: {}: {not_findings} call(s) that failed the caller's filters (FILTER not PASS) were not used",
+                    o.shown
+                );
+            }
+        }
+        Detected::Fusions | Detected::StructuralVariants => {
+            let mut sv = SvReader::new(r, o.shown).map_err(header)?;
+            loop {
+                let row = match sv.next_row() {
+                    Ok(Some(row)) => row,
+                    Ok(None) => break,
+                    Err(e) => {
+                        bad.handle(e)?;
+                        continue;
+                    }
+                };
+                if let Some(f) = row.finding(o.shown) {
+                    sink(f);
+                    continue;
+                }
+                not_findings += 1;
+                if let Event::OneSided { gene } = &row.event
+                    && kb
+                        .actionability
+                        .iter()
+                        .any(|a| a.kind == MatchKind::Fusion && a.genes().any(|g| g == gene))
+                {
+                    eprintln!(
+                        "warning: {} line {}: a {gene} rearrangement with no named partner: not counted as a fusion; confirm by RNA sequencing",
+                        o.shown, row.record.line_no
+                    );
+                }
+            }
+            let c = sv.counts();
+            if c.fusions_inferred > 0 {
+                eprintln!(
+                    "note: {}: {} fusion(s) inferred from two genes in a structural-variant row not typed FUSION; confirm with the laboratory report",
+                    o.shown, c.fusions_inferred
+                );
+            }
+        }
+        Detected::CopyNumber => {
+            let mut cna = CnaReader::new(r, o.shown).map_err(header)?;
+            loop {
+                match cna.next_finding() {
+                    Ok(Some(f)) => sink(f),
+                    Ok(None) => break,
+                    Err(e) => bad.handle(e)?,
+                }
+            }
+            for c in cna.conflicts() {
+                eprintln!("warning: {}: {c}", o.shown);
+            }
+        }
+        Detected::Clinical => {
+            let mut cl = ClinicalReader::new(r, o.shown).map_err(header)?;
+            loop {
+                let row = match cl.next_row() {
+                    Ok(Some(row)) => row,
+                    Ok(None) => break,
+                    Err(e) => {
+                        bad.handle(e)?;
+                        continue;
+                    }
+                };
+                match row.biomarkers(&kb.facts.thresholds) {
+                    Ok(b) => {
+                        if let Some(d) = &b.msi_disagreement {
+                            eprintln!("warning: {} line {}: {d}", o.shown, row.line_no());
+                        }
+                        b.tmb.into_iter().chain(b.msi).for_each(&mut *sink);
+                    }
+                    Err(e) => bad.handle(e)?,
+                }
+            }
+        }
+        Detected::Atypical => {
+            let mut at = AtypicalReader::new(r).map_err(header)?;
+            loop {
+                match at.next_row() {
+                    Ok(Some(row)) => match row.finding(o.shown) {
+                        Some(f) => sink(f),
+                        None => {
+                            if row.call == AtypicalCall::TmbHigh {
+                                eprintln!(
+                                    "warning: {} line {}: TMB-H reported without a value for {}: not used (give the value)",
+                                    o.shown, row.line, row.sample
+                                );
+                            }
+                            not_findings += 1;
+                        }
+                    },
+                    Ok(None) => break,
+                    Err(e) => bad.handle(e)?,
+                }
+            }
+        }
+    }
+    if bad.count > 0 {
+        eprintln!("warning: {}: {} malformed rows skipped", o.shown, bad.count);
+    }
+    Ok(ReadSummary {
+        not_findings,
+        invalid: bad.count,
+    })
+}
+
+/// Reads one patient's file: every finding, then the sample's (see the module documentation).
+fn read_request(req: &Request, kind: Detected, kb: &Kb) -> Result<(Vec<Sourced>, ReadSummary), Fail> {
+    // A VCF's sample is its tumour column: the reader picks it (the `--sample` name when the
+    // file has such a column).
+    let tumour = if kind == Detected::Vcf {
+        req.sample.as_deref().filter(|s| vcf_samples(&req.path, kb).iter().any(|x| x == s))
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    let summary = read_findings(
+        &req.path,
+        kind,
+        kb,
+        ReadOptions {
+            shown: &req.shown,
+            build: req.build.as_deref(),
+            tumour_sample: tumour,
+            skip_invalid: false,
+        },
+        &mut |f| out.push(f),
+    )?;
+    Ok((out, summary))
+}
+
+fn vcf_samples(path: &Path, kb: &Kb) -> Vec<String> {
+    let Ok(r) = open(path, "") else {
+        return Vec::new();
+    };
+    VcfReader::new(r, kb, VcfOptions::default())
+        .map(|v| v.samples().iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// Reads the case's own `molecular.files` (relative to the case file's folder) and the
@@ -271,7 +524,7 @@ pub fn merge_files(
     if requests.is_empty() {
         return Ok((case, None));
     }
-    let files = requests.iter().map(load).collect::<Result<Vec<_>, _>>()?;
+    let files = requests.iter().map(|r| load(r, kb)).collect::<Result<Vec<_>, _>>()?;
     let (merged, report) = merge(&case, &files, kb).map_err(|problems| {
         invalid(format!(
             "molecular files disagree with the case:\n  {}",
@@ -280,3 +533,4 @@ pub fn merge_files(
     })?;
     Ok((merged, Some(report)))
 }
+

@@ -61,6 +61,8 @@ pub struct Sample {
 /// One row of the frequency table.
 #[derive(Debug, Clone, Serialize)]
 pub struct FrequencyRow {
+    /// `group` (a knowledge-base gene group) or `gene` (one gene of a multi-gene group).
+    pub level: String,
     pub group: String,
     pub name: String,
     pub genes: Vec<String>,
@@ -144,41 +146,61 @@ pub fn in_group(g: &GeneGroup, f: &Finding) -> bool {
     })
 }
 
-/// The frequency table of the knowledge base's gene groups over the samples.
+fn row(g: &GeneGroup, genes: &[String], level: &str, samples: &[Sample]) -> FrequencyRow {
+    let primary = g.events[0];
+    let sub = GeneGroup {
+        genes: genes.to_vec(),
+        ..g.clone()
+    };
+    let (mut altered, mut profiled, mut outside) = (0, 0, 0);
+    for s in samples {
+        let covered = genes.iter().all(|gene| coverage_for(s, primary).covers(gene));
+        let hit = s.findings.iter().any(|f| in_group(&sub, &f.finding));
+        if hit {
+            altered += 1;
+            profiled += 1;
+            if !covered {
+                outside += 1;
+            }
+        } else if covered {
+            profiled += 1;
+        }
+    }
+    FrequencyRow {
+        level: level.to_string(),
+        group: g.id.clone(),
+        name: if level == "gene" {
+            genes.join(",")
+        } else {
+            g.name.clone()
+        },
+        genes: genes.to_vec(),
+        altered,
+        profiled,
+        percent: (profiled > 0).then(|| (1000.0 * altered as f64 / profiled as f64).round() / 10.0),
+        altered_outside_coverage: outside,
+        published_percent: if level == "group" { g.published_percent } else { None },
+        published_source: if level == "group" {
+            g.published_source.clone()
+        } else {
+            None
+        },
+    }
+}
+
+/// The frequency table: one row per knowledge-base gene group, each followed, for a group of
+/// several genes, by one row per gene (the same events, the gene's own coverage).
 pub fn frequency_table(kb: &Kb, samples: &[Sample]) -> Vec<FrequencyRow> {
-    kb.genes
-        .groups
-        .iter()
-        .map(|g| {
-            let primary = g.events[0];
-            let (mut altered, mut profiled, mut outside) = (0, 0, 0);
-            for s in samples {
-                let covered = g.genes.iter().all(|gene| coverage_for(s, primary).covers(gene));
-                let hit = s.findings.iter().any(|f| in_group(g, &f.finding));
-                if hit {
-                    altered += 1;
-                    profiled += 1;
-                    if !covered {
-                        outside += 1;
-                    }
-                } else if covered {
-                    profiled += 1;
-                }
+    let mut rows = Vec::new();
+    for g in &kb.genes.groups {
+        rows.push(row(g, &g.genes, "group", samples));
+        if g.genes.len() > 1 {
+            for gene in &g.genes {
+                rows.push(row(g, std::slice::from_ref(gene), "gene", samples));
             }
-            FrequencyRow {
-                group: g.id.clone(),
-                name: g.name.clone(),
-                genes: g.genes.clone(),
-                altered,
-                profiled,
-                percent: (profiled > 0)
-                    .then(|| (1000.0 * altered as f64 / profiled as f64).round() / 10.0),
-                altered_outside_coverage: outside,
-                published_percent: g.published_percent,
-                published_source: g.published_source.clone(),
-            }
-        })
-        .collect()
+        }
+    }
+    rows
 }
 
 /// One patient's line of the cohort report.
@@ -290,6 +312,7 @@ pub fn summarise_patient(
             findings: s.findings.iter().filter(|f| keep(&f.finding)).cloned().collect(),
             not_merged: 0,
             results_test: results,
+            notes: Vec::new(),
         };
         files.push(split(
             FileKind::Mutations,

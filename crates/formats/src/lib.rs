@@ -5,12 +5,24 @@
 //! - [`fusions::parse_fusion`]: oncokb-annotator fusion names (`GENE1-GENE2`, `... fusion`,
 //!   `GENE-intragenic`);
 //! - [`cbioportal`]: study-folder metadata (meta files, case lists, gene panels, panel matrix).
+//! - [`sv::SvReader`]: fusion and structural-variant lists (oncokb-annotator fusion and SV lists,
+//!   cBioPortal SV and deprecated fusion formats; the flavour is read from the header);
+//! - [`cna::CnaReader`]: discrete copy number, long or wide (cBioPortal, GISTIC, oncokb-annotator);
+//! - [`clinical::ClinicalReader`]: clinical sample and patient files as rows, with TMB and MSI;
+//!   [`clinical::AtypicalReader`]: oncokb-annotator's atypical alterations (MSI-H, TMB-H).
+//! - [`vcf::VcfReader`]: VCF (noodles-vcf behind one module), one finding per tumour-carried ALT
+//!   allele: build from the header or the caller, tumour column by name, VEP `CSQ` / SnpEff `ANN`
+//!   or ATC hotspot positions of the knowledge base, FILTER kept on every call.
 //!
 //! Architecture invariant: formats only; what a variant means is decided in `atcpath-core`.
 
 pub mod cbioportal;
+pub mod clinical;
+pub mod cna;
 pub mod fusions;
 pub mod maf;
+pub mod sv;
+pub mod vcf;
 
 /// A problem at a line of a file.
 #[derive(Debug, Clone, PartialEq, Eq)]

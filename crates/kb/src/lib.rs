@@ -7,6 +7,7 @@
 //! duplicate ids and citations that do not resolve are refused with a message naming
 //! the file and the entry. This crate knows nothing of cases, rules' logic or output.
 
+pub mod hotspot_positions;
 pub mod vocab;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -186,6 +187,12 @@ pub struct Thresholds {
     pub doxorubicin_cumulative_max_mg_m2: f64,
     /// Total bilirubin upper limit of normal (mg/dL) for the taxane alert.
     pub bilirubin_uln_mg_dl: f64,
+    /// MSIsensor score at or above which a tumour is MSI-high (MSK-IMPACT; Middha et al., JCO
+    /// Precision Oncology 2017).
+    pub msisensor_high_at_least: f64,
+    /// MSIsensor score below which a tumour is microsatellite stable (same source); scores in
+    /// between are indeterminate.
+    pub msisensor_stable_below: f64,
     pub references: Vec<String>,
 }
 
@@ -545,6 +552,8 @@ pub struct Kb {
     pub regimens: Vec<Regimen>,
     pub radiotherapy: Vec<RtSchedule>,
     pub actionability: Vec<Actionability>,
+    /// ATC hotspots by genomic position (`hotspot_positions.toml`).
+    pub hotspot_positions: hotspot_positions::HotspotPositions,
 }
 
 /// Why a knowledge base was refused. Every variant names the file and the entry.
@@ -559,7 +568,7 @@ pub enum KbError {
 }
 
 /// The files of a knowledge base, by name.
-pub const FILES: [&str; 14] = [
+pub const FILES: [&str; 15] = [
     "kb.toml",
     "options.toml",
     "rules.toml",
@@ -574,13 +583,14 @@ pub const FILES: [&str; 14] = [
     "regimens.toml",
     "radiotherapy.toml",
     "actionability.toml",
+    "hotspot_positions.toml",
 ];
 
 macro_rules! embedded {
     ($($f:literal),+) => { [$(($f, include_str!(concat!(env!("OUT_DIR"), "/", $f, ".json")))),+] };
 }
 
-static EMBEDDED: [(&str, &str); 14] = embedded!(
+static EMBEDDED: [(&str, &str); 15] = embedded!(
     "kb.toml",
     "options.toml",
     "rules.toml",
@@ -594,7 +604,8 @@ static EMBEDDED: [(&str, &str); 14] = embedded!(
     "benchmarks.toml",
     "regimens.toml",
     "radiotherapy.toml",
-    "actionability.toml"
+    "actionability.toml",
+    "hotspot_positions.toml"
 );
 
 #[derive(Deserialize)]
@@ -747,10 +758,13 @@ impl Kb {
         let radiotherapy = parse::<RadiotherapyFile>(syntax, &f, &t)?.schedule;
         let (f, t) = get("actionability.toml")?;
         let actionability = parse::<ActionabilityFile>(syntax, &f, &t)?.alteration;
+        let (f, t) = get("hotspot_positions.toml")?;
+        let hotspot_positions = parse(syntax, &f, &t)?;
         let kb = Kb {
             regimens,
             radiotherapy,
             actionability,
+            hotspot_positions,
             meta,
             options,
             rules,
@@ -812,6 +826,13 @@ impl Kb {
             "thresholds",
             &self.facts.thresholds.references,
         );
+        let th = &self.facts.thresholds;
+        if !(0.0 <= th.msisensor_stable_below && th.msisensor_stable_below <= th.msisensor_high_at_least) {
+            problems.push(format!(
+                "facts.toml: thresholds: msisensor_stable_below ({}) must be at least 0 and at most msisensor_high_at_least ({})",
+                th.msisensor_stable_below, th.msisensor_high_at_least
+            ));
+        }
         cite("genes.toml", "genes", &self.genes.references);
         for g in &self.genes.groups {
             cite("genes.toml", &g.id, &g.references);
@@ -999,6 +1020,7 @@ impl Kb {
                 ));
             }
         }
+        hotspot_positions::validate(self, &mut problems);
         if problems.is_empty() {
             Ok(())
         } else {

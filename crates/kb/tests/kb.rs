@@ -45,7 +45,7 @@ fn the_folder_matches_the_embedded_copy() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kb");
     let kb = Kb::from_dir(&dir).unwrap();
     assert_eq!(kb.meta.version, Kb::embedded().unwrap().meta.version);
-    assert_eq!(FILES.len(), 14);
+    assert_eq!(FILES.len(), 15);
 }
 
 #[test]

@@ -225,6 +225,7 @@ fn sections(a: &Assessment) -> Vec<Section> {
                 format!("{}{level} — {} line {}{status}", x.fact, x.file, x.line)
             })
             .collect();
+        lines.extend(m.notes.iter().cloned());
         for (f, n) in &m.not_merged {
             lines.push(format!("{f}: {n} silent or non-coding rows not merged"));
         }

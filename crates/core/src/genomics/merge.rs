@@ -21,7 +21,7 @@
 use serde::Serialize;
 
 use super::{Annotation, Finding, Sourced, VariantClass, annotate_finding};
-use crate::case::model::{Case, Fusion, TestId, Variant};
+use crate::case::model::{Case, Fusion, Msi, TestId, Variant};
 use crate::hgvs;
 use atcpath_kb::Kb;
 
@@ -53,6 +53,9 @@ pub struct MolecularFile {
     /// true for a patient's own result file; false when, e.g., a cohort sample's panel does not
     /// cover the test's whole scope (absence then proves nothing).
     pub results_test: bool,
+    /// What the reader wants the tumour board to see about this file (e.g. the sample had no
+    /// row in a list of detected events).
+    pub notes: Vec<String>,
 }
 
 /// One molecular fact with where it came from (the report's provenance table).
@@ -79,6 +82,8 @@ pub struct MergeReport {
     pub tests_resulted: Vec<TestId>,
     /// Per file: rows read but not merged (non-coding or silent).
     pub not_merged: Vec<(String, usize)>,
+    /// The files' notes.
+    pub notes: Vec<String>,
 }
 
 fn variant_fact(gene: &str, v: &Variant) -> String {
@@ -142,6 +147,7 @@ pub fn merge(case: &Case, files: &[MolecularFile], kb: &Kb) -> Result<(Case, Mer
             _ => {}
         }
         let mut not_merged = file.not_merged;
+        report.notes.extend(file.notes.iter().cloned());
         for s in &file.findings {
             let ann = annotate_finding(kb, &s.finding);
             let at = format!("{} line {}", s.file, s.line);
@@ -236,7 +242,7 @@ pub fn merge(case: &Case, files: &[MolecularFile], kb: &Kb) -> Result<(Case, Mer
                         }
                     }
                     out.molecular.pending.retain(|p| *p != TestId::MsiPcr);
-                    format!("MSI {m:?}")
+                    format!("MSI {}", if *m == Msi::High { "high" } else { "stable" })
                 }
             };
             report.sources.push(MolecularSource {
@@ -311,6 +317,7 @@ mod tests {
                 ],
                 not_merged: 0,
                 results_test: true,
+                notes: Vec::new(),
             },
             MolecularFile {
                 name: "f.txt".into(),
@@ -324,6 +331,7 @@ mod tests {
                 )],
                 not_merged: 0,
                 results_test: true,
+                notes: Vec::new(),
             },
         ];
         let (m, r) = merge(&c, &files, &kb).unwrap();
@@ -351,6 +359,7 @@ mod tests {
             ],
             not_merged: 0,
             results_test: true,
+            notes: Vec::new(),
         };
         let e = merge(&c, &[f.clone()], &kb).unwrap_err();
         assert!(e[0].contains("line 6") && e[0].contains("the case file"), "{e:?}");
@@ -385,6 +394,7 @@ mod tests {
             findings: vec![sourced(tert, 40)],
             not_merged: 0,
             results_test: true,
+            notes: Vec::new(),
         };
         let (m, _) = merge(&c, &[f], &kb).unwrap();
         let v = &m.molecular.variants[0];

@@ -45,6 +45,66 @@ impl VariantClass {
         }
     }
 
+    /// From Sequence Ontology consequence terms as VEP (`CSQ` Consequence) and SnpEff (`ANN`
+    /// Annotation) write them: one term or several joined by `&` (case-insensitive). The most
+    /// severe term wins, in Ensembl VEP's severity order (the order vcf2maf also uses), so a VCF
+    /// and the MAF that vcf2maf makes from it get the same class:
+    /// - `missense_variant` → Missense; `stop_gained`, `stop_lost` → Nonsense (as MAF
+    ///   `Nonstop_Mutation`); `frameshift_variant` → Frameshift;
+    /// - `splice_acceptor_variant`, `splice_donor_variant` → Splice; `splice_region_variant` and
+    ///   its sub-types (`splice_donor_5th_base_variant`, `splice_donor_region_variant`,
+    ///   `splice_polypyrimidine_tract_variant`) → Splice too, as MAF `Splice_Region` is;
+    /// - `inframe_insertion`, `inframe_deletion` (and SnpEff's `conservative_`/`disruptive_`
+    ///   forms) → InFrame; `synonymous_variant`, `stop_retained_variant`,
+    ///   `start_retained_variant` → Silent;
+    /// - `upstream_gene_variant`, `5_prime_UTR_variant`,
+    ///   `5_prime_UTR_premature_start_codon_gain_variant` → Promoter, for every gene (as MAF
+    ///   `5'Flank`/`5'UTR`): the class alone never makes a promoter match (the TERT promoter entry
+    ///   needs its coding change `c.-124C>T`/`c.-146C>T` or its genomic position), so it need not
+    ///   depend on the gene;
+    /// - anything else (`start_lost`, `protein_altering_variant`, intronic, UTR 3', non-coding,
+    ///   intergenic, unknown terms) → Other.
+    ///
+    /// Source: Ensembl VEP "Calculated variant consequences" (severity table); SnpEff manual
+    /// (effect names are SO terms).
+    pub fn from_so_term(s: &str) -> VariantClass {
+        // Most to least severe (Ensembl VEP order); terms absent here rank after all of these.
+        const ORDER: [(&str, VariantClass); 24] = [
+            ("splice_acceptor_variant", VariantClass::Splice),
+            ("splice_donor_variant", VariantClass::Splice),
+            ("stop_gained", VariantClass::Nonsense),
+            ("frameshift_variant", VariantClass::Frameshift),
+            ("stop_lost", VariantClass::Nonsense),
+            ("start_lost", VariantClass::Other),
+            ("inframe_insertion", VariantClass::InFrame),
+            ("disruptive_inframe_insertion", VariantClass::InFrame),
+            ("conservative_inframe_insertion", VariantClass::InFrame),
+            ("inframe_deletion", VariantClass::InFrame),
+            ("disruptive_inframe_deletion", VariantClass::InFrame),
+            ("conservative_inframe_deletion", VariantClass::InFrame),
+            ("missense_variant", VariantClass::Missense),
+            ("protein_altering_variant", VariantClass::Other),
+            ("splice_donor_5th_base_variant", VariantClass::Splice),
+            ("splice_region_variant", VariantClass::Splice),
+            ("splice_donor_region_variant", VariantClass::Splice),
+            ("splice_polypyrimidine_tract_variant", VariantClass::Splice),
+            ("start_retained_variant", VariantClass::Silent),
+            ("stop_retained_variant", VariantClass::Silent),
+            ("synonymous_variant", VariantClass::Silent),
+            ("5_prime_UTR_premature_start_codon_gain_variant", VariantClass::Promoter),
+            ("5_prime_UTR_variant", VariantClass::Promoter),
+            ("upstream_gene_variant", VariantClass::Promoter),
+        ];
+        s.split('&')
+            .filter_map(|t| {
+                ORDER
+                    .iter()
+                    .position(|(term, _)| term.eq_ignore_ascii_case(t.trim()))
+            })
+            .min()
+            .map_or(VariantClass::Other, |i| ORDER[i].1)
+    }
+
     /// Whether it truncates the protein.
     pub fn truncating(self) -> bool {
         matches!(
@@ -432,5 +492,27 @@ mod tests {
             },
         );
         assert!(msi.options.contains(&OptionId::Pembrolizumab));
+    }
+
+    #[test]
+    fn sequence_ontology_terms_most_severe_first() {
+        for (terms, class) in [
+            ("missense_variant", VariantClass::Missense),
+            ("missense_variant&splice_region_variant", VariantClass::Missense),
+            ("splice_region_variant&synonymous_variant", VariantClass::Splice),
+            ("synonymous_variant&splice_region_variant", VariantClass::Splice),
+            ("splice_donor_variant&intron_variant", VariantClass::Splice),
+            ("stop_gained", VariantClass::Nonsense),
+            ("frameshift_variant&stop_lost", VariantClass::Frameshift),
+            ("disruptive_inframe_deletion", VariantClass::InFrame),
+            ("Synonymous_Variant", VariantClass::Silent),
+            ("upstream_gene_variant", VariantClass::Promoter),
+            ("5_prime_UTR_variant", VariantClass::Promoter),
+            ("start_lost", VariantClass::Other),
+            ("intron_variant&non_coding_transcript_variant", VariantClass::Other),
+            ("", VariantClass::Other),
+        ] {
+            assert_eq!(VariantClass::from_so_term(terms), class, "{terms}");
+        }
     }
 }

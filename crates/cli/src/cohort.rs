@@ -1,0 +1,517 @@
+//! `atcpath cohort STUDY_DIR --out DIR`: a cBioPortal study folder read whole (meta files,
+//! clinical sample file, MAF, structural variants, discrete copy number, TMB/MSI, gene-panel
+//! matrix and panels, case lists), written as (a) the alteration-frequency table of the ATC gene
+//! groups with panel-aware denominators and (b) per patient, the most actionable finding and the
+//! first-line options `assess` gives from what the files contain, each as TSV and JSON.
+//!
+//! Coverage of a sample for a profile (cBioPortal's rules): profiled when it is in the profile's
+//! case list (`_sequenced` for mutations, `_cna` for copy number, `_sv` for structural variants)
+//! or, without such a list, when the data file names it; then the gene-panel matrix column of the
+//! profile's `stable_id` gives its panel (`NA`: not profiled), else the meta file's `gene_panel`,
+//! else every gene (whole exome or genome).
+//!
+//! Memory: the findings kept are those of the gene groups and of the knowledge base's
+//! actionability table (a study's passenger mutations are read and dropped).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use atcpath_core::cohort::{Coverage, FrequencyRow, PatientSummary, Sample, frequency_table, summarise_patient};
+use atcpath_core::genomics::{Sourced, annotate_finding};
+use atcpath_core::pathway::Config;
+use atcpath_formats::cbioportal::{
+    GenePanel, Meta, PanelMatrix, build_name, parse_case_list, parse_gene_panel, parse_meta,
+    parse_panel_matrix,
+};
+use atcpath_formats::clinical::ClinicalReader;
+use atcpath_kb::Kb;
+use clap::Args;
+use serde::Serialize;
+
+use crate::molecular::{Detected, ReadOptions, read_findings};
+use crate::{Fail, invalid, other};
+
+/// Arguments of `atcpath cohort`.
+#[derive(Args)]
+pub struct CohortArgs {
+    /// cBioPortal study folder (with `meta_study.txt` or at least a clinical sample meta file).
+    pub study: PathBuf,
+    /// Output folder: `frequencies.tsv`, `frequencies.json`, `patients.tsv`, `patients.json`.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Decision date for each patient's `assess` (YYYY-MM-DD; default today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub as_of: Option<String>,
+    /// Skip malformed rows (counted on standard error) instead of stopping at the first.
+    #[arg(long)]
+    pub skip_invalid: bool,
+}
+
+/// A data profile of the study, from its meta file.
+struct Profile {
+    meta_file: String,
+    kind: Detected,
+    stable_id: Option<String>,
+    data: PathBuf,
+    gene_panel: Option<String>,
+}
+
+fn read_text(p: &Path) -> Result<String, Fail> {
+    std::fs::read_to_string(p).map_err(|e| other(format!("{}: cannot read: {e}", p.display())))
+}
+
+fn meta_of(p: &Path) -> Result<Meta, Fail> {
+    parse_meta(&read_text(p)?).map_err(|e| invalid(format!("{}: {e}", p.display())))
+}
+
+/// The data file a meta file names; a case-only mismatch (`data_cna.txt` for `data_CNA.txt`)
+/// is resolved and said.
+fn data_file(dir: &Path, meta: &Meta, meta_name: &str) -> Result<PathBuf, Fail> {
+    let name = meta.get("data_filename").ok_or_else(|| {
+        invalid(format!("{}: no data_filename", dir.join(meta_name).display()))
+    })?;
+    let p = dir.join(name);
+    if p.is_file() {
+        return Ok(p);
+    }
+    let found = std::fs::read_dir(dir)
+        .map_err(|e| other(format!("{}: cannot read: {e}", dir.display())))?
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name));
+    match found {
+        Some(e) => {
+            eprintln!(
+                "note: {meta_name} names {name}; using {} (same name, other case)",
+                e.file_name().to_string_lossy()
+            );
+            Ok(e.path())
+        }
+        None => Err(invalid(format!(
+            "{}: names the data file {name}, which is not in the study folder",
+            dir.join(meta_name).display()
+        ))),
+    }
+}
+
+fn profiles(dir: &Path) -> Result<(Option<Meta>, Vec<Profile>, Option<PathBuf>), Fail> {
+    let study = dir.join("meta_study.txt");
+    let study = if study.is_file() { Some(meta_of(&study)?) } else { None };
+    let mut metas: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| other(format!("{}: cannot read: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && p.file_name().is_some_and(|n| {
+                    let n = n.to_string_lossy();
+                    n.starts_with("meta_") && n != "meta_study.txt"
+                })
+        })
+        .collect();
+    metas.sort();
+    let (mut out, mut matrix) = (Vec::new(), None);
+    for m in metas {
+        let name = m.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let meta = meta_of(&m)?;
+        let t = meta.get("genetic_alteration_type").unwrap_or_default();
+        let d = meta.get("datatype").unwrap_or_default();
+        let kind = match (t, d) {
+            ("MUTATION_EXTENDED", _) => Detected::Maf,
+            ("STRUCTURAL_VARIANT", _) | ("FUSION", _) => Detected::StructuralVariants,
+            ("COPY_NUMBER_ALTERATION", "DISCRETE" | "DISCRETE_LONG") => Detected::CopyNumber,
+            ("CLINICAL", "SAMPLE_ATTRIBUTES") => Detected::Clinical,
+            ("GENE_PANEL_MATRIX", _) => {
+                matrix = Some(data_file(dir, &meta, &name)?);
+                continue;
+            }
+            _ => continue,
+        };
+        out.push(Profile {
+            data: data_file(dir, &meta, &name)?,
+            meta_file: name,
+            kind,
+            stable_id: meta.get("stable_id").map(str::to_string),
+            gene_panel: meta.get("gene_panel").map(str::to_string),
+        });
+    }
+    Ok((study, out, matrix))
+}
+
+/// Samples named by each case list suffix (`_sequenced`, `_cna`, `_sv`).
+fn case_lists(dir: &Path) -> Result<HashMap<String, BTreeSet<String>>, Fail> {
+    let mut lists = HashMap::new();
+    let d = dir.join("case_lists");
+    if !d.is_dir() {
+        return Ok(lists);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+        .map_err(|e| other(format!("{}: cannot read: {e}", d.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for f in files {
+        let c = parse_case_list(&read_text(&f)?)
+            .map_err(|e| invalid(format!("{}: {e}", f.display())))?;
+        for suffix in ["_sequenced", "_cna", "_sv"] {
+            if c.stable_id.ends_with(suffix) {
+                lists
+                    .entry(suffix.to_string())
+                    .or_insert_with(BTreeSet::new)
+                    .extend(c.samples.iter().cloned());
+            }
+        }
+    }
+    Ok(lists)
+}
+
+fn panels(dir: &Path) -> Result<HashMap<String, GenePanel>, Fail> {
+    let mut out = HashMap::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| other(format!("{}: cannot read: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("data_gene_panel_") && !n.to_string_lossy().contains("matrix"))
+        })
+        .collect();
+    files.sort();
+    for f in files {
+        let p = parse_gene_panel(&read_text(&f)?)
+            .map_err(|e| invalid(format!("{}: {e}", f.display())))?;
+        out.insert(p.stable_id.clone(), p);
+    }
+    Ok(out)
+}
+
+/// The summary printed and the two tables written.
+#[derive(Serialize)]
+struct FrequenciesOut<'a> {
+    study: Option<&'a str>,
+    kb_version: &'a str,
+    samples: usize,
+    patients: usize,
+    groups: &'a [FrequencyRow],
+}
+
+#[derive(Serialize)]
+struct PatientsOut<'a> {
+    study: Option<&'a str>,
+    kb_version: &'a str,
+    as_of: String,
+    patients: &'a [PatientSummary],
+}
+
+/// Runs the command; returns the summary to print.
+pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
+    let dir = &a.study;
+    if !dir.is_dir() {
+        return Err(other(format!("{}: not a folder", dir.display())));
+    }
+    let as_of = match &a.as_of {
+        Some(s) => s
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| invalid(format!("--as-of: {s:?} is not a date (YYYY-MM-DD)")))?,
+        None => jiff::ZonedDateTime::now().date(),
+    };
+    let (study, profiles, matrix) = profiles(dir)?;
+    let study_id = study.as_ref().and_then(|m| m.get("cancer_study_identifier"));
+    let build = study
+        .as_ref()
+        .and_then(|m| m.get("reference_genome"))
+        .and_then(build_name);
+    let lists = case_lists(dir)?;
+    let panels = panels(dir)?;
+    let matrix: PanelMatrix = match &matrix {
+        Some(p) => parse_panel_matrix(&read_text(p)?)
+            .map_err(|e| invalid(format!("{}: {e}", p.display())))?,
+        None => PanelMatrix::default(),
+    };
+    for (col, by_sample) in &matrix.columns {
+        for p in by_sample.values().flatten() {
+            if !panels.contains_key(p) {
+                return Err(invalid(format!(
+                    "gene-panel matrix column {col}: panel {p} has no data_gene_panel file"
+                )));
+            }
+        }
+    }
+
+    // Samples and patients, from the clinical sample file(s).
+    let mut samples: BTreeMap<String, Sample> = BTreeMap::new();
+    let mut anaplastic: BTreeSet<String> = BTreeSet::new();
+    for p in profiles.iter().filter(|p| p.kind == Detected::Clinical) {
+        let shown = p.data.display().to_string();
+        let f = std::fs::File::open(&p.data).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
+        let mut r = ClinicalReader::new(std::io::BufReader::new(f), &shown)
+            .map_err(|e| invalid(format!("{shown}: {e}")))?;
+        while let Some(row) = r.next_row().map_err(|e| invalid(format!("{shown}: {e}")))? {
+            let (Some(s), Some(pt)) = (row.sample(), row.patient()) else {
+                return Err(invalid(format!(
+                    "{shown} line {}: a sample file row needs PATIENT_ID and SAMPLE_ID",
+                    row.line_no()
+                )));
+            };
+            let thap = ["ONCOTREE_CODE", "CANCER_TYPE_DETAILED"].iter().any(|c| {
+                row.get(c).is_some_and(|v| {
+                    v.eq_ignore_ascii_case("THAP") || v.to_ascii_lowercase().contains("anaplastic")
+                })
+            });
+            if thap {
+                anaplastic.insert(pt.to_string());
+            }
+            samples.entry(s.to_string()).or_insert_with(|| Sample {
+                id: s.to_string(),
+                patient: pt.to_string(),
+                ..Sample::default()
+            });
+        }
+    }
+    if samples.is_empty() {
+        return Err(invalid(format!(
+            "{}: no clinical sample file (meta with datatype SAMPLE_ATTRIBUTES) or no samples in it",
+            dir.display()
+        )));
+    }
+
+    // Findings, kept when a gene group or the actionability table can use them.
+    let groups = &kb.genes.groups;
+    let keep = |f: &Sourced| {
+        groups.iter().any(|g| atcpath_core::cohort::in_group(g, &f.finding))
+            || annotate_finding(kb, &f.finding).alteration.is_some()
+    };
+    let bar = progress(profiles.len() as u64, "files");
+    let mut in_file: HashMap<&'static str, BTreeSet<String>> = HashMap::new();
+    let mut orphans: BTreeSet<String> = BTreeSet::new();
+    let mut skipped = 0;
+    for p in &profiles {
+        bar.set_message(p.meta_file.clone());
+        let shown = p.data.display().to_string();
+        let list_key = match p.kind {
+            Detected::Maf => "_sequenced",
+            Detected::CopyNumber => "_cna",
+            Detected::StructuralVariants => "_sv",
+            _ => "clinical",
+        };
+        let seen = in_file.entry(list_key).or_default();
+        skipped += read_findings(
+            &p.data,
+            p.kind,
+            kb,
+            ReadOptions {
+                shown: &shown,
+                build,
+                tumour_sample: None,
+                skip_invalid: a.skip_invalid,
+            },
+            &mut |f: Sourced| {
+                let Some(s) = f.sample.clone() else { return };
+                seen.insert(s.clone());
+                match samples.get_mut(&s) {
+                    Some(sample) => {
+                        if keep(&f) {
+                            sample.findings.push(f);
+                        }
+                    }
+                    None => {
+                        orphans.insert(s);
+                    }
+                }
+            },
+        )?
+        .invalid;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if !orphans.is_empty() {
+        eprintln!(
+            "warning: {} sample(s) in data files are not in the clinical sample file and were left out: {}",
+            orphans.len(),
+            orphans.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+
+    // Coverage.
+    let coverage = |kind: Detected, list_key: &str, sample: &str| -> Coverage {
+        let Some(p) = profiles.iter().find(|p| p.kind == kind) else {
+            return Coverage::NotProfiled;
+        };
+        let profiled = match lists.get(list_key) {
+            Some(l) => l.contains(sample),
+            None => in_file.get(list_key).is_some_and(|s| s.contains(sample)),
+        };
+        if !profiled {
+            return Coverage::NotProfiled;
+        }
+        let from_matrix = p
+            .stable_id
+            .as_ref()
+            .and_then(|id| matrix.columns.get(id))
+            .and_then(|c| c.get(sample));
+        let panel = match from_matrix {
+            Some(None) => return Coverage::NotProfiled,
+            Some(Some(panel)) => Some(panel.as_str()),
+            None => p.gene_panel.as_deref(),
+        };
+        match panel.and_then(|id| panels.get(id)) {
+            Some(gp) => Coverage::Panel(gp.genes.clone()),
+            None => Coverage::AllGenes,
+        }
+    };
+    for (id, s) in samples.iter_mut() {
+        s.mutations = coverage(Detected::Maf, "_sequenced", id);
+        s.copy_number = coverage(Detected::CopyNumber, "_cna", id);
+        s.structural_variants = coverage(Detected::StructuralVariants, "_sv", id);
+    }
+
+    let all: Vec<Sample> = samples.into_values().collect();
+    let table = frequency_table(kb, &all);
+    let mut by_patient: BTreeMap<&str, Vec<&Sample>> = BTreeMap::new();
+    for s in &all {
+        by_patient.entry(s.patient.as_str()).or_default().push(s);
+    }
+    let config = Config::from_kb(kb);
+    let bar = progress(by_patient.len() as u64, "patients");
+    let mut summaries = Vec::with_capacity(by_patient.len());
+    for (pt, ss) in &by_patient {
+        summaries.push(summarise_patient(kb, &config, pt, ss, anaplastic.contains(*pt), as_of));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| other(format!("{}: cannot create: {e}", a.out.display())))?;
+    let version = kb.meta.version.as_str();
+    write_json(
+        &a.out.join("frequencies.json"),
+        &FrequenciesOut {
+            study: study_id,
+            kb_version: version,
+            samples: all.len(),
+            patients: by_patient.len(),
+            groups: &table,
+        },
+    )?;
+    write_json(
+        &a.out.join("patients.json"),
+        &PatientsOut {
+            study: study_id,
+            kb_version: version,
+            as_of: as_of.to_string(),
+            patients: &summaries,
+        },
+    )?;
+    write_tsv(
+        &a.out.join("frequencies.tsv"),
+        &["LEVEL", "GROUP", "NAME", "GENES", "ALTERED", "PROFILED", "PERCENT", "ALTERED_OUTSIDE_COVERAGE", "PUBLISHED_PERCENT", "PUBLISHED_SOURCE", "KB_VERSION"],
+        table.iter().map(|r| {
+            vec![
+                r.level.clone(),
+                r.group.clone(),
+                r.name.clone(),
+                r.genes.join(","),
+                r.altered.to_string(),
+                r.profiled.to_string(),
+                r.percent.map(|p| p.to_string()).unwrap_or_default(),
+                r.altered_outside_coverage.to_string(),
+                r.published_percent.map(|p| p.to_string()).unwrap_or_default(),
+                r.published_source.clone().unwrap_or_default(),
+                version.to_string(),
+            ]
+        }),
+    )?;
+    write_tsv(
+        &a.out.join("patients.tsv"),
+        &["PATIENT_ID", "SAMPLES", "ACTIONABLE_FINDING", "HIGHEST_LEVEL", "SOURCE", "ALL_ACTIONABLE", "FIRST_LINE_OPTIONS", "STAGE", "NOT_KNOWN", "KB_VERSION"],
+        summaries.iter().map(|p| {
+            vec![
+                p.patient.clone(),
+                p.samples.join(","),
+                p.actionable.clone().unwrap_or_default(),
+                p.level.clone().unwrap_or_default(),
+                p.source.clone().unwrap_or_default(),
+                p.all_actionable.join("; "),
+                p.first_line.join("; "),
+                p.stage.clone(),
+                p.unknown.join("; "),
+                version.to_string(),
+            ]
+        }),
+    )?;
+
+    let mut s = format!(
+        "Study {} — {} samples, {} patients; knowledge base {version}\n\n{:<48} {:>7} {:>8} {:>7}  {}\n",
+        study_id.unwrap_or("(no meta_study.txt)"),
+        all.len(),
+        by_patient.len(),
+        "Group",
+        "altered",
+        "profiled",
+        "%",
+        "published (ATC)"
+    );
+    for r in &table {
+        let name = if r.level == "gene" {
+            format!("  {}", r.name)
+        } else {
+            r.name.clone()
+        };
+        let outside = if r.altered_outside_coverage > 0 {
+            format!(
+                " ({} altered outside the panel's coverage, counted)",
+                r.altered_outside_coverage
+            )
+        } else {
+            String::new()
+        };
+        s.push_str(&format!(
+            "{name:<48} {:>7} {:>8} {:>7}  {}{outside}\n",
+            r.altered,
+            r.profiled,
+            r.percent.map_or("—".into(), |p| format!("{p:.1}")),
+            r.published_percent.map_or(String::new(), |p| format!("{p:.0}%"))
+        ));
+    }
+    let actionable = summaries.iter().filter(|p| p.actionable.is_some()).count();
+    if skipped > 0 {
+        s.push_str(&format!("\n{skipped} malformed rows skipped (--skip-invalid)\n"));
+    }
+    s.push_str(&format!(
+        "\n{actionable} of {} patients have a finding with a therapeutic level.\nWritten: {}/frequencies.tsv, frequencies.json, patients.tsv, patients.json\n",
+        summaries.len(),
+        a.out.display()
+    ));
+    Ok(s)
+}
+
+fn progress(n: u64, what: &'static str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+        "{{bar:30}} {{pos}}/{{len}} {what} {{msg}}"
+    )) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn write_json<T: Serialize>(p: &Path, v: &T) -> Result<(), Fail> {
+    let text = serde_json::to_string_pretty(v).map_err(|e| other(e.to_string()))?;
+    std::fs::write(p, text + "\n").map_err(|e| other(format!("{}: cannot write: {e}", p.display())))
+}
+
+fn write_tsv(p: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), Fail> {
+    let werr = |e: csv::Error| other(format!("{}: cannot write: {e}", p.display()));
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b'\t')
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_path(p)
+        .map_err(werr)?;
+    w.write_record(header).map_err(werr)?;
+    for r in rows {
+        w.write_record(&r).map_err(werr)?;
+    }
+    w.flush().map_err(|e| other(format!("{}: cannot write: {e}", p.display())))
+}

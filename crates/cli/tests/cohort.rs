@@ -1,0 +1,143 @@
+//! `atcpath cohort` on cBioPortal's study_es_0 (counts checked against an independent count) and
+//! on a small study of our own where gene panels decide the denominators.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn shared(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/cbioportal")
+        .join(p)
+}
+
+fn cohort(study: &Path, tag: &str) -> (Option<i32>, String, String, PathBuf) {
+    let out = std::env::temp_dir().join(format!("atcpath-cohort-{}-{tag}", std::process::id()));
+    let o = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .arg("cohort")
+        .arg(study)
+        .arg("--out")
+        .arg(&out)
+        .args(["--as-of", "2024-01-01"])
+        .output()
+        .unwrap();
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+        out,
+    )
+}
+
+fn json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+fn group<'a>(f: &'a Value, level: &str, name: &str) -> &'a Value {
+    f["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["level"] == level && (g["group"] == name || g["name"] == name))
+        .unwrap()
+}
+
+/// Independent count, run once by hand with Python 3 in the study folder (rules of the cohort
+/// module: a sample counts for a gene when it is in `cases_sequenced.txt` and the gene-panel
+/// matrix's `mutations` panel holds the gene, or the matrix does not name the sample):
+/// ```text
+/// samples = {r['SAMPLE_ID'] for r in rows('data_clinical_samples.txt')}          # 845
+/// seq = set(open('case_lists/cases_sequenced.txt').read().split('case_list_ids:')[1].split())
+/// mat = {r['SAMPLE_ID']: r for r in rows('data_gene_panel_matrix.txt')}
+/// covered(s, g) = s in seq and (s not in mat or (mat[s]['mutations'] != 'NA'
+///                                and g in panels[mat[s]['mutations']]))
+/// sum(covered(s, 'TP53'))  -> 23;  sum(covered(s, 'BRAF'))  -> 14
+/// awk TP53 rows of data_mutations_extended.maf -> TCGA-A1-A0SB-01 Missense p.G199V, Splice p.X331_splice (1 sample)
+/// SV rows with two different genes, one of NTRK1/2/3, RET, ALK -> samples TCGA-A1-A0SB-01, TCGA-A2-A04P-01
+/// grep -n RET data_structural_variants.txt -> line 4 (NCOA4-RET, TCGA-A2-A04P-01)
+/// patients: 841 distinct PATIENT_ID
+/// ```
+#[test]
+fn study_es_0_counts_match_an_independent_count() {
+    let (code, stdout, err, out) = cohort(&shared("study_es_0"), "es0");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(stdout.contains("845 samples, 841 patients"), "{stdout}");
+    let f = json(&out.join("frequencies.json"));
+    let tp53 = group(&f, "group", "tp53");
+    assert_eq!((tp53["altered"].as_u64(), tp53["profiled"].as_u64()), (Some(1), Some(23)));
+    let braf = group(&f, "group", "braf");
+    assert_eq!((braf["altered"].as_u64(), braf["profiled"].as_u64()), (Some(0), Some(14)));
+    let fusions = group(&f, "group", "actionable_fusions");
+    assert_eq!(fusions["altered"].as_u64(), Some(2));
+    // The SV profile's panel (TESTPANEL1) covers none of the fusion kinases: both are flagged.
+    assert_eq!(fusions["altered_outside_coverage"].as_u64(), Some(2));
+    assert_eq!(group(&f, "gene", "RET")["altered"].as_u64(), Some(1));
+    let p = json(&out.join("patients.json"));
+    let pts = p["patients"].as_array().unwrap();
+    assert_eq!(pts.len(), 841);
+    let ret = pts.iter().find(|x| x["patient"] == "TCGA-A2-A04P").unwrap();
+    assert_eq!(
+        (&ret["actionable"], &ret["level"]),
+        (&Value::from("NCOA4-RET fusion"), &Value::from("LEVEL_1"))
+    );
+    assert!(ret["source"].as_str().unwrap().ends_with("data_structural_variants.txt line 4"));
+    // TSV twins of the JSON files.
+    let tsv = std::fs::read_to_string(out.join("patients.tsv")).unwrap();
+    assert_eq!(tsv.lines().count(), 1 + 841);
+    assert!(tsv.lines().next().unwrap().starts_with("PATIENT_ID\tSAMPLES\tACTIONABLE_FINDING"));
+    let ftsv = std::fs::read_to_string(out.join("frequencies.tsv")).unwrap();
+    assert!(ftsv.lines().any(|l| l.starts_with("group\ttp53\tTP53\tTP53\t1\t23\t4.3\t")), "{ftsv}");
+    // The one-sided BRAF rearrangement (line 48) is named for confirmation, not counted.
+    assert!(err.contains("line 48") && err.contains("BRAF"), "{err}");
+}
+
+#[test]
+fn a_study_missing_its_data_files_is_refused_naming_them() {
+    let (code, _, err, _) = cohort(&shared("thyroid_mskcc_2016_meta_only"), "meta-only");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("data_cna.txt") || err.contains("data_"), "{err}");
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::create_dir_all(dir.join(name).parent().unwrap()).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// Four samples of our own: S1 whole exome with BRAF V600E and a TERT promoter variant; S2 on a
+/// panel without BRAF (not counted as BRAF wild-type); S3 whole exome, wild-type; S4 not
+/// sequenced. BRAF: 1 of 2 profiled (S1, S3); TERT promoter: 1 of 3 (S1, S2, S3).
+#[test]
+fn panels_decide_denominators_and_unknown_stays_unknown() {
+    let dir = std::env::temp_dir().join(format!("atcpath-study-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(&dir, "meta_study.txt", "type_of_cancer: thap\ncancer_study_identifier: atc_test\nname: ATC test\ndescription: test\nreference_genome: hg19\n");
+    write(&dir, "meta_clinical_samples.txt", "cancer_study_identifier: atc_test\ngenetic_alteration_type: CLINICAL\ndatatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_samples.txt\n");
+    write(&dir, "data_clinical_samples.txt", "#Patient\tSample\tOncotree\n#Patient\tSample\tOncotree\n#STRING\tSTRING\tSTRING\n#1\t1\t1\nPATIENT_ID\tSAMPLE_ID\tONCOTREE_CODE\nP1\tS1\tTHAP\nP2\tS2\tTHAP\nP3\tS3\tTHAP\nP4\tS4\tTHAP\n");
+    write(&dir, "meta_mutations_extended.txt", "cancer_study_identifier: atc_test\ngenetic_alteration_type: MUTATION_EXTENDED\ndatatype: MAF\nstable_id: mutations\ndata_filename: data_mutations.txt\n");
+    write(&dir, "data_mutations.txt", "Hugo_Symbol\tNCBI_Build\tChromosome\tStart_Position\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tGRCh37\t7\t140453136\tMissense_Mutation\tS1\tp.V600E\nTERT\tGRCh37\t5\t1295228\t5'Flank\tS1\t\nTP53\tGRCh37\t17\t7577120\tMissense_Mutation\tS2\tp.R273H\n");
+    write(&dir, "case_lists/cases_sequenced.txt", "cancer_study_identifier: atc_test\nstable_id: atc_test_sequenced\ncase_list_name: s\ncase_list_description: s\ncase_list_ids: S1\tS2\tS3\n");
+    write(&dir, "meta_gene_panel_matrix.txt", "cancer_study_identifier: atc_test\ngenetic_alteration_type: GENE_PANEL_MATRIX\ndatatype: GENE_PANEL_MATRIX\ndata_filename: data_gene_panel_matrix.txt\n");
+    write(&dir, "data_gene_panel_matrix.txt", "SAMPLE_ID\tmutations\nS2\tSMALL\n");
+    write(&dir, "data_gene_panel_small.txt", "stable_id: SMALL\ndescription: no BRAF\ngene_list: TP53\tTERT\n");
+    let (code, _, err, out) = cohort(&dir, "own");
+    assert_eq!(code, Some(0), "{err}");
+    let f = json(&out.join("frequencies.json"));
+    let braf = group(&f, "group", "braf");
+    assert_eq!((braf["altered"].as_u64(), braf["profiled"].as_u64()), (Some(1), Some(2)));
+    let tert = group(&f, "group", "tert_promoter");
+    assert_eq!((tert["altered"].as_u64(), tert["profiled"].as_u64()), (Some(1), Some(3)));
+    let tp53 = group(&f, "group", "tp53");
+    assert_eq!((tp53["altered"].as_u64(), tp53["profiled"].as_u64()), (Some(1), Some(3)));
+    let p = json(&out.join("patients.json"));
+    let by = |id: &str| p["patients"].as_array().unwrap().iter().find(|x| x["patient"] == id).unwrap().clone();
+    let p1 = by("P1");
+    assert_eq!(p1["level"], "LEVEL_1");
+    assert!(p1["first_line"].as_array().unwrap().iter().any(|o| o.as_str().unwrap().starts_with("neoadjuvant_dabrafenib_trametinib")), "{p1}");
+    // S2's panel has no BRAF: BRAF V600E stays unknown, never "not detected".
+    let p2 = by("P2");
+    assert!(p2["unknown"].as_array().unwrap().iter().any(|u| u.as_str().unwrap().starts_with("BRAF V600E")), "{p2}");
+    let p4 = by("P4");
+    assert!(p4["actionable"].is_null());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,166 @@
+//! `atcpath assess CASE --molecular FILES`: a case plus its result files gives the plan of the
+//! hand-typed case; every merged fact names its file and line; ambiguity and conflicts are
+//! refused.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(p)
+}
+
+fn shared(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared")
+        .join(p)
+}
+
+fn assess(case: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .arg("assess")
+        .arg(case)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    (o.status.code(), v, String::from_utf8_lossy(&o.stderr).into())
+}
+
+/// The parts of the plan that must not depend on how the molecular facts arrived.
+fn plan(a: &Value) -> Value {
+    let ids = |k: &str| -> Value {
+        a[k].as_array()
+            .map(|xs| {
+                xs.iter()
+                    .map(|x| {
+                        serde_json::json!([x["id"], x.get("line"), x.get("rank"), x.get("condition"), x.get("status")])
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let states: Vec<Value> = ["braf_v600e", "ntrk_fusion", "ret_fusion", "alk_fusion", "msi_dmmr_tmb"]
+        .iter()
+        .map(|k| a["molecular"][k]["state"].clone())
+        .collect();
+    serde_json::json!({
+        "stage": a["stage"]["group"],
+        "options": ids("options"),
+        "excluded": ids("excluded"),
+        "alerts": ids("alerts"),
+        "workup": ids("workup"),
+        "contingencies": a["contingencies"],
+        "trials": a["trials"].as_array().map(|t| t.iter().map(|x| x["nct_id"].clone()).collect::<Vec<_>>()),
+        "doses": a["doses"],
+        "states": states,
+    })
+}
+
+#[test]
+fn case_with_its_files_gives_the_hand_typed_plan() {
+    let (c1, typed, e1) = assess(&repo("examples/ivc-braf.json"), &[]);
+    let (c2, files, e2) = assess(&repo("examples/molecular/ivc-braf-files.json"), &[]);
+    assert_eq!((c1, c2), (Some(0), Some(0)), "{e1}{e2}");
+    assert_eq!(plan(&typed), plan(&files));
+    assert!(typed.get("molecular_files").is_none());
+    // Provenance: BRAF V600E from line 3 of the MAF (line 1 is `#version 2.4`, 2 the header).
+    let src = files["molecular_files"]["sources"].as_array().unwrap();
+    let braf = src
+        .iter()
+        .find(|s| s["fact"] == "BRAF p.Val600Glu")
+        .unwrap();
+    assert_eq!(
+        (&braf["file"], &braf["line"], &braf["highest_level"]),
+        (&Value::from("ivc-braf.maf"), &Value::from(3), &Value::from("LEVEL_1"))
+    );
+    // TERT promoter recognised by position (no HGVS in the row) and named.
+    assert!(src.iter().any(|s| s["fact"] == "TERT c.-124C>T" && s["line"] == 4));
+    // The silent KRAS and intronic TTN rows are counted, not merged.
+    assert_eq!(files["molecular_files"]["not_merged"][0][1], 2);
+    // The fusion list has no row for this patient's sample: said, not hidden.
+    assert!(e2.contains("no row for sample \"ATC-0001-T1\""), "{e2}");
+}
+
+#[test]
+fn strelka_vcf_gives_braf_v600e_with_its_line() {
+    let case = repo("examples/ivb-unresectable-pending.json");
+    let vcf = shared("fixtures/vcf2maf/vcf/test_strelka.vcf");
+    let (code, before, _) = assess(&case, &[]);
+    assert_eq!(code, Some(0));
+    assert_ne!(before["molecular"]["braf_v600e"]["state"], "detected");
+    let (code, a, err) = assess(
+        &case,
+        &["--molecular", vcf.to_str().unwrap(), "--build", "GRCh37"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(a["molecular"]["braf_v600e"]["state"], "detected");
+    let src = a["molecular_files"]["sources"].as_array().unwrap();
+    // grep -n 140453136 test_strelka.vcf -> line 160
+    assert!(
+        src.iter()
+            .any(|s| s["fact"] == "BRAF p.Val600Glu" && s["line"] == 160),
+        "{src:?}"
+    );
+    assert!(
+        a["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == "neoadjuvant_dabrafenib_trametinib"),
+        "BRAF V600E opens the neoadjuvant option for unresectable IVB"
+    );
+}
+
+#[test]
+fn several_samples_need_a_sample_id_and_a_wrong_id_is_refused() {
+    let case = repo("examples/ivb-unresectable-pending.json");
+    let maf = shared("fixtures/oncokb-annotator/example_maf.txt");
+    let (code, _, err) = assess(&case, &["--molecular", maf.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("samples") && err.contains("--sample"), "{err}");
+    // A TCGA sample barcode picks its aliquots.
+    let (code, a, err) = assess(
+        &case,
+        &["--molecular", maf.to_str().unwrap(), "--sample", "TCGA-A6-2672-01"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(a["molecular_files"]["sources"].as_array().unwrap().iter().all(|s| s["sample"]
+        .as_str()
+        .unwrap()
+        .starts_with("TCGA-A6-2672-01")));
+    // A clinical file must hold the sample.
+    let clin = repo("examples/molecular/ivc-braf.clinical.txt");
+    let (code, _, err) = assess(
+        &case,
+        &["--molecular", clin.to_str().unwrap(), "--sample", "NOPE"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("NOPE"), "{err}");
+}
+
+#[test]
+fn conflicts_and_unreadable_files_are_errors() {
+    // The typed case says TMB 4; a clinical file saying 11.5 for this sample is a conflict.
+    let clin = repo("examples/molecular/ivc-braf.clinical.txt");
+    let (code, _, err) = assess(
+        &repo("examples/ivc-braf.json"),
+        &["--molecular", clin.to_str().unwrap(), "--sample", "ATC-0002-T1"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("11.5") && err.contains("the case file"), "{err}");
+    let (code, _, _) = assess(
+        &repo("examples/ivc-braf.json"),
+        &["--molecular", "/nonexistent/file.maf"],
+    );
+    assert_eq!(code, Some(1));
+    // A file of no molecular format is refused, naming it.
+    let (code, _, err) = assess(
+        &repo("examples/ivc-braf.json"),
+        &["--molecular", repo("README.md").to_str().unwrap()],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("README.md"), "{err}");
+}
