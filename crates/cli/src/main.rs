@@ -6,6 +6,7 @@ mod annotate;
 mod cohort;
 mod config;
 mod molecular;
+mod registry;
 mod survival;
 
 use std::io::{Read, Write};
@@ -130,6 +131,20 @@ Regimen ids: see `atcpath dose --list`. Exit status as for assess; an unknown re
 
 Exit status: 0 written; 2 invalid study (file and line on standard error); 1 other error.")]
     Cohort(cohort::CohortArgs),
+    /// Patient registry (SQLite file or PostgreSQL): case versions, timelines, assessments and a
+    /// hash-chained audit trail of every read and write.
+    #[command(after_help = "Examples:
+  atcpath registry init --db atcpath.db
+  atcpath registry import ../shared/cases examples --db atcpath.db
+  atcpath registry list --db atcpath.db --reason \"tumour board 2026-12-01\"
+  atcpath registry show example-ivc-braf --db atcpath.db --reason \"tumour board\"
+  atcpath registry event add example-ivc-braf --kind treatment_start --date 2022-08-24 --db atcpath.db
+  atcpath registry assess example-ivc-braf --db atcpath.db
+  atcpath registry audit verify --db atcpath.db
+
+Where: --db PATH, else --database-url URL (sqlite:PATH or postgres://...), else $ATCPATH_DATABASE_URL, else atcpath.db.
+Who: --user, else $ATCPATH_USER, else the system user. Why: --reason (required to read patient data).")]
+    Registry(registry::RegistryArgs),
     /// Show the knowledge base's version and contents, or validate a knowledge-base folder.
     #[command(after_help = "Examples:
   atcpath kb
@@ -420,6 +435,7 @@ fn run(cli: Cli) -> Result<String, Fail> {
         Command::Survival(args) => survival::run(args),
         Command::Annotate(args) => annotate::run(args, &load_kb(None)?),
         Command::Cohort(args) => cohort::run(args, &load_kb(None)?),
+        Command::Registry(args) => registry::run(args),
         Command::Kb { dir } => {
             let kb = load_kb(dir.as_ref())?;
             let mut out = format!(

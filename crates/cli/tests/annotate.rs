@@ -31,6 +31,7 @@ fn annotate(maf: &Path, extra: &[&str]) -> (Option<i32>, String, Vec<Vec<String>
         .lines()
         .map(|l| l.split('\t').map(str::to_string).collect())
         .collect();
+    let _ = std::fs::remove_file(&out);
     (
         o.status.code(),
         String::from_utf8_lossy(&o.stderr).into(),

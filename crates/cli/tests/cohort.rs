@@ -90,6 +90,7 @@ fn study_es_0_counts_match_an_independent_count() {
     assert!(ftsv.lines().any(|l| l.starts_with("group\ttp53\tTP53\tTP53\t1\t23\t4.3\t")), "{ftsv}");
     // The one-sided BRAF rearrangement (line 48) is named for confirmation, not counted.
     assert!(err.contains("line 48") && err.contains("BRAF"), "{err}");
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -140,4 +141,5 @@ fn panels_decide_denominators_and_unknown_stays_unknown() {
     let p4 = by("P4");
     assert!(p4["actionable"].is_null());
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&out);
 }

@@ -1,0 +1,733 @@
+//! `atcpath registry`: the patient registry on the command line (an adapter over
+//! `atcpath-registry`). The registry's API is async; each command builds a current-thread tokio
+//! runtime and blocks on it.
+//!
+//! Where: `--db PATH` (a SQLite file), else `--database-url URL` (`sqlite:PATH` or
+//! `postgres://...`), else `ATCPATH_DATABASE_URL`, else `sqlite:atcpath.db`. Who: `--user`, else
+//! `ATCPATH_USER`, else the operating-system user. Why: `--reason`, required for every command
+//! that reads patient data (`list`, `show`, `audit export`). Exit status: 0 done; 2 invalid input
+//! (a rejected case, an unknown patient, a missing reason, a broken audit chain); 1 other errors.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use atcpath_core::case::MAX_CASE_BYTES;
+use atcpath_registry::{
+    Actor, CaseInput, Error, ExportFormat, Identifier, PatientRecord, PatientSummary, Registry,
+    StoreResult, Stored, Target,
+};
+use clap::{Args, Subcommand, ValueEnum};
+
+use crate::{Fail, invalid, other};
+
+/// Arguments of `atcpath registry`.
+#[derive(Args)]
+pub struct RegistryArgs {
+    /// SQLite registry file (default: atcpath.db in the current folder).
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "database_url"
+    )]
+    db: Option<PathBuf>,
+    /// Registry URL: sqlite:PATH or postgres://USER@HOST/DB (default: $ATCPATH_DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Who is acting, for the audit trail (default: $ATCPATH_USER, else the system user).
+    #[arg(long, global = true, value_name = "NAME")]
+    user: Option<String>,
+    /// Why: kept in the audit trail; required to read patient data.
+    #[arg(long, global = true, value_name = "TEXT")]
+    reason: Option<String>,
+    #[command(subcommand)]
+    command: RegistryCommand,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum DataFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Markdown,
+    Json,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AuditFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Create the registry (or upgrade its schema).
+    #[command(after_help = "Examples:
+  atcpath registry init --db atcpath.db
+  atcpath registry init --database-url postgres://atcpath@db.example/atcpath")]
+    Init {
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Import case files (folders are searched for *.json, not *.expected.json). A case already
+    /// in the registry (same id) becomes a new version unless identical.
+    #[command(after_help = "Examples:
+  atcpath registry import cases/ --db atcpath.db
+  atcpath registry import new-patient.json --centre lyon --identifier hospital_number=123456
+
+Exit status: 0 all stored; 2 some case rejected (the valid ones are stored); 1 other error.")]
+    Import {
+        /// Case files or folders.
+        #[arg(required = true, value_name = "CASE_FILE_OR_DIR")]
+        paths: Vec<PathBuf>,
+        /// Centre of new patients (default: local).
+        #[arg(long, value_name = "CODE")]
+        centre: Option<String>,
+        /// Direct identifier to record, KIND=VALUE (one case file only); never printed.
+        #[arg(long, value_name = "KIND=VALUE")]
+        identifier: Vec<String>,
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// List patients: centre, current version, stage, last event.
+    #[command(after_help = "Example:
+  atcpath registry list --reason \"tumour board 2026-12-01\"")]
+    List {
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Show one patient: current case (or --version N), versions, events, latest assessment.
+    #[command(after_help = "Example:
+  atcpath registry show lit-2010-lim-1 --reason \"tumour board\" --version 1")]
+    Show {
+        /// The patient's pseudonym (the case id).
+        patient: String,
+        /// Case version to show (default: the current one).
+        #[arg(long, value_name = "N")]
+        version: Option<i64>,
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Timeline events.
+    #[command(subcommand)]
+    Event(EventCommand),
+    /// Assess the current case version, store the assessment and print it.
+    #[command(after_help = "Example:
+  atcpath registry assess example-ivc-braf --format markdown")]
+    Assess {
+        /// The patient's pseudonym.
+        patient: String,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Centre settings (TOML), as for `atcpath assess`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum EventCommand {
+    /// Add an event to a patient's timeline (a new case version, validated like an import).
+    #[command(after_help = "Example:
+  atcpath registry event add example-ivc-braf --kind treatment_start --date 2022-08-24")]
+    Add {
+        /// The patient's pseudonym.
+        patient: String,
+        /// Event kind (first_contact, biopsy, pathology_confirmed, mdt, treatment_start, ...).
+        #[arg(long)]
+        kind: String,
+        /// Event date.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: String,
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit 2 and name the first broken row if it does not hold.
+    Verify {
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Write the audit trail (this export included) as CSV or JSON.
+    #[command(after_help = "Example:
+  atcpath registry audit export --format csv --out audit.csv --reason \"quarterly review\"")]
+    Export {
+        #[arg(long, value_enum, default_value_t = AuditFormat::Csv)]
+        format: AuditFormat,
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+fn fail(e: Error) -> Fail {
+    let mut message = e.to_string();
+    if let Error::InvalidCase(problems) = &e {
+        for p in problems {
+            message.push_str(&format!("\n  {p}"));
+        }
+    }
+    if e.is_invalid_input() {
+        invalid(message)
+    } else {
+        other(message)
+    }
+}
+
+fn target(args: &RegistryArgs) -> Result<Target, Fail> {
+    if let Some(p) = &args.db {
+        return Ok(Target::sqlite(p));
+    }
+    let url = args.database_url.clone().or_else(|| {
+        std::env::var("ATCPATH_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
+    match url {
+        Some(u) => Target::parse(&u).map_err(fail),
+        None => Ok(Target::sqlite(atcpath_registry::DEFAULT_SQLITE_FILE)),
+    }
+}
+
+fn actor(args: &RegistryArgs) -> Result<Actor, Fail> {
+    let user = args
+        .user
+        .clone()
+        .or_else(|| {
+            std::env::var("ATCPATH_USER")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        })
+        .or_else(atcpath_registry::os_user)
+        .unwrap_or_else(|| "unknown".into());
+    Actor::new(&user, args.reason.as_deref()).map_err(fail)
+}
+
+fn json<T: serde::Serialize>(v: &T) -> Result<String, Fail> {
+    serde_json::to_string_pretty(v)
+        .map(|s| s + "\n")
+        .map_err(|e| other(e.to_string()))
+}
+
+/// Runs `atcpath registry ...`.
+pub fn run(args: RegistryArgs) -> Result<String, Fail> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| other(format!("cannot start the database runtime: {e}")))?;
+    rt.block_on(run_async(args))
+}
+
+async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
+    let target = target(&args)?;
+    let actor = actor(&args)?;
+    let needs_reason = matches!(
+        args.command,
+        RegistryCommand::List { .. }
+            | RegistryCommand::Show { .. }
+            | RegistryCommand::Audit(AuditCommand::Export { .. })
+    );
+    if needs_reason && actor.reason().is_none() {
+        return Err(fail(Error::ReasonRequired));
+    }
+    if let RegistryCommand::Init { format } = args.command {
+        let (reg, report) = Registry::init(&target, &actor).await.map_err(fail)?;
+        reg.close().await;
+        return match format {
+            DataFormat::Json => json(&report),
+            DataFormat::Text => Ok(match report.previous_version {
+                None => format!(
+                    "Registry created: {} (schema version {})\n",
+                    report.database, report.schema_version
+                ),
+                Some(p) if p == report.schema_version => format!(
+                    "Registry {} is up to date (schema version {})\n",
+                    report.database, report.schema_version
+                ),
+                Some(p) => format!(
+                    "Registry {} upgraded from schema version {p} to {}\n",
+                    report.database, report.schema_version
+                ),
+            }),
+        };
+    }
+    let reg = Registry::open(&target).await.map_err(fail)?;
+    let out = command(&reg, &actor, args.command).await;
+    reg.close().await;
+    out
+}
+
+async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<String, Fail> {
+    match cmd {
+        RegistryCommand::Init { .. } => Ok(String::new()),
+        RegistryCommand::Import {
+            paths,
+            centre,
+            identifier,
+            format,
+        } => import(reg, actor, &paths, centre.as_deref(), &identifier, format).await,
+        RegistryCommand::List { format } => {
+            let kb = crate::load_kb(None)?;
+            let patients = reg.list(&kb, actor).await.map_err(fail)?;
+            match format {
+                DataFormat::Json => json(&serde_json::json!({ "patients": patients })),
+                DataFormat::Text => Ok(list_text(&patients)),
+            }
+        }
+        RegistryCommand::Show {
+            patient,
+            version,
+            format,
+        } => {
+            let kb = crate::load_kb(None)?;
+            let rec = reg
+                .show(&kb, &patient, version, actor)
+                .await
+                .map_err(fail)?;
+            match format {
+                DataFormat::Json => json(&rec),
+                DataFormat::Text => Ok(show_text(&rec)),
+            }
+        }
+        RegistryCommand::Event(EventCommand::Add {
+            patient,
+            kind,
+            date,
+            format,
+        }) => {
+            let kb = crate::load_kb(None)?;
+            let r = reg
+                .add_event(&kb, &patient, &kind, &date, actor)
+                .await
+                .map_err(fail)?;
+            match format {
+                DataFormat::Json => json(&r),
+                DataFormat::Text => Ok(match r.stored {
+                    Stored::Unchanged => format!(
+                        "{}: {} on {} is already recorded (version {}); nothing stored\n",
+                        r.pseudonym, r.kind, r.date, r.version
+                    ),
+                    _ => format!(
+                        "{}: {} on {} added: version {}{}\n",
+                        r.pseudonym,
+                        r.kind,
+                        r.date,
+                        r.version,
+                        r.as_of_moved_from
+                            .as_ref()
+                            .map(|m| format!(" (decision date as_of moved from {m} to {})", r.date))
+                            .unwrap_or_default()
+                    ),
+                }),
+            }
+        }
+        RegistryCommand::Assess {
+            patient,
+            format,
+            config,
+        } => {
+            let kb = crate::load_kb(None)?;
+            let settings = crate::config::load(&kb, config.as_deref())?;
+            let stored = reg
+                .assess(&kb, &settings, &patient, actor)
+                .await
+                .map_err(fail)?;
+            let f = match format {
+                ReportFormat::Text => atcpath_report::Format::Text,
+                ReportFormat::Markdown => atcpath_report::Format::Markdown,
+                ReportFormat::Json => atcpath_report::Format::Json,
+                ReportFormat::Html => atcpath_report::Format::Html,
+            };
+            Ok(atcpath_report::render(&stored.assessment, f))
+        }
+        RegistryCommand::Audit(AuditCommand::Verify { format }) => {
+            let v = reg.verify_audit().await.map_err(fail)?;
+            let text = match format {
+                DataFormat::Json => json(&v)?,
+                DataFormat::Text => match &v.first_break {
+                    None => format!(
+                        "Audit chain intact: {} row{}; head hash {}\n",
+                        v.rows,
+                        if v.rows == 1 { "" } else { "s" },
+                        v.head
+                    ),
+                    Some(b) => format!(
+                        "Audit chain BROKEN at row {}: {} ({} rows checked)\n",
+                        b.seq, b.problem, v.rows
+                    ),
+                },
+            };
+            if v.intact() {
+                Ok(text)
+            } else {
+                Err(invalid(text))
+            }
+        }
+        RegistryCommand::Audit(AuditCommand::Export { format, out }) => {
+            let f = match format {
+                AuditFormat::Csv => ExportFormat::Csv,
+                AuditFormat::Json => ExportFormat::Json,
+            };
+            match out {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .map_err(|e| other(format!("{}: cannot write: {e}", path.display())))?;
+                    let mut w = std::io::BufWriter::new(file);
+                    let n = reg.export_audit(f, &mut w, actor).await.map_err(fail)?;
+                    w.flush()
+                        .map_err(|e| other(format!("{}: cannot write: {e}", path.display())))?;
+                    eprintln!("{n} audit rows written to {}", path.display());
+                    Ok(String::new())
+                }
+                None => {
+                    let mut buf = Vec::new();
+                    reg.export_audit(f, &mut buf, actor).await.map_err(fail)?;
+                    String::from_utf8(buf).map_err(|e| other(e.to_string()))
+                }
+            }
+        }
+    }
+}
+
+/// Case files under `paths`: files as given; folders searched recursively (symbolic links to
+/// folders are not followed) for `*.json` that are not `*.expected.json`, in name order.
+fn case_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Fail> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Fail> {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| other(format!("{}: cannot read the folder: {e}", dir.display())))?;
+        let mut found = Vec::new();
+        for e in entries {
+            let e = e.map_err(|e| other(format!("{}: {e}", dir.display())))?;
+            found.push((e.path(), e.file_type().map(|t| t.is_dir()).unwrap_or(false)));
+        }
+        found.sort();
+        for (p, is_dir) in found {
+            if is_dir {
+                walk(&p, out)?;
+            } else {
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
+                if name.ends_with(".json") && !name.ends_with(".expected.json") {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut out)?;
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut buf = Vec::new();
+    f.take(MAX_CASE_BYTES as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if buf.len() > MAX_CASE_BYTES {
+        return Err(format!("$: a case file is at most {MAX_CASE_BYTES} bytes"));
+    }
+    Ok(buf)
+}
+
+#[derive(serde::Serialize)]
+struct ImportedCase {
+    file: String,
+    #[serde(flatten)]
+    result: StoreResult,
+}
+
+#[derive(serde::Serialize)]
+struct Rejection {
+    file: String,
+    problems: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+struct ImportSummary {
+    database: String,
+    files: usize,
+    imported: usize,
+    new_versions: usize,
+    unchanged: usize,
+    rejected: usize,
+    cases: Vec<ImportedCase>,
+    rejections: Vec<Rejection>,
+}
+
+async fn import(
+    reg: &Registry,
+    actor: &Actor,
+    paths: &[PathBuf],
+    centre: Option<&str>,
+    identifiers: &[String],
+    format: DataFormat,
+) -> Result<String, Fail> {
+    let kb = crate::load_kb(None)?;
+    let ids: Vec<Identifier> = identifiers
+        .iter()
+        .map(|s| Identifier::parse(s).map_err(fail))
+        .collect::<Result<_, _>>()?;
+    let files = case_files(paths)?;
+    if !ids.is_empty() && files.len() != 1 {
+        return Err(invalid(
+            "--identifier: give exactly one case file with identifiers (they belong to one patient)",
+        ));
+    }
+    let bar = progress(files.len() as u64);
+    let mut s = ImportSummary {
+        database: reg.describe(),
+        files: files.len(),
+        imported: 0,
+        new_versions: 0,
+        unchanged: 0,
+        rejected: 0,
+        cases: Vec::new(),
+        rejections: Vec::new(),
+    };
+    for path in &files {
+        let shown = path.display().to_string();
+        bar.set_message(shown.clone());
+        let source = path
+            .file_name()
+            .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
+        let outcome = match read_file(path) {
+            Err(e) => Err(vec![e]),
+            Ok(bytes) => {
+                let input = CaseInput {
+                    bytes: &bytes,
+                    source: &source,
+                    centre,
+                    identifiers: &ids,
+                };
+                match reg.import(&kb, &input, actor).await {
+                    Ok(r) => Ok(r),
+                    Err(Error::InvalidCase(problems)) => {
+                        Err(problems.iter().map(ToString::to_string).collect())
+                    }
+                    Err(e @ Error::Invalid(_)) => Err(vec![e.to_string()]),
+                    Err(e) => {
+                        bar.finish_and_clear();
+                        return Err(other(format!("{shown}: {}", fail(e).message)));
+                    }
+                }
+            }
+        };
+        match outcome {
+            Ok(r) => {
+                match r.stored {
+                    Stored::Created => s.imported += 1,
+                    Stored::NewVersion => s.new_versions += 1,
+                    Stored::Unchanged => s.unchanged += 1,
+                }
+                s.cases.push(ImportedCase {
+                    file: shown,
+                    result: r,
+                });
+            }
+            Err(problems) => {
+                s.rejected += 1;
+                s.rejections.push(Rejection {
+                    file: shown,
+                    problems,
+                });
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let out = match format {
+        DataFormat::Json => json(&s)?,
+        DataFormat::Text => import_text(&s),
+    };
+    if s.rejected == 0 {
+        return Ok(out);
+    }
+    // The summary still goes to standard output; the rejections to standard error, exit 2.
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush());
+    let mut msg = String::new();
+    for r in &s.rejections {
+        msg.push_str(&format!(
+            "{}: rejected, nothing stored ({} problem{}):\n",
+            r.file,
+            r.problems.len(),
+            if r.problems.len() == 1 { "" } else { "s" }
+        ));
+        for p in r.problems.iter().take(crate::MAX_PROBLEMS_SHOWN) {
+            msg.push_str(&format!("  {p}\n"));
+        }
+    }
+    Err(invalid(msg))
+}
+
+fn import_text(s: &ImportSummary) -> String {
+    let mut out = String::new();
+    for c in &s.cases {
+        let what = match c.result.stored {
+            Stored::Created => "new patient",
+            Stored::NewVersion => "new version",
+            Stored::Unchanged => "unchanged",
+        };
+        out.push_str(&format!(
+            "{:<12} {:<32} version {:<3} {}{}\n",
+            what,
+            c.result.pseudonym,
+            c.result.version,
+            c.file,
+            if c.result.identifiers_recorded.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (identifier recorded: {})",
+                    c.result.identifiers_recorded.join(", ")
+                )
+            }
+        ));
+    }
+    for r in &s.rejections {
+        out.push_str(&format!("{:<12} {:<32} {}\n", "REJECTED", "", r.file));
+    }
+    out.push_str(&format!(
+        "{} case file{} into {}: {} imported (new patients), {} new version{}, {} unchanged, {} rejected\n",
+        s.files,
+        if s.files == 1 { "" } else { "s" },
+        s.database,
+        s.imported,
+        s.new_versions,
+        if s.new_versions == 1 { "" } else { "s" },
+        s.unchanged,
+        s.rejected
+    ));
+    out
+}
+
+fn list_text(patients: &[PatientSummary]) -> String {
+    let mut out = format!(
+        "{:<34} {:<12} {:>7}  {:<30} {}\n",
+        "PATIENT", "CENTRE", "VERSION", "STAGE", "LAST EVENT"
+    );
+    for p in patients {
+        let stage = match &p.provisional_stage {
+            Some(pr) => format!("{} (provisional {pr})", p.stage_group),
+            None => p.stage_group.clone(),
+        };
+        let last = p
+            .last_event
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |e| format!("{} {}", e.date, e.kind));
+        out.push_str(&format!(
+            "{:<34} {:<12} {:>7}  {:<30} {}\n",
+            p.pseudonym, p.centre, p.current_version, stage, last
+        ));
+    }
+    out.push_str(&format!(
+        "{} patient{}\n",
+        patients.len(),
+        if patients.len() == 1 { "" } else { "s" }
+    ));
+    out
+}
+
+fn show_text(r: &PatientRecord) -> String {
+    let mut out = format!(
+        "Patient {} (centre {}): version {} of {}\n\nVersions:\n",
+        r.pseudonym, r.centre, r.version_shown, r.current_version
+    );
+    for v in &r.versions {
+        out.push_str(&format!(
+            "  {:>3}  {}  by {:<16} as_of {}  source {}  sha256 {}\n",
+            v.version,
+            v.created_at,
+            v.created_by,
+            v.as_of,
+            v.source,
+            v.sha256.get(..16).unwrap_or(&v.sha256)
+        ));
+    }
+    out.push_str(&format!("\nEvents (version {}):\n", r.version_shown));
+    if r.events.is_empty() {
+        out.push_str("  none recorded\n");
+    }
+    for e in &r.events {
+        out.push_str(&format!("  {}  {}\n", e.date, e.kind));
+    }
+    let o = &r.outcome;
+    out.push_str(&format!("\nOutcome: vital status {}", o.vital_status));
+    for (what, d) in [
+        ("death", &o.death_date),
+        ("last follow-up", &o.last_follow_up_date),
+        ("progression", &o.progression_date),
+    ] {
+        if let Some(d) = d {
+            out.push_str(&format!("; {what} {d}"));
+        }
+    }
+    out.push('\n');
+    match &r.latest_assessment {
+        None => out.push_str("\nLatest assessment: none stored\n"),
+        Some(a) => {
+            let stage = a.assessment["stage"]["group"].as_str().unwrap_or("?");
+            let first: Vec<&str> = a.assessment["options"]
+                .as_array()
+                .map(|o| {
+                    o.iter()
+                        .filter(|x| x["line"] == "first")
+                        .filter_map(|x| x["id"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "\nLatest assessment: case version {}, knowledge base {} ({}), {} by {}\n  stage {}; first line: {}\n",
+                a.case_version,
+                a.kb_version,
+                a.kb_date,
+                a.created_at,
+                a.created_by,
+                stage,
+                if first.is_empty() { "-".to_string() } else { first.join(", ") }
+            ));
+        }
+    }
+    out.push_str(&format!("\nCase (version {}):\n", r.version_shown));
+    out.push_str(&r.case_json);
+    if !r.case_json.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+fn progress(n: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} case files {msg}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}

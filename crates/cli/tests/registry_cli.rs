@@ -1,0 +1,642 @@
+//! `atcpath registry` end to end through the binary, on a SQLite file and, when
+//! `ATCPATH_TEST_POSTGRES_URL` is set (a server where the user may create databases), on a fresh
+//! PostgreSQL database too; otherwise a loud SKIPPED line is printed for each test.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
+use sqlx::{Connection, Executor};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn temp_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(unique("atcpath_registry_cli"));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// One registry location and how to reach it.
+struct Reg {
+    backend: &'static str,
+    /// `--db PATH` or `--database-url URL`.
+    args: Vec<String>,
+    /// For direct (test-only) connections.
+    raw_url: String,
+    dir: PathBuf,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for Reg {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((admin, name)) = &self.pg {
+            let (admin, name) = (admin.clone(), name.clone());
+            block_on(async move {
+                if let Ok(mut c) = sqlx::PgConnection::connect(&admin).await {
+                    let _ = c
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .await;
+                }
+            });
+        }
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
+    let host = rest.split_once('/').map_or(rest, |(h, _)| h);
+    let mut out = format!("{scheme}://{host}/{name}");
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// The registries a test runs on: SQLite always, PostgreSQL when configured.
+fn registries(test: &str) -> Vec<Reg> {
+    let dir = temp_dir();
+    let db = dir.join("reg.db");
+    let mut out = vec![Reg {
+        backend: "sqlite",
+        args: vec!["--db".into(), db.display().to_string()],
+        raw_url: format!("sqlite://{}?mode=rw", db.display()),
+        dir,
+        pg: None,
+    }];
+    match std::env::var("ATCPATH_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        Some(admin) => {
+            let name = unique("atcpath_cli_test");
+            let n = name.clone();
+            let a = admin.clone();
+            block_on(async move {
+                let mut c = sqlx::PgConnection::connect(&a)
+                    .await
+                    .expect("ATCPATH_TEST_POSTGRES_URL");
+                c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {n}")))
+                    .await
+                    .unwrap();
+            });
+            let url = with_database(&admin, &name);
+            out.push(Reg {
+                backend: "postgres",
+                args: vec!["--database-url".into(), url.clone()],
+                raw_url: url,
+                dir: temp_dir(),
+                pg: Some((admin, name)),
+            });
+        }
+        None => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (PostgreSQL): {test} ran on SQLite only; set ATCPATH_TEST_POSTGRES_URL to run it on PostgreSQL too"
+            );
+        }
+    }
+    out
+}
+
+fn command(reg: &Reg, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_atcpath"));
+    c.arg("registry")
+        .args(args)
+        .args(&reg.args)
+        .env("ATCPATH_USER", "cli-test")
+        .env_remove("ATCPATH_DATABASE_URL")
+        .stdin(Stdio::null());
+    c
+}
+
+fn atc(reg: &Reg, args: &[&str]) -> Output {
+    command(reg, args).output().unwrap()
+}
+
+/// Runs and expects exit 0; returns standard output.
+fn ok(reg: &Reg, args: &[&str]) -> String {
+    let out = atc(reg, args);
+    assert!(
+        out.status.success(),
+        "{}: atcpath registry {args:?}: exit {:?}\n{}",
+        reg.backend,
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn json(reg: &Reg, args: &[&str]) -> Value {
+    serde_json::from_str(&ok(reg, args)).unwrap()
+}
+
+fn case_dirs() -> [String; 2] {
+    [
+        root().join("../shared/cases").display().to_string(),
+        root().join("examples").display().to_string(),
+    ]
+}
+
+fn case_file_count() -> usize {
+    fn walk(d: &Path) -> usize {
+        std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| {
+                if p.is_dir() {
+                    walk(&p)
+                } else {
+                    let n = p.to_string_lossy();
+                    usize::from(n.ends_with(".json") && !n.ends_with(".expected.json"))
+                }
+            })
+            .sum()
+    }
+    walk(&root().join("../shared/cases")) + walk(&root().join("examples"))
+}
+
+#[test]
+fn registry_commands_end_to_end() {
+    for reg in registries("registry_commands_end_to_end") {
+        let n = case_file_count();
+        assert!(ok(&reg, &["init"]).contains("schema version 1"));
+        let [cases, examples] = case_dirs();
+        let s = json(&reg, &["import", &cases, &examples, "--format", "json"]);
+        assert_eq!(s["files"], n);
+        assert_eq!(s["imported"], n, "{}: every case accepted", reg.backend);
+        assert_eq!(s["rejected"], 0);
+        // Unchanged on re-import: no new version.
+        let s = json(&reg, &["import", &cases, &examples, "--format", "json"]);
+        assert_eq!(
+            (s["unchanged"].as_u64(), s["new_versions"].as_u64()),
+            (Some(n as u64), Some(0))
+        );
+        let text = ok(&reg, &["import", &examples]);
+        assert!(
+            text.contains("0 new versions") && text.contains("unchanged"),
+            "{text}"
+        );
+        let list = json(&reg, &["list", "--format", "json", "--reason", "cli test"]);
+        let patients = list["patients"].as_array().unwrap();
+        assert_eq!(patients.len(), n);
+        let braf = patients
+            .iter()
+            .find(|p| p["pseudonym"] == "example-ivc-braf")
+            .unwrap();
+        assert_eq!(braf["stage_group"], "IVC");
+        assert!(ok(&reg, &["list", "--reason", "cli test"]).contains("example-ivc-braf"));
+        // A read without a reason is refused (exit 2), and leaves no audit row.
+        let rows_before = json(&reg, &["audit", "verify", "--format", "json"])["rows"].clone();
+        for args in [
+            &["show", "example-ivc-braf"][..],
+            &["list"][..],
+            &["audit", "export", "--format", "json"][..],
+        ] {
+            let out = atc(&reg, args);
+            assert_eq!(out.status.code(), Some(2), "{args:?}");
+            assert!(out.stdout.is_empty());
+            assert!(String::from_utf8_lossy(&out.stderr).contains("--reason"));
+        }
+        assert_eq!(
+            json(&reg, &["audit", "verify", "--format", "json"])["rows"],
+            rows_before
+        );
+        // event add: a new version, shown by the projection.
+        let added = ok(
+            &reg,
+            &[
+                "event",
+                "add",
+                "example-ivc-braf",
+                "--kind",
+                "treatment_start",
+                "--date",
+                "2022-08-24",
+            ],
+        );
+        assert!(added.contains("version 2"), "{added}");
+        let rec = json(
+            &reg,
+            &[
+                "show",
+                "example-ivc-braf",
+                "--format",
+                "json",
+                "--reason",
+                "cli test",
+            ],
+        );
+        assert_eq!(rec["current_version"], 2);
+        let events = rec["events"].as_array().unwrap();
+        assert!(
+            events
+                .iter()
+                .any(|e| e["kind"] == "treatment_start" && e["date"] == "2022-08-24")
+        );
+        let v1 = json(
+            &reg,
+            &[
+                "show",
+                "example-ivc-braf",
+                "--version",
+                "1",
+                "--format",
+                "json",
+                "--reason",
+                "cli test",
+            ],
+        );
+        assert!(
+            v1["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["kind"] != "treatment_start")
+        );
+        // Bad kinds, dates and patients: exit 2.
+        for args in [
+            &[
+                "event",
+                "add",
+                "example-ivc-braf",
+                "--kind",
+                "lunch",
+                "--date",
+                "2022-08-24",
+            ][..],
+            &[
+                "event",
+                "add",
+                "example-ivc-braf",
+                "--kind",
+                "mdt",
+                "--date",
+                "24/08/2022",
+            ][..],
+            &[
+                "event",
+                "add",
+                "nobody",
+                "--kind",
+                "mdt",
+                "--date",
+                "2022-08-24",
+            ][..],
+            &["show", "nobody", "--reason", "x"][..],
+        ] {
+            assert_eq!(atc(&reg, args).status.code(), Some(2), "{args:?}");
+        }
+        // assess: printed like `atcpath assess`, stored with the knowledge-base version.
+        let text = ok(&reg, &["assess", "example-ivc-braf"]);
+        assert!(text.contains("Stage IVC"), "{text}");
+        let a: Value = serde_json::from_str(&ok(
+            &reg,
+            &["assess", "example-ivc-braf", "--format", "json"],
+        ))
+        .unwrap();
+        assert_eq!(a["stage"]["group"], "IVC");
+        let rec = json(
+            &reg,
+            &[
+                "show",
+                "example-ivc-braf",
+                "--format",
+                "json",
+                "--reason",
+                "cli test",
+            ],
+        );
+        assert_eq!(rec["latest_assessment"]["case_version"], 2);
+        assert_eq!(
+            rec["latest_assessment"]["kb_version"],
+            a["knowledge_base"]["version"]
+        );
+        let text = ok(&reg, &["show", "example-ivc-braf", "--reason", "cli test"]);
+        assert!(
+            text.contains("Latest assessment: case version 2")
+                && text.contains("dabrafenib_trametinib"),
+            "{text}"
+        );
+        // The audit trail holds it all and verifies.
+        let v = json(&reg, &["audit", "verify", "--format", "json"]);
+        assert!(v["first_break"].is_null(), "{v}");
+        let csv = ok(
+            &reg,
+            &["audit", "export", "--format", "csv", "--reason", "cli test"],
+        );
+        assert!(
+            csv.starts_with("seq,at,user,action,record,patient,detail,reason,prev_hash,hash\n")
+        );
+        assert!(csv.contains(",cli-test,assess,assessments,example-ivc-braf,"));
+        assert!(csv.contains(
+            ",cli-test,read,case_versions,example-ivc-braf,show version 2 of 2,cli test,"
+        ));
+    }
+}
+
+#[test]
+fn a_rejected_case_exits_2_and_the_others_are_stored() {
+    for reg in registries("a_rejected_case_exits_2_and_the_others_are_stored") {
+        ok(&reg, &["init"]);
+        let dir = reg.dir.join("incoming");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let good = std::fs::read_to_string(root().join("examples/iva-resectable.json")).unwrap();
+        let mut bad: Value = serde_json::from_str(&good).unwrap();
+        bad["id"] = "weight-in-grams".into();
+        bad["patient"]["weight"] = serde_json::json!({"value": 68000, "unit": "kg"});
+        std::fs::write(dir.join("good.json"), &good).unwrap();
+        std::fs::write(
+            dir.join("sub/bad.json"),
+            serde_json::to_string(&bad).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(dir.join("good.expected.json"), "{}").unwrap();
+        std::fs::write(dir.join("notes.txt"), "not a case").unwrap();
+        let out = atc(&reg, &["import", &dir.display().to_string()]);
+        assert_eq!(out.status.code(), Some(2), "{}", reg.backend);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stdout.contains("2 case files")
+                && stdout.contains("1 imported")
+                && stdout.contains("1 rejected"),
+            "{stdout}"
+        );
+        assert!(
+            stderr.contains("bad.json: rejected, nothing stored")
+                && stderr.contains("patient.weight.value"),
+            "{stderr}"
+        );
+        let list = json(&reg, &["list", "--format", "json", "--reason", "check"]);
+        let ids: Vec<&str> = list["patients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["pseudonym"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["example-iva-resectable"]);
+    }
+}
+
+const SECRET: &str = "HN-424242-Z";
+
+#[test]
+fn direct_identifiers_are_never_printed() {
+    for reg in registries("direct_identifiers_are_never_printed") {
+        ok(&reg, &["init"]);
+        let file = root().join("examples/ivc-braf.json").display().to_string();
+        let id = format!("hospital_number={SECRET}");
+        let mut outputs = vec![ok(
+            &reg,
+            &["import", &file, "--identifier", &id, "--centre", "lyon"],
+        )];
+        assert!(outputs[0].contains("identifier recorded: hospital_number"));
+        // One identifier, one case file.
+        let two = atc(&reg, &["import", &file, &file, "--identifier", &id]);
+        assert_eq!(two.status.code(), Some(2));
+        outputs.push(String::from_utf8_lossy(&two.stderr).into_owned());
+        ok(
+            &reg,
+            &[
+                "event",
+                "add",
+                "example-ivc-braf",
+                "--kind",
+                "treatment_start",
+                "--date",
+                "2022-08-24",
+            ],
+        );
+        ok(&reg, &["assess", "example-ivc-braf"]);
+        for args in [
+            &["list", "--reason", "r"][..],
+            &["list", "--format", "json", "--reason", "r"][..],
+            &["show", "example-ivc-braf", "--reason", "r"][..],
+            &[
+                "show",
+                "example-ivc-braf",
+                "--format",
+                "json",
+                "--reason",
+                "r",
+            ][..],
+            &[
+                "show",
+                "example-ivc-braf",
+                "--version",
+                "1",
+                "--reason",
+                "r",
+            ][..],
+            &["audit", "export", "--format", "csv", "--reason", "r"][..],
+            &["audit", "export", "--format", "json", "--reason", "r"][..],
+            &["import", &file, "--format", "json"][..],
+        ] {
+            let out = atc(&reg, args);
+            assert!(out.status.success(), "{args:?}");
+            outputs.push(String::from_utf8_lossy(&out.stdout).into_owned());
+            outputs.push(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        let file_out = reg.dir.join("audit.json");
+        ok(
+            &reg,
+            &[
+                "audit",
+                "export",
+                "--format",
+                "json",
+                "--out",
+                &file_out.display().to_string(),
+                "--reason",
+                "r",
+            ],
+        );
+        let exported = std::fs::read_to_string(&file_out).unwrap();
+        assert!(exported.contains("hospital_number recorded"));
+        outputs.push(exported);
+        for o in &outputs {
+            assert!(
+                !o.contains(SECRET),
+                "{}: a direct identifier was printed:\n{o}",
+                reg.backend
+            );
+        }
+        // It is stored, in its own table.
+        let stored: (String,) = block_on(async {
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&reg.raw_url).await.unwrap();
+            sqlx::query_as("SELECT value FROM identifiers")
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
+        });
+        assert_eq!(stored.0, SECRET);
+    }
+}
+
+#[test]
+fn audit_verify_names_a_tampered_row() {
+    for reg in registries("audit_verify_names_a_tampered_row") {
+        ok(&reg, &["init"]);
+        let [cases, _] = case_dirs();
+        ok(&reg, &["import", &cases]);
+        assert!(ok(&reg, &["audit", "verify"]).contains("Audit chain intact"));
+        let backend = reg.backend;
+        block_on(async {
+            sqlx::any::install_default_drivers();
+            let mut c = sqlx::AnyConnection::connect(&reg.raw_url).await.unwrap();
+            assert!(
+                c.execute("DELETE FROM audit WHERE seq = 3").await.is_err(),
+                "append-only"
+            );
+            let drop = if backend == "sqlite" {
+                "DROP TRIGGER audit_no_update"
+            } else {
+                "DROP TRIGGER audit_no_update ON audit"
+            };
+            c.execute(drop).await.unwrap();
+            c.execute("UPDATE audit SET reason = 'routine' WHERE seq = 3")
+                .await
+                .unwrap();
+        });
+        let out = atc(&reg, &["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(2), "{backend}");
+        let msg = String::from_utf8_lossy(&out.stderr);
+        assert!(msg.contains("BROKEN at row 3"), "{msg}");
+        let out = atc(&reg, &["audit", "verify", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(2));
+        let v: Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert_eq!(v["first_break"]["seq"], 3);
+    }
+}
+
+#[test]
+fn two_processes_importing_at_once_lose_nothing() {
+    for reg in registries("two_processes_importing_at_once_lose_nothing") {
+        ok(&reg, &["init"]);
+        let n = case_file_count();
+        let [cases, examples] = case_dirs();
+        // The same cases, in the same and in the opposite folder order, at once.
+        let children: Vec<_> = [[&cases, &examples], [&examples, &cases]]
+            .iter()
+            .map(|dirs| {
+                command(&reg, &["import", dirs[0], dirs[1], "--format", "json"])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut imported = 0;
+        let mut unchanged = 0;
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}: {}",
+                reg.backend,
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+            imported += s["imported"].as_u64().unwrap();
+            unchanged += s["unchanged"].as_u64().unwrap();
+        }
+        assert_eq!(
+            (imported, unchanged),
+            (n as u64, n as u64),
+            "{}",
+            reg.backend
+        );
+        let list = json(&reg, &["list", "--format", "json", "--reason", "check"]);
+        assert_eq!(list["patients"].as_array().unwrap().len(), n);
+        let v = json(&reg, &["audit", "verify", "--format", "json"]);
+        assert!(v["first_break"].is_null(), "{v}");
+        // init + 2n imports + n list reads.
+        assert_eq!(v["rows"], 1 + 3 * n);
+    }
+}
+
+#[test]
+fn where_the_registry_is() {
+    let dir = temp_dir();
+    let path = dir.join("by-url.db");
+    let url = format!("sqlite:{}", path.display());
+    let run = |args: &[&str], env_url: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_atcpath"));
+        c.arg("registry")
+            .args(args)
+            .env("ATCPATH_USER", "cli-test")
+            .env_remove("ATCPATH_DATABASE_URL");
+        if let Some(u) = env_url {
+            c.env("ATCPATH_DATABASE_URL", u);
+        }
+        c.output().unwrap()
+    };
+    assert!(
+        run(&["init", "--database-url", &url], None)
+            .status
+            .success()
+    );
+    let out = run(&["audit", "verify"], Some(&url));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 1 row;"));
+    // Not a registry yet: exit 1 and says to run init. A bad URL: exit 2, password not echoed.
+    let missing = dir.join("missing.db").display().to_string();
+    let out = run(&["audit", "verify", "--db", &missing], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("atcpath registry init"));
+    assert!(
+        !dir.join("missing.db").exists(),
+        "opening never creates a file"
+    );
+    let out = run(
+        &[
+            "audit",
+            "verify",
+            "--database-url",
+            "mysql://u:hunter2@h/db",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,299 @@
+//! ATCPath's patient registry: every patient's case versions, timeline, molecular results,
+//! treatments, outcomes and assessments, with an append-only, hash-chained audit trail.
+//!
+//! An adapter: the case model, its validation, staging and the pathway come from
+//! `atcpath-core`; this crate stores and reads. One [`Registry`] type over two backends, chosen
+//! by URL: an embedded SQLite file (`sqlite:PATH`) or a PostgreSQL server (`postgres://…`), with
+//! the same logical schema ([`schema`]) and the same queries (sqlx's `any` driver; runtime
+//! queries only).
+//!
+//! - [`db`]: connecting, and the one write path (writers serialise across processes);
+//! - [`schema`]: versioned migrations per backend, applied by [`Registry::init`], checked by
+//!   [`Registry::open`];
+//! - [`import`]: storing a case file as a new version; [`edit`]: `event add`;
+//! - [`projection`]: the current version laid out in tables (events, molecular, treatments,
+//!   outcomes);
+//! - [`queries`]: `list` and `show`; [`assess`]: assessments;
+//! - [`audit`]: the audit chain, its verification and export.
+//!
+//! The API is async (sqlx is); a caller without a runtime builds a current-thread tokio runtime
+//! and `block_on`s each call, as the `atcpath registry` command does. Every read of patient data
+//! needs a reason ([`Actor`]); every read and write appends audit rows in its own transaction.
+
+#![warn(missing_docs)]
+
+pub mod actor;
+pub mod assess;
+pub mod audit;
+pub mod db;
+pub mod edit;
+mod error;
+pub mod import;
+pub mod projection;
+pub mod queries;
+pub mod schema;
+
+use atcpath_core::Config;
+use atcpath_kb::Kb;
+use sqlx::AnyPool;
+
+pub use actor::{Actor, os_user};
+pub use assess::StoredAssessment;
+pub use audit::{AuditRow, ExportFormat, Verification};
+pub use db::{Backend, DEFAULT_SQLITE_FILE, Target};
+pub use edit::EventAdded;
+pub use error::{Error, Result};
+pub use import::{CaseInput, DEFAULT_CENTRE, Identifier, StoreResult, Stored};
+pub use projection::Outcome;
+pub use queries::{AssessmentInfo, EventRow, PatientRecord, PatientSummary, VersionInfo};
+pub use schema::SCHEMA_VERSION;
+
+/// An open registry.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pool: AnyPool,
+    target: Target,
+}
+
+/// What `init` did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InitReport {
+    /// Where (safe to print).
+    pub database: String,
+    /// The backend.
+    pub backend: Backend,
+    /// Schema version before (`None`: a new registry).
+    pub previous_version: Option<i64>,
+    /// Schema version now.
+    pub schema_version: i64,
+}
+
+impl Registry {
+    /// Creates the registry (SQLite: the file too) or upgrades its schema, then opens it.
+    /// Running it on an up-to-date registry changes nothing but the audit trail.
+    ///
+    /// # Errors
+    /// [`Error::SchemaTooNew`] for a database written by a newer ATCPath; connection and
+    /// migration failures.
+    pub async fn init(target: &Target, actor: &Actor) -> Result<(Registry, InitReport)> {
+        let backend = target.backend();
+        let pool = db::connect(target, true).await?;
+        if backend == Backend::Sqlite {
+            db::ensure_wal(&pool).await?;
+        }
+        let previous = schema::applied_version(&pool, backend).await?;
+        let now = schema::migrate(&pool, backend).await?;
+        let reg = Registry {
+            pool,
+            target: target.clone(),
+        };
+        let mut tx = db::begin_write(&reg.pool, backend).await?;
+        db::ensure_user(&mut tx, actor.user(), "admin").await?;
+        audit::append(
+            &mut tx,
+            &audit::Entry {
+                user: actor.user(),
+                action: audit::Action::Init,
+                record: "registry",
+                patient: None,
+                detail: match previous {
+                    None => format!("registry created, schema version {now}"),
+                    Some(p) if p == now => format!("init: schema version {now} already current"),
+                    Some(p) => format!("schema upgraded from version {p} to {now}"),
+                },
+                reason: actor.reason(),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        let report = InitReport {
+            database: target.describe(),
+            backend,
+            previous_version: previous,
+            schema_version: now,
+        };
+        Ok((reg, report))
+    }
+
+    /// Opens an existing registry and checks its schema version.
+    ///
+    /// # Errors
+    /// [`Error::NotInitialised`] (no registry there: run `init`), [`Error::SchemaTooNew`],
+    /// [`Error::SchemaOutdated`], connection failures.
+    pub async fn open(target: &Target) -> Result<Registry> {
+        let backend = target.backend();
+        let pool = db::connect(target, false).await?;
+        schema::check(&pool, backend, &target.describe()).await?;
+        if backend == Backend::Sqlite {
+            db::ensure_wal(&pool).await?;
+        }
+        Ok(Registry {
+            pool,
+            target: target.clone(),
+        })
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.target.backend()
+    }
+
+    /// Where the registry is (safe to print: no password).
+    pub fn describe(&self) -> String {
+        self.target.describe()
+    }
+
+    /// Imports one case file (see [`import`]). A case that does not validate or that conflicts
+    /// with the registry is [`Error::InvalidCase`], and nothing of it is stored.
+    ///
+    /// # Errors
+    /// [`Error::InvalidCase`] (rejected), [`Error::Invalid`] (a bad centre code), database errors.
+    pub async fn import(
+        &self,
+        kb: &Kb,
+        input: &CaseInput<'_>,
+        actor: &Actor,
+    ) -> Result<StoreResult> {
+        import::import(&self.pool, self.backend(), kb, input, actor).await
+    }
+
+    /// Every patient with the current version's stage and latest event. Needs a reason.
+    ///
+    /// # Errors
+    /// [`Error::ReasonRequired`], database errors.
+    pub async fn list(&self, kb: &Kb, actor: &Actor) -> Result<Vec<PatientSummary>> {
+        queries::list(&self.pool, self.backend(), kb, actor).await
+    }
+
+    /// One patient's record, at the current version or at `version`. Needs a reason.
+    ///
+    /// # Errors
+    /// [`Error::ReasonRequired`], [`Error::UnknownPatient`], [`Error::UnknownVersion`],
+    /// database errors.
+    pub async fn show(
+        &self,
+        kb: &Kb,
+        pseudonym: &str,
+        version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<PatientRecord> {
+        queries::show(&self.pool, self.backend(), kb, pseudonym, version, actor).await
+    }
+
+    /// Adds an event (`kind`, `YYYY-MM-DD`) as a new case version (see [`EventAdded`]).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] (kind, date), [`Error::UnknownPatient`], [`Error::InvalidCase`] (the
+    /// new version would not validate: nothing stored), database errors.
+    pub async fn add_event(
+        &self,
+        kb: &Kb,
+        pseudonym: &str,
+        kind: &str,
+        date: &str,
+        actor: &Actor,
+    ) -> Result<EventAdded> {
+        edit::add_event(&self.pool, self.backend(), kb, pseudonym, kind, date, actor).await
+    }
+
+    /// Assesses the current case version with `config` and stores the assessment.
+    ///
+    /// # Errors
+    /// [`Error::UnknownPatient`], [`Error::InvalidCase`] (the stored case no longer validates
+    /// against `kb`), database errors.
+    pub async fn assess(
+        &self,
+        kb: &Kb,
+        config: &Config,
+        pseudonym: &str,
+        actor: &Actor,
+    ) -> Result<StoredAssessment> {
+        assess::assess(&self.pool, self.backend(), kb, config, pseudonym, actor).await
+    }
+
+    /// Recomputes the audit chain.
+    ///
+    /// # Errors
+    /// Database errors only; a broken chain is reported in the [`Verification`].
+    pub async fn verify_audit(&self) -> Result<Verification> {
+        audit::verify(&self.pool).await
+    }
+
+    /// Writes the audit trail to `out`, after appending the export's own audit row (which the
+    /// export includes). Needs a reason. Returns the number of rows written.
+    ///
+    /// # Errors
+    /// [`Error::ReasonRequired`], write failures, database errors.
+    pub async fn export_audit(
+        &self,
+        format: ExportFormat,
+        out: &mut dyn std::io::Write,
+        actor: &Actor,
+    ) -> Result<i64> {
+        let reason = actor.read_reason()?;
+        let mut tx = db::begin_write(&self.pool, self.backend()).await?;
+        db::ensure_user(&mut tx, actor.user(), "clinician").await?;
+        let seq = audit::append(
+            &mut tx,
+            &audit::Entry {
+                user: actor.user(),
+                action: audit::Action::Export,
+                record: "audit",
+                patient: None,
+                detail: format!(
+                    "audit trail exported as {}",
+                    match format {
+                        ExportFormat::Csv => "csv",
+                        ExportFormat::Json => "json",
+                    }
+                ),
+                reason: Some(reason),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        audit::export(&self.pool, seq, format, out).await
+    }
+
+    /// Row counts of every table, by name (for checks and tests).
+    ///
+    /// # Errors
+    /// Database errors.
+    pub async fn counts(&self) -> Result<Vec<(&'static str, i64)>> {
+        let mut out = Vec::new();
+        for (name, sql) in COUNTS {
+            let (n,): (i64,) = sqlx::query_as(*sql).fetch_one(&self.pool).await?;
+            out.push((*name, n));
+        }
+        Ok(out)
+    }
+
+    /// Closes the connections.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+/// Tables counted by [`Registry::counts`].
+const COUNTS: &[(&str, &str)] = &[
+    ("centres", "SELECT COUNT(*) FROM centres"),
+    ("users", "SELECT COUNT(*) FROM users"),
+    ("patients", "SELECT COUNT(*) FROM patients"),
+    ("identifiers", "SELECT COUNT(*) FROM identifiers"),
+    ("case_versions", "SELECT COUNT(*) FROM case_versions"),
+    ("events", "SELECT COUNT(*) FROM events"),
+    ("molecular", "SELECT COUNT(*) FROM molecular"),
+    ("molecular_tests", "SELECT COUNT(*) FROM molecular_tests"),
+    (
+        "molecular_variants",
+        "SELECT COUNT(*) FROM molecular_variants",
+    ),
+    (
+        "molecular_fusions",
+        "SELECT COUNT(*) FROM molecular_fusions",
+    ),
+    ("treatments", "SELECT COUNT(*) FROM treatments"),
+    ("outcomes", "SELECT COUNT(*) FROM outcomes"),
+    ("assessments", "SELECT COUNT(*) FROM assessments"),
+    ("audit", "SELECT COUNT(*) FROM audit"),
+];

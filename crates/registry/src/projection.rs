@@ -1,0 +1,192 @@
+//! The projection tables: the CURRENT case version of a patient laid out for fast queries
+//! (`events`, `molecular*`, `treatments`, `outcomes`). Derived, never authoritative: rebuilt from
+//! the case in the same transaction that stores each new version.
+
+use atcpath_core::case::{Case, EventKind, id_of};
+use sqlx::{Any, Transaction};
+
+use crate::error::Result;
+
+/// Clears each projection table for one patient.
+const CLEAR: [&str; 7] = [
+    "DELETE FROM events WHERE patient_id = $1",
+    "DELETE FROM molecular WHERE patient_id = $1",
+    "DELETE FROM molecular_tests WHERE patient_id = $1",
+    "DELETE FROM molecular_variants WHERE patient_id = $1",
+    "DELETE FROM molecular_fusions WHERE patient_id = $1",
+    "DELETE FROM treatments WHERE patient_id = $1",
+    "DELETE FROM outcomes WHERE patient_id = $1",
+];
+
+/// A patient's outcome as far as the events say.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct Outcome {
+    /// `dead` (a death event), `alive` (a last follow-up and no death) or `unknown`.
+    pub vital_status: String,
+    /// Date of death.
+    pub death_date: Option<String>,
+    /// Latest follow-up date.
+    pub last_follow_up_date: Option<String>,
+    /// First progression date.
+    pub progression_date: Option<String>,
+    /// Latest event of any kind.
+    pub last_event_date: Option<String>,
+}
+
+/// The outcome the events of a case give.
+pub fn outcome(case: &Case) -> Outcome {
+    let dates = |k: EventKind| {
+        let mut d: Vec<String> = case
+            .events
+            .iter()
+            .filter(|e| e.kind == k)
+            .map(|e| e.date.to_string())
+            .collect();
+        d.sort();
+        d
+    };
+    let death = dates(EventKind::Death).into_iter().next();
+    let follow_up = dates(EventKind::LastFollowUp).pop();
+    let vital_status = if death.is_some() {
+        "dead"
+    } else if follow_up.is_some() {
+        "alive"
+    } else {
+        "unknown"
+    };
+    Outcome {
+        vital_status: vital_status.into(),
+        death_date: death,
+        last_follow_up_date: follow_up,
+        progression_date: dates(EventKind::Progression).into_iter().next(),
+        last_event_date: case
+            .events
+            .iter()
+            .map(|e| e.date)
+            .max()
+            .map(|d| d.to_string()),
+    }
+}
+
+/// A real number bound as text and cast in SQL (`CAST($n AS DOUBLE PRECISION)`, which SQLite
+/// reads as REAL). sqlx 0.9's `any` driver binds a NULL `f64` as PostgreSQL `float4`, so a
+/// statement first run with NULL then fails on every non-NULL value ("incorrect binary data
+/// format"); text has no such trap, and Rust's shortest round-trip decimal form loses nothing.
+fn real(x: Option<f64>) -> Option<String> {
+    x.map(|v| v.to_string())
+}
+
+/// Replaces the patient's projection rows with those of `case` (stored as `case_version_id`).
+pub(crate) async fn rebuild(
+    tx: &mut Transaction<'static, Any>,
+    patient_id: i64,
+    case_version_id: i64,
+    case: &Case,
+) -> Result<()> {
+    for sql in CLEAR {
+        sqlx::query(sql).bind(patient_id).execute(&mut **tx).await?;
+    }
+    for (seq, e) in (1i64..).zip(&case.events) {
+        sqlx::query(
+            "INSERT INTO events (patient_id, case_version_id, seq, kind, date) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(patient_id)
+        .bind(case_version_id)
+        .bind(seq)
+        .bind(e.kind.id())
+        .bind(e.date.to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+    let m = &case.molecular;
+    sqlx::query(
+        "INSERT INTO molecular (patient_id, case_version_id, pd_l1_tps_percent, mmr, msi, tmb_mut_per_mb)
+         VALUES ($1, $2, CAST($3 AS DOUBLE PRECISION), $4, $5, CAST($6 AS DOUBLE PRECISION))",
+    )
+    .bind(patient_id)
+    .bind(case_version_id)
+    .bind(real(m.pd_l1_tps_percent))
+    .bind(m.mmr.map(|x| id_of(&x)))
+    .bind(m.msi.map(|x| id_of(&x)))
+    .bind(real(m.tmb_mut_per_mb))
+    .execute(&mut **tx)
+    .await?;
+    let mut tests: Vec<(String, &str)> = Vec::new();
+    for (list, status) in [(&m.resulted, "resulted"), (&m.pending, "pending")] {
+        for t in list {
+            let row = (id_of(t), status);
+            if !tests.contains(&row) {
+                tests.push(row);
+            }
+        }
+    }
+    for (test, status) in tests {
+        sqlx::query(
+            "INSERT INTO molecular_tests (patient_id, case_version_id, test, status) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(patient_id)
+        .bind(case_version_id)
+        .bind(test)
+        .bind(status)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (seq, v) in (1i64..).zip(&m.variants) {
+        sqlx::query(
+            "INSERT INTO molecular_variants (patient_id, case_version_id, seq, gene, hgvs_p, hgvs_c)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(patient_id)
+        .bind(case_version_id)
+        .bind(seq)
+        .bind(&v.gene)
+        .bind(v.protein.as_ref().map(|p| p.normalized.clone()))
+        .bind(v.coding.as_ref().map(|c| c.normalized.clone()))
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (seq, f) in (1i64..).zip(&m.fusions) {
+        sqlx::query(
+            "INSERT INTO molecular_fusions (patient_id, case_version_id, seq, five_prime, three_prime)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(patient_id)
+        .bind(case_version_id)
+        .bind(seq)
+        .bind(&f.five_prime)
+        .bind(&f.three_prime)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (seq, t) in (1i64..).zip(&case.treatments) {
+        sqlx::query(
+            "INSERT INTO treatments (patient_id, case_version_id, seq, drug, start_date, end_date, cumulative_dose, cumulative_dose_unit)
+             VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS DOUBLE PRECISION), $8)",
+        )
+        .bind(patient_id)
+        .bind(case_version_id)
+        .bind(seq)
+        .bind(&t.drug)
+        .bind(t.start.map(|d| d.to_string()))
+        .bind(t.end.map(|d| d.to_string()))
+        .bind(real(t.cumulative_dose.as_ref().map(|d| d.value)))
+        .bind(t.cumulative_dose.as_ref().map(|d| id_of(&d.unit)))
+        .execute(&mut **tx)
+        .await?;
+    }
+    let o = outcome(case);
+    sqlx::query(
+        "INSERT INTO outcomes (patient_id, case_version_id, vital_status, death_date, last_follow_up_date, progression_date, last_event_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(patient_id)
+    .bind(case_version_id)
+    .bind(&o.vital_status)
+    .bind(o.death_date.as_deref())
+    .bind(o.last_follow_up_date.as_deref())
+    .bind(o.progression_date.as_deref())
+    .bind(o.last_event_date.as_deref())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
