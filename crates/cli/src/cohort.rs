@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use atcpath_core::cohort::{Coverage, FrequencyRow, PatientSummary, Sample, frequency_table, summarise_patient};
+use atcpath_core::cohort::{
+    Coverage, FrequencyRow, PatientSummary, Sample, frequency_table, summarise_patient,
+};
 use atcpath_core::genomics::{Sourced, annotate_finding};
 use atcpath_core::pathway::Config;
 use atcpath_formats::cbioportal::{
@@ -69,7 +71,10 @@ fn meta_of(p: &Path) -> Result<Meta, Fail> {
 /// is resolved and said.
 fn data_file(dir: &Path, meta: &Meta, meta_name: &str) -> Result<PathBuf, Fail> {
     let name = meta.get("data_filename").ok_or_else(|| {
-        invalid(format!("{}: no data_filename", dir.join(meta_name).display()))
+        invalid(format!(
+            "{}: no data_filename",
+            dir.join(meta_name).display()
+        ))
     })?;
     let p = dir.join(name);
     if p.is_file() {
@@ -96,7 +101,11 @@ fn data_file(dir: &Path, meta: &Meta, meta_name: &str) -> Result<PathBuf, Fail> 
 
 fn profiles(dir: &Path) -> Result<(Option<Meta>, Vec<Profile>, Option<PathBuf>), Fail> {
     let study = dir.join("meta_study.txt");
-    let study = if study.is_file() { Some(meta_of(&study)?) } else { None };
+    let study = if study.is_file() {
+        Some(meta_of(&study)?)
+    } else {
+        None
+    };
     let mut metas: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| other(format!("{}: cannot read: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -111,7 +120,11 @@ fn profiles(dir: &Path) -> Result<(Option<Meta>, Vec<Profile>, Option<PathBuf>),
     metas.sort();
     let (mut out, mut matrix) = (Vec::new(), None);
     for m in metas {
-        let name = m.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = m
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         let meta = meta_of(&m)?;
         let t = meta.get("genetic_alteration_type").unwrap_or_default();
         let d = meta.get("datatype").unwrap_or_default();
@@ -171,8 +184,10 @@ fn panels(dir: &Path) -> Result<HashMap<String, GenePanel>, Fail> {
         .map_err(|e| other(format!("{}: cannot read: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("data_gene_panel_") && !n.to_string_lossy().contains("matrix"))
+            p.file_name().is_some_and(|n| {
+                n.to_string_lossy().starts_with("data_gene_panel_")
+                    && !n.to_string_lossy().contains("matrix")
+            })
         })
         .collect();
     files.sort();
@@ -215,7 +230,9 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         None => jiff::ZonedDateTime::now().date(),
     };
     let (study, profiles, matrix) = profiles(dir)?;
-    let study_id = study.as_ref().and_then(|m| m.get("cancer_study_identifier"));
+    let study_id = study
+        .as_ref()
+        .and_then(|m| m.get("cancer_study_identifier"));
     let build = study
         .as_ref()
         .and_then(|m| m.get("reference_genome"))
@@ -242,7 +259,8 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     let mut anaplastic: BTreeSet<String> = BTreeSet::new();
     for p in profiles.iter().filter(|p| p.kind == Detected::Clinical) {
         let shown = p.data.display().to_string();
-        let f = std::fs::File::open(&p.data).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
+        let f = std::fs::File::open(&p.data)
+            .map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
         let mut r = ClinicalReader::new(std::io::BufReader::new(f), &shown)
             .map_err(|e| invalid(format!("{shown}: {e}")))?;
         while let Some(row) = r.next_row().map_err(|e| invalid(format!("{shown}: {e}")))? {
@@ -277,7 +295,9 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     // Findings, kept when a gene group or the actionability table can use them.
     let groups = &kb.genes.groups;
     let keep = |f: &Sourced| {
-        groups.iter().any(|g| atcpath_core::cohort::in_group(g, &f.finding))
+        groups
+            .iter()
+            .any(|g| atcpath_core::cohort::in_group(g, &f.finding))
             || annotate_finding(kb, &f.finding).alteration.is_some()
     };
     let bar = progress(profiles.len() as u64, "files");
@@ -327,7 +347,12 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         eprintln!(
             "warning: {} sample(s) in data files are not in the clinical sample file and were left out: {}",
             orphans.len(),
-            orphans.iter().take(10).cloned().collect::<Vec<_>>().join(", ")
+            orphans
+                .iter()
+                .take(10)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
 
@@ -374,7 +399,14 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     let bar = progress(by_patient.len() as u64, "patients");
     let mut summaries = Vec::with_capacity(by_patient.len());
     for (pt, ss) in &by_patient {
-        summaries.push(summarise_patient(kb, &config, pt, ss, anaplastic.contains(*pt), as_of));
+        summaries.push(summarise_patient(
+            kb,
+            &config,
+            pt,
+            ss,
+            anaplastic.contains(*pt),
+            as_of,
+        ));
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -403,7 +435,19 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     )?;
     write_tsv(
         &a.out.join("frequencies.tsv"),
-        &["LEVEL", "GROUP", "NAME", "GENES", "ALTERED", "PROFILED", "PERCENT", "ALTERED_OUTSIDE_COVERAGE", "PUBLISHED_PERCENT", "PUBLISHED_SOURCE", "KB_VERSION"],
+        &[
+            "LEVEL",
+            "GROUP",
+            "NAME",
+            "GENES",
+            "ALTERED",
+            "PROFILED",
+            "PERCENT",
+            "ALTERED_OUTSIDE_COVERAGE",
+            "PUBLISHED_PERCENT",
+            "PUBLISHED_SOURCE",
+            "KB_VERSION",
+        ],
         table.iter().map(|r| {
             vec![
                 r.level.clone(),
@@ -414,7 +458,9 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
                 r.profiled.to_string(),
                 r.percent.map(|p| p.to_string()).unwrap_or_default(),
                 r.altered_outside_coverage.to_string(),
-                r.published_percent.map(|p| p.to_string()).unwrap_or_default(),
+                r.published_percent
+                    .map(|p| p.to_string())
+                    .unwrap_or_default(),
                 r.published_source.clone().unwrap_or_default(),
                 version.to_string(),
             ]
@@ -422,7 +468,18 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     )?;
     write_tsv(
         &a.out.join("patients.tsv"),
-        &["PATIENT_ID", "SAMPLES", "ACTIONABLE_FINDING", "HIGHEST_LEVEL", "SOURCE", "ALL_ACTIONABLE", "FIRST_LINE_OPTIONS", "STAGE", "NOT_KNOWN", "KB_VERSION"],
+        &[
+            "PATIENT_ID",
+            "SAMPLES",
+            "ACTIONABLE_FINDING",
+            "HIGHEST_LEVEL",
+            "SOURCE",
+            "ALL_ACTIONABLE",
+            "FIRST_LINE_OPTIONS",
+            "STAGE",
+            "NOT_KNOWN",
+            "KB_VERSION",
+        ],
         summaries.iter().map(|p| {
             vec![
                 p.patient.clone(),
@@ -469,12 +526,15 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
             r.altered,
             r.profiled,
             r.percent.map_or("—".into(), |p| format!("{p:.1}")),
-            r.published_percent.map_or(String::new(), |p| format!("{p:.0}%"))
+            r.published_percent
+                .map_or(String::new(), |p| format!("{p:.0}%"))
         ));
     }
     let actionable = summaries.iter().filter(|p| p.actionable.is_some()).count();
     if skipped > 0 {
-        s.push_str(&format!("\n{skipped} malformed rows skipped (--skip-invalid)\n"));
+        s.push_str(&format!(
+            "\n{skipped} malformed rows skipped (--skip-invalid)\n"
+        ));
     }
     s.push_str(&format!(
         "\n{actionable} of {} patients have a finding with a therapeutic level.\nWritten: {}/frequencies.tsv, frequencies.json, patients.tsv, patients.json\n",
@@ -502,7 +562,11 @@ fn write_json<T: Serialize>(p: &Path, v: &T) -> Result<(), Fail> {
     std::fs::write(p, text + "\n").map_err(|e| other(format!("{}: cannot write: {e}", p.display())))
 }
 
-fn write_tsv(p: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<(), Fail> {
+fn write_tsv(
+    p: &Path,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<(), Fail> {
     let werr = |e: csv::Error| other(format!("{}: cannot write: {e}", p.display()));
     let mut w = csv::WriterBuilder::new()
         .delimiter(b'\t')
@@ -513,5 +577,6 @@ fn write_tsv(p: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>)
     for r in rows {
         w.write_record(&r).map_err(werr)?;
     }
-    w.flush().map_err(|e| other(format!("{}: cannot write: {e}", p.display())))
+    w.flush()
+        .map_err(|e| other(format!("{}: cannot write: {e}", p.display())))
 }

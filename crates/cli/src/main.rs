@@ -332,8 +332,14 @@ fn run(cli: Cli) -> Result<String, Fail> {
             let settings = config::load(&kb, config.as_deref())?;
             let parsed = parse_case(&case, &kb, as_of)?;
             not_in_future(&parsed)?;
-            let (parsed, merged) =
-                molecular::merge_files(&case, parsed, &molecular, sample.as_deref(), build.as_deref(), &kb)?;
+            let (parsed, merged) = molecular::merge_files(
+                &case,
+                parsed,
+                &molecular,
+                sample.as_deref(),
+                build.as_deref(),
+                &kb,
+            )?;
             let mut assessment = atcpath_core::assess(&parsed, &kb, &settings);
             assessment.molecular_files = merged;
             let f = match format {

@@ -15,15 +15,15 @@ use std::path::{Path, PathBuf};
 
 use atcpath_core::case::Case;
 use atcpath_core::genomics::Sourced;
-use atcpath_core::genomics::merge::{MergeReport, merge};
-use atcpath_kb::Kb;
 use atcpath_core::genomics::merge::{FileKind, MolecularFile};
+use atcpath_core::genomics::merge::{MergeReport, merge};
+use atcpath_formats::FormatError;
 use atcpath_formats::clinical::{AtypicalCall, AtypicalReader, ClinicalReader};
 use atcpath_formats::cna::CnaReader;
 use atcpath_formats::maf::MafReader;
 use atcpath_formats::sv::{Event, SvReader};
-use atcpath_formats::FormatError;
 use atcpath_formats::vcf::{VcfOptions, VcfReader};
+use atcpath_kb::Kb;
 use atcpath_kb::MatchKind;
 
 use crate::{Fail, invalid, other};
@@ -73,13 +73,14 @@ pub fn detect(path: &Path) -> Result<Option<Detected>, Fail> {
         if l.starts_with('#') || l.trim().is_empty() {
             continue;
         }
-        let cols: Vec<String> = l.split('\t').map(|c| c.trim().to_ascii_lowercase()).collect();
+        let cols: Vec<String> = l
+            .split('\t')
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect();
         let has = |n: &str| cols.iter().any(|c| c == n);
         return Ok(Some(
             if has("hugo_symbol")
-                && (has("variant_classification")
-                    || has("hgvsp_short")
-                    || has("tumor_seq_allele2"))
+                && (has("variant_classification") || has("hgvsp_short") || has("tumor_seq_allele2"))
             {
                 Detected::Maf
             } else if has("alteration") && has("hugo_symbol") {
@@ -119,7 +120,11 @@ pub struct Request {
 
 /// Expands directories (their regular files, sorted; hidden files, `meta_*` and `README*`
 /// skipped; files of no recognised format named on standard error) into requests.
-pub fn expand(paths: &[PathBuf], sample: Option<&str>, build: Option<&str>) -> Result<Vec<Request>, Fail> {
+pub fn expand(
+    paths: &[PathBuf],
+    sample: Option<&str>,
+    build: Option<&str>,
+) -> Result<Vec<Request>, Fail> {
     let mut out = Vec::new();
     for p in paths {
         let req = |path: PathBuf| Request {
@@ -134,8 +139,13 @@ pub fn expand(paths: &[PathBuf], sample: Option<&str>, build: Option<&str>) -> R
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|e| e.is_file())
                 .filter(|e| {
-                    let n = e.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    !(n.starts_with('.') || n.starts_with("meta_") || n.to_ascii_lowercase().starts_with("readme"))
+                    let n = e
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    !(n.starts_with('.')
+                        || n.starts_with("meta_")
+                        || n.to_ascii_lowercase().starts_with("readme"))
                 })
                 .collect();
             entries.sort();
@@ -143,7 +153,10 @@ pub fn expand(paths: &[PathBuf], sample: Option<&str>, build: Option<&str>) -> R
                 if detect(&e)?.is_some() {
                     out.push(req(e));
                 } else {
-                    eprintln!("note: {}: not a molecular result file ATCPath reads; ignored", e.display());
+                    eprintln!(
+                        "note: {}: not a molecular result file ATCPath reads; ignored",
+                        e.display()
+                    );
                 }
             }
         } else {
@@ -283,7 +296,11 @@ impl Invalid<'_> {
             return Err(invalid(format!(
                 "{}: {e}{}",
                 self.o.shown,
-                if self.o.skip_invalid { "" } else { " (use --skip-invalid to skip and count such rows)" }
+                if self.o.skip_invalid {
+                    ""
+                } else {
+                    " (use --skip-invalid to skip and count such rows)"
+                }
             )));
         }
         self.last = Some(e.line);
@@ -306,7 +323,11 @@ pub fn read_findings(
     sink: &mut dyn FnMut(Sourced),
 ) -> Result<ReadSummary, Fail> {
     let header = |e: FormatError| invalid(format!("{}: {e}", o.shown));
-    let mut bad = Invalid { o, count: 0, last: None };
+    let mut bad = Invalid {
+        o,
+        count: 0,
+        last: None,
+    };
     let mut not_findings = 0;
     let r = open(path, o.shown)?;
     match kind {
@@ -452,11 +473,17 @@ pub fn read_findings(
 }
 
 /// Reads one patient's file: every finding, then the sample's (see the module documentation).
-fn read_request(req: &Request, kind: Detected, kb: &Kb) -> Result<(Vec<Sourced>, ReadSummary), Fail> {
+fn read_request(
+    req: &Request,
+    kind: Detected,
+    kb: &Kb,
+) -> Result<(Vec<Sourced>, ReadSummary), Fail> {
     // A VCF's sample is its tumour column: the reader picks it (the `--sample` name when the
     // file has such a column).
     let tumour = if kind == Detected::Vcf {
-        req.sample.as_deref().filter(|s| vcf_samples(&req.path, kb).iter().any(|x| x == s))
+        req.sample
+            .as_deref()
+            .filter(|s| vcf_samples(&req.path, kb).iter().any(|x| x == s))
     } else {
         None
     };
@@ -524,7 +551,10 @@ pub fn merge_files(
     if requests.is_empty() {
         return Ok((case, None));
     }
-    let files = requests.iter().map(|r| load(r, kb)).collect::<Result<Vec<_>, _>>()?;
+    let files = requests
+        .iter()
+        .map(|r| load(r, kb))
+        .collect::<Result<Vec<_>, _>>()?;
     let (merged, report) = merge(&case, &files, kb).map_err(|problems| {
         invalid(format!(
             "molecular files disagree with the case:\n  {}",
@@ -533,4 +563,3 @@ pub fn merge_files(
     })?;
     Ok((merged, Some(report)))
 }
-

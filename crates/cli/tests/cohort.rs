@@ -65,9 +65,15 @@ fn study_es_0_counts_match_an_independent_count() {
     assert!(stdout.contains("845 samples, 841 patients"), "{stdout}");
     let f = json(&out.join("frequencies.json"));
     let tp53 = group(&f, "group", "tp53");
-    assert_eq!((tp53["altered"].as_u64(), tp53["profiled"].as_u64()), (Some(1), Some(23)));
+    assert_eq!(
+        (tp53["altered"].as_u64(), tp53["profiled"].as_u64()),
+        (Some(1), Some(23))
+    );
     let braf = group(&f, "group", "braf");
-    assert_eq!((braf["altered"].as_u64(), braf["profiled"].as_u64()), (Some(0), Some(14)));
+    assert_eq!(
+        (braf["altered"].as_u64(), braf["profiled"].as_u64()),
+        (Some(0), Some(14))
+    );
     let fusions = group(&f, "group", "actionable_fusions");
     assert_eq!(fusions["altered"].as_u64(), Some(2));
     // The SV profile's panel (TESTPANEL1) covers none of the fusion kinases: both are flagged.
@@ -81,13 +87,27 @@ fn study_es_0_counts_match_an_independent_count() {
         (&ret["actionable"], &ret["level"]),
         (&Value::from("NCOA4-RET fusion"), &Value::from("LEVEL_1"))
     );
-    assert!(ret["source"].as_str().unwrap().ends_with("data_structural_variants.txt line 4"));
+    assert!(
+        ret["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("data_structural_variants.txt line 4")
+    );
     // TSV twins of the JSON files.
     let tsv = std::fs::read_to_string(out.join("patients.tsv")).unwrap();
     assert_eq!(tsv.lines().count(), 1 + 841);
-    assert!(tsv.lines().next().unwrap().starts_with("PATIENT_ID\tSAMPLES\tACTIONABLE_FINDING"));
+    assert!(
+        tsv.lines()
+            .next()
+            .unwrap()
+            .starts_with("PATIENT_ID\tSAMPLES\tACTIONABLE_FINDING")
+    );
     let ftsv = std::fs::read_to_string(out.join("frequencies.tsv")).unwrap();
-    assert!(ftsv.lines().any(|l| l.starts_with("group\ttp53\tTP53\tTP53\t1\t23\t4.3\t")), "{ftsv}");
+    assert!(
+        ftsv.lines()
+            .any(|l| l.starts_with("group\ttp53\tTP53\tTP53\t1\t23\t4.3\t")),
+        "{ftsv}"
+    );
     // The one-sided BRAF rearrangement (line 48) is named for confirmation, not counted.
     assert!(err.contains("line 48") && err.contains("BRAF"), "{err}");
     let _ = std::fs::remove_dir_all(&out);
@@ -97,7 +117,10 @@ fn study_es_0_counts_match_an_independent_count() {
 fn a_study_missing_its_data_files_is_refused_naming_them() {
     let (code, _, err, _) = cohort(&shared("thyroid_mskcc_2016_meta_only"), "meta-only");
     assert_eq!(code, Some(2));
-    assert!(err.contains("data_cna.txt") || err.contains("data_"), "{err}");
+    assert!(
+        err.contains("data_cna.txt") || err.contains("data_"),
+        "{err}"
+    );
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -112,32 +135,98 @@ fn write(dir: &Path, name: &str, text: &str) {
 fn panels_decide_denominators_and_unknown_stays_unknown() {
     let dir = std::env::temp_dir().join(format!("atcpath-study-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    write(&dir, "meta_study.txt", "type_of_cancer: thap\ncancer_study_identifier: atc_test\nname: ATC test\ndescription: test\nreference_genome: hg19\n");
-    write(&dir, "meta_clinical_samples.txt", "cancer_study_identifier: atc_test\ngenetic_alteration_type: CLINICAL\ndatatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_samples.txt\n");
-    write(&dir, "data_clinical_samples.txt", "#Patient\tSample\tOncotree\n#Patient\tSample\tOncotree\n#STRING\tSTRING\tSTRING\n#1\t1\t1\nPATIENT_ID\tSAMPLE_ID\tONCOTREE_CODE\nP1\tS1\tTHAP\nP2\tS2\tTHAP\nP3\tS3\tTHAP\nP4\tS4\tTHAP\n");
-    write(&dir, "meta_mutations_extended.txt", "cancer_study_identifier: atc_test\ngenetic_alteration_type: MUTATION_EXTENDED\ndatatype: MAF\nstable_id: mutations\ndata_filename: data_mutations.txt\n");
-    write(&dir, "data_mutations.txt", "Hugo_Symbol\tNCBI_Build\tChromosome\tStart_Position\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tGRCh37\t7\t140453136\tMissense_Mutation\tS1\tp.V600E\nTERT\tGRCh37\t5\t1295228\t5'Flank\tS1\t\nTP53\tGRCh37\t17\t7577120\tMissense_Mutation\tS2\tp.R273H\n");
-    write(&dir, "case_lists/cases_sequenced.txt", "cancer_study_identifier: atc_test\nstable_id: atc_test_sequenced\ncase_list_name: s\ncase_list_description: s\ncase_list_ids: S1\tS2\tS3\n");
-    write(&dir, "meta_gene_panel_matrix.txt", "cancer_study_identifier: atc_test\ngenetic_alteration_type: GENE_PANEL_MATRIX\ndatatype: GENE_PANEL_MATRIX\ndata_filename: data_gene_panel_matrix.txt\n");
-    write(&dir, "data_gene_panel_matrix.txt", "SAMPLE_ID\tmutations\nS2\tSMALL\n");
-    write(&dir, "data_gene_panel_small.txt", "stable_id: SMALL\ndescription: no BRAF\ngene_list: TP53\tTERT\n");
+    write(
+        &dir,
+        "meta_study.txt",
+        "type_of_cancer: thap\ncancer_study_identifier: atc_test\nname: ATC test\ndescription: test\nreference_genome: hg19\n",
+    );
+    write(
+        &dir,
+        "meta_clinical_samples.txt",
+        "cancer_study_identifier: atc_test\ngenetic_alteration_type: CLINICAL\ndatatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_samples.txt\n",
+    );
+    write(
+        &dir,
+        "data_clinical_samples.txt",
+        "#Patient\tSample\tOncotree\n#Patient\tSample\tOncotree\n#STRING\tSTRING\tSTRING\n#1\t1\t1\nPATIENT_ID\tSAMPLE_ID\tONCOTREE_CODE\nP1\tS1\tTHAP\nP2\tS2\tTHAP\nP3\tS3\tTHAP\nP4\tS4\tTHAP\n",
+    );
+    write(
+        &dir,
+        "meta_mutations_extended.txt",
+        "cancer_study_identifier: atc_test\ngenetic_alteration_type: MUTATION_EXTENDED\ndatatype: MAF\nstable_id: mutations\ndata_filename: data_mutations.txt\n",
+    );
+    write(
+        &dir,
+        "data_mutations.txt",
+        "Hugo_Symbol\tNCBI_Build\tChromosome\tStart_Position\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tGRCh37\t7\t140453136\tMissense_Mutation\tS1\tp.V600E\nTERT\tGRCh37\t5\t1295228\t5'Flank\tS1\t\nTP53\tGRCh37\t17\t7577120\tMissense_Mutation\tS2\tp.R273H\n",
+    );
+    write(
+        &dir,
+        "case_lists/cases_sequenced.txt",
+        "cancer_study_identifier: atc_test\nstable_id: atc_test_sequenced\ncase_list_name: s\ncase_list_description: s\ncase_list_ids: S1\tS2\tS3\n",
+    );
+    write(
+        &dir,
+        "meta_gene_panel_matrix.txt",
+        "cancer_study_identifier: atc_test\ngenetic_alteration_type: GENE_PANEL_MATRIX\ndatatype: GENE_PANEL_MATRIX\ndata_filename: data_gene_panel_matrix.txt\n",
+    );
+    write(
+        &dir,
+        "data_gene_panel_matrix.txt",
+        "SAMPLE_ID\tmutations\nS2\tSMALL\n",
+    );
+    write(
+        &dir,
+        "data_gene_panel_small.txt",
+        "stable_id: SMALL\ndescription: no BRAF\ngene_list: TP53\tTERT\n",
+    );
     let (code, _, err, out) = cohort(&dir, "own");
     assert_eq!(code, Some(0), "{err}");
     let f = json(&out.join("frequencies.json"));
     let braf = group(&f, "group", "braf");
-    assert_eq!((braf["altered"].as_u64(), braf["profiled"].as_u64()), (Some(1), Some(2)));
+    assert_eq!(
+        (braf["altered"].as_u64(), braf["profiled"].as_u64()),
+        (Some(1), Some(2))
+    );
     let tert = group(&f, "group", "tert_promoter");
-    assert_eq!((tert["altered"].as_u64(), tert["profiled"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(
+        (tert["altered"].as_u64(), tert["profiled"].as_u64()),
+        (Some(1), Some(3))
+    );
     let tp53 = group(&f, "group", "tp53");
-    assert_eq!((tp53["altered"].as_u64(), tp53["profiled"].as_u64()), (Some(1), Some(3)));
+    assert_eq!(
+        (tp53["altered"].as_u64(), tp53["profiled"].as_u64()),
+        (Some(1), Some(3))
+    );
     let p = json(&out.join("patients.json"));
-    let by = |id: &str| p["patients"].as_array().unwrap().iter().find(|x| x["patient"] == id).unwrap().clone();
+    let by = |id: &str| {
+        p["patients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["patient"] == id)
+            .unwrap()
+            .clone()
+    };
     let p1 = by("P1");
     assert_eq!(p1["level"], "LEVEL_1");
-    assert!(p1["first_line"].as_array().unwrap().iter().any(|o| o.as_str().unwrap().starts_with("neoadjuvant_dabrafenib_trametinib")), "{p1}");
+    assert!(
+        p1["first_line"].as_array().unwrap().iter().any(|o| o
+            .as_str()
+            .unwrap()
+            .starts_with("neoadjuvant_dabrafenib_trametinib")),
+        "{p1}"
+    );
     // S2's panel has no BRAF: BRAF V600E stays unknown, never "not detected".
     let p2 = by("P2");
-    assert!(p2["unknown"].as_array().unwrap().iter().any(|u| u.as_str().unwrap().starts_with("BRAF V600E")), "{p2}");
+    assert!(
+        p2["unknown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u.as_str().unwrap().starts_with("BRAF V600E")),
+        "{p2}"
+    );
     let p4 = by("P4");
     assert!(p4["actionable"].is_null());
     let _ = std::fs::remove_dir_all(&dir);

@@ -26,7 +26,11 @@ fn assess(case: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
         .output()
         .unwrap();
     let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
-    (o.status.code(), v, String::from_utf8_lossy(&o.stderr).into())
+    (
+        o.status.code(),
+        v,
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
 }
 
 /// The parts of the plan that must not depend on how the molecular facts arrived.
@@ -36,16 +40,28 @@ fn plan(a: &Value) -> Value {
             .map(|xs| {
                 xs.iter()
                     .map(|x| {
-                        serde_json::json!([x["id"], x.get("line"), x.get("rank"), x.get("condition"), x.get("status")])
+                        serde_json::json!([
+                            x["id"],
+                            x.get("line"),
+                            x.get("rank"),
+                            x.get("condition"),
+                            x.get("status")
+                        ])
                     })
                     .collect()
             })
             .unwrap_or_default()
     };
-    let states: Vec<Value> = ["braf_v600e", "ntrk_fusion", "ret_fusion", "alk_fusion", "msi_dmmr_tmb"]
-        .iter()
-        .map(|k| a["molecular"][k]["state"].clone())
-        .collect();
+    let states: Vec<Value> = [
+        "braf_v600e",
+        "ntrk_fusion",
+        "ret_fusion",
+        "alk_fusion",
+        "msi_dmmr_tmb",
+    ]
+    .iter()
+    .map(|k| a["molecular"][k]["state"].clone())
+    .collect();
     serde_json::json!({
         "stage": a["stage"]["group"],
         "options": ids("options"),
@@ -74,10 +90,17 @@ fn case_with_its_files_gives_the_hand_typed_plan() {
         .unwrap();
     assert_eq!(
         (&braf["file"], &braf["line"], &braf["highest_level"]),
-        (&Value::from("ivc-braf.maf"), &Value::from(3), &Value::from("LEVEL_1"))
+        (
+            &Value::from("ivc-braf.maf"),
+            &Value::from(3),
+            &Value::from("LEVEL_1")
+        )
     );
     // TERT promoter recognised by position (no HGVS in the row) and named.
-    assert!(src.iter().any(|s| s["fact"] == "TERT c.-124C>T" && s["line"] == 4));
+    assert!(
+        src.iter()
+            .any(|s| s["fact"] == "TERT c.-124C>T" && s["line"] == 4)
+    );
     // The silent KRAS and intronic TTN rows are counted, not merged.
     assert_eq!(files["molecular_files"]["not_merged"][0][1], 2);
     // The fusion list has no row for this patient's sample: said, not hidden.
@@ -124,13 +147,21 @@ fn several_samples_need_a_sample_id_and_a_wrong_id_is_refused() {
     // A TCGA sample barcode picks its aliquots.
     let (code, a, err) = assess(
         &case,
-        &["--molecular", maf.to_str().unwrap(), "--sample", "TCGA-A6-2672-01"],
+        &[
+            "--molecular",
+            maf.to_str().unwrap(),
+            "--sample",
+            "TCGA-A6-2672-01",
+        ],
     );
     assert_eq!(code, Some(0), "{err}");
-    assert!(a["molecular_files"]["sources"].as_array().unwrap().iter().all(|s| s["sample"]
-        .as_str()
-        .unwrap()
-        .starts_with("TCGA-A6-2672-01")));
+    assert!(
+        a["molecular_files"]["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["sample"].as_str().unwrap().starts_with("TCGA-A6-2672-01"))
+    );
     // A clinical file must hold the sample.
     let clin = repo("examples/molecular/ivc-braf.clinical.txt");
     let (code, _, err) = assess(
@@ -147,10 +178,18 @@ fn conflicts_and_unreadable_files_are_errors() {
     let clin = repo("examples/molecular/ivc-braf.clinical.txt");
     let (code, _, err) = assess(
         &repo("examples/ivc-braf.json"),
-        &["--molecular", clin.to_str().unwrap(), "--sample", "ATC-0002-T1"],
+        &[
+            "--molecular",
+            clin.to_str().unwrap(),
+            "--sample",
+            "ATC-0002-T1",
+        ],
     );
     assert_eq!(code, Some(2));
-    assert!(err.contains("11.5") && err.contains("the case file"), "{err}");
+    assert!(
+        err.contains("11.5") && err.contains("the case file"),
+        "{err}"
+    );
     let (code, _, _) = assess(
         &repo("examples/ivc-braf.json"),
         &["--molecular", "/nonexistent/file.maf"],

@@ -15,10 +15,10 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::case::model::{Case, Diagnosis, Histology, Labs, Molecular, Patient, Tumor};
 use crate::case::model::Preferences;
+use crate::case::model::{Case, Diagnosis, Histology, Labs, Molecular, Patient, Tumor};
 use crate::genomics::merge::{FileKind, MolecularFile, merge};
-use crate::genomics::{Annotation, Finding, Sourced, VariantClass, annotate_finding, LEVEL_ORDER};
+use crate::genomics::{Annotation, Finding, LEVEL_ORDER, Sourced, VariantClass, annotate_finding};
 use crate::hgvs::Consequence;
 use crate::pathway::{Config, assess};
 use crate::report::Line;
@@ -88,7 +88,10 @@ fn coverage_for(s: &Sample, e: GroupEvent) -> &Coverage {
 
 /// Whether a variant changes the protein (cBioPortal's default filter: not silent, intronic, UTR,
 /// flank or intergenic).
-pub fn protein_changing(class: Option<VariantClass>, protein: Option<&crate::hgvs::ProteinChange>) -> bool {
+pub fn protein_changing(
+    class: Option<VariantClass>,
+    protein: Option<&crate::hgvs::ProteinChange>,
+) -> bool {
     match class {
         Some(
             VariantClass::Missense
@@ -120,7 +123,10 @@ pub fn in_group(g: &GeneGroup, f: &Finding) -> bool {
         (
             GroupEvent::Promoter,
             Finding::Variant {
-                gene, class, coding, ..
+                gene,
+                class,
+                coding,
+                ..
             },
         ) => {
             has(gene)
@@ -154,7 +160,9 @@ fn row(g: &GeneGroup, genes: &[String], level: &str, samples: &[Sample]) -> Freq
     };
     let (mut altered, mut profiled, mut outside) = (0, 0, 0);
     for s in samples {
-        let covered = genes.iter().all(|gene| coverage_for(s, primary).covers(gene));
+        let covered = genes
+            .iter()
+            .all(|gene| coverage_for(s, primary).covers(gene));
         let hit = s.findings.iter().any(|f| in_group(&sub, &f.finding));
         if hit {
             altered += 1;
@@ -179,7 +187,11 @@ fn row(g: &GeneGroup, genes: &[String], level: &str, samples: &[Sample]) -> Freq
         profiled,
         percent: (profiled > 0).then(|| (1000.0 * altered as f64 / profiled as f64).round() / 10.0),
         altered_outside_coverage: outside,
-        published_percent: if level == "group" { g.published_percent } else { None },
+        published_percent: if level == "group" {
+            g.published_percent
+        } else {
+            None
+        },
         published_source: if level == "group" {
             g.published_source.clone()
         } else {
@@ -226,7 +238,9 @@ pub struct PatientSummary {
 /// The rank of a level for "most actionable": sensitive levels first (1 > 2 > 3A > 3B > 4),
 /// then resistance.
 fn level_rank(level: Option<&str>) -> usize {
-    const SENSITIVE_FIRST: [&str; 7] = ["LEVEL_1", "LEVEL_2", "LEVEL_3A", "LEVEL_3B", "LEVEL_4", "LEVEL_R1", "LEVEL_R2"];
+    const SENSITIVE_FIRST: [&str; 7] = [
+        "LEVEL_1", "LEVEL_2", "LEVEL_3A", "LEVEL_3B", "LEVEL_4", "LEVEL_R1", "LEVEL_R2",
+    ];
     debug_assert_eq!(SENSITIVE_FIRST.len(), LEVEL_ORDER.len());
     level
         .and_then(|l| SENSITIVE_FIRST.iter().position(|x| *x == l))
@@ -306,14 +320,20 @@ pub fn summarise_patient(
     }
     let mut files = Vec::new();
     for s in samples {
-        let split = |kind: FileKind, keep: &dyn Fn(&Finding) -> bool, results: bool| MolecularFile {
-            name: s.id.clone(),
-            kind,
-            findings: s.findings.iter().filter(|f| keep(&f.finding)).cloned().collect(),
-            not_merged: 0,
-            results_test: results,
-            notes: Vec::new(),
-        };
+        let split =
+            |kind: FileKind, keep: &dyn Fn(&Finding) -> bool, results: bool| MolecularFile {
+                name: s.id.clone(),
+                kind,
+                findings: s
+                    .findings
+                    .iter()
+                    .filter(|f| keep(&f.finding))
+                    .cloned()
+                    .collect(),
+                not_merged: 0,
+                results_test: results,
+                notes: Vec::new(),
+            };
         files.push(split(
             FileKind::Mutations,
             &|f| matches!(f, Finding::Variant { .. }),

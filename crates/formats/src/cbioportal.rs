@@ -50,7 +50,10 @@ pub fn parse_meta(text: &str) -> Result<Meta, FormatError> {
                 message: "empty key".into(),
             });
         }
-        if m.entries.insert(k.to_string(), v.trim().to_string()).is_some() {
+        if m.entries
+            .insert(k.to_string(), v.trim().to_string())
+            .is_some()
+        {
             return Err(FormatError {
                 line: n,
                 message: format!("key {k:?} given twice"),
@@ -209,9 +212,6 @@ mod tests {
         let m = parse_panel_matrix("SAMPLE_ID\tmutations\nA\tP\nB\tNA\n").unwrap();
         assert_eq!(m.columns["mutations"]["A"].as_deref(), Some("P"));
         assert_eq!(m.columns["mutations"]["B"], None);
-        assert_eq!(
-            parse_panel_matrix("SAMPLE_ID\tm\nA\n").unwrap_err().line,
-            2
-        );
+        assert_eq!(parse_panel_matrix("SAMPLE_ID\tm\nA\n").unwrap_err().line, 2);
     }
 }

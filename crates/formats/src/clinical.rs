@@ -21,8 +21,8 @@
 use std::io::BufRead;
 
 use atcpath_core::case::Msi;
-use atcpath_kb::Thresholds;
 use atcpath_core::genomics::{Finding, Sourced};
+use atcpath_kb::Thresholds;
 
 use crate::{FormatError, is_missing};
 

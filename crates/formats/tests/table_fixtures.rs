@@ -261,7 +261,9 @@ fn clinical_files() {
             if let Some(s) = row.sample() {
                 samples.insert(s.to_string());
             }
-            let b = row.biomarkers(&atcpath_kb::Kb::embedded().unwrap().facts.thresholds).unwrap();
+            let b = row
+                .biomarkers(&atcpath_kb::Kb::embedded().unwrap().facts.thresholds)
+                .unwrap();
             tmb += usize::from(b.tmb.is_some());
             msi += usize::from(b.msi.is_some());
         }

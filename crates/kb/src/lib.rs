@@ -827,7 +827,9 @@ impl Kb {
             &self.facts.thresholds.references,
         );
         let th = &self.facts.thresholds;
-        if !(0.0 <= th.msisensor_stable_below && th.msisensor_stable_below <= th.msisensor_high_at_least) {
+        if !(0.0 <= th.msisensor_stable_below
+            && th.msisensor_stable_below <= th.msisensor_high_at_least)
+        {
             problems.push(format!(
                 "facts.toml: thresholds: msisensor_stable_below ({}) must be at least 0 and at most msisensor_high_at_least ({})",
                 th.msisensor_stable_below, th.msisensor_high_at_least
@@ -839,7 +841,8 @@ impl Kb {
             if g.genes.is_empty() || g.events.is_empty() {
                 problems.push(format!("genes.toml: group {} needs genes and events", g.id));
             }
-            if g.published_percent.is_some_and(|p| !(0.0..=100.0).contains(&p))
+            if g.published_percent
+                .is_some_and(|p| !(0.0..=100.0).contains(&p))
                 || g.published_percent.is_some() != g.published_source.is_some()
             {
                 problems.push(format!(

@@ -215,7 +215,11 @@ fn sections(a: &Assessment) -> Vec<Section> {
                     .highest_level
                     .as_deref()
                     .map(|l| format!(", {l}"))
-                    .or_else(|| x.alteration.as_ref().map(|_| ", oncogenic, no level".into()))
+                    .or_else(|| {
+                        x.alteration
+                            .as_ref()
+                            .map(|_| ", oncogenic, no level".into())
+                    })
                     .unwrap_or_default();
                 let status = match x.status.as_str() {
                     "merged" => "",

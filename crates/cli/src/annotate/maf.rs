@@ -1,126 +1,64 @@
 //! The MAF part of `atcpath annotate`: streams the MAF and writes it back with the added
 //! columns. Constant memory in the file's size.
+//!
+//! Speed: the file is cut into line-aligned blocks (`maf::Blocks`, 256 KiB) and each worker
+//! thread (one per processor, at most `MAX_WORKERS`) in turn reads the next block, annotates it
+//! and, once the blocks before it are written, writes it; so reading, annotating and the kernel's
+//! copy of the output into the page cache (the largest single cost) overlap across processors,
+//! and the output is in file order. Memory: one block and its output per worker.
+//!
+//! Rows are written back byte for byte (without their `\r`) with the added columns appended; the
+//! added columns of a (gene, protein, class, build, chromosome, position) key are computed once
+//! per worker and reused (at most `CACHE_MAX` keys per worker, a few hundred bytes each: the
+//! cache is emptied when full), and a gene the knowledge base does not know gets them without
+//! parsing.
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use atcpath_core::genomics::{VariantClass, VariantQuery, annotate_variant, maf_protein};
-use atcpath_formats::maf::MafReader;
+use atcpath_formats::FormatError;
+use atcpath_formats::maf::{BlockRows, Blocks, Columns, MafReader, Row};
 use atcpath_kb::Kb;
+use hashbrown::HashTable;
+use rustc_hash::FxHashSet;
 
 use super::ADDED;
 use crate::{Fail, invalid, other};
 
+/// Bytes of input per block.
+const BLOCK: usize = 256 << 10;
+/// Most keys kept per worker in the cache of added columns (a few hundred bytes each).
+const CACHE_MAX: usize = 4096;
+/// Most workers (the writer is serial; more would only add memory).
+const MAX_WORKERS: usize = 8;
+
 /// Annotates one MAF; returns the summary line(s) to print.
-///
-/// Speed: rows are written back byte for byte with the added columns appended; the added
-/// columns of a (gene, protein, class, position) key are computed once and reused, and a gene the
-/// knowledge base does not know gets them without parsing.
 pub fn run(maf_path: &Path, out_path: &Path, skip_invalid: bool, kb: &Kb) -> Result<String, Fail> {
     let shown = maf_path.display().to_string();
     let file =
         std::fs::File::open(maf_path).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
-    let mut maf = MafReader::new(std::io::BufReader::with_capacity(4 << 20, file))
+    // A small buffer for the header: the blocks are then read straight into their own buffers.
+    let maf = MafReader::new(std::io::BufReader::with_capacity(64 << 10, file))
         .map_err(|e| invalid(format!("{shown}: {e}")))?;
-    let out = std::fs::File::create(out_path)
+    let mut out = std::fs::File::create(out_path)
         .map_err(|e| other(format!("{}: cannot write: {e}", out_path.display())))?;
-    let mut w = std::io::BufWriter::with_capacity(4 << 20, out);
-    let werr = |e: std::io::Error| other(format!("{}: {e}", out_path.display()));
-    let c = maf.columns();
-    let mut head = maf.header().to_vec();
-    head.extend(ADDED.iter().map(|s| s.to_string()));
-    writeln!(w, "{}", head.join("\t")).map_err(werr)?;
-
-    let version = kb.meta.version.clone();
-    let known: std::collections::HashSet<&[u8]> = kb
-        .actionability
-        .iter()
-        .flat_map(|x| x.genes())
-        .map(str::as_bytes)
-        .collect();
-    let unknown_suffix = format!("\tUnknown\t\t\t\t\t\t\t\t\t{version}\n");
-    let mut cache: std::collections::HashMap<Vec<u8>, (String, bool)> =
-        std::collections::HashMap::new();
-    let (mut rows, mut skipped, mut actionable) = (0usize, 0usize, 0usize);
-    let used = [
-        Some(c.gene),
-        c.hgvsp_short,
-        c.hgvsp,
-        c.classification,
-        c.build,
-        c.chromosome,
-        c.start,
-    ];
-    let mut key: Vec<u8> = Vec::with_capacity(128);
-    loop {
-        let row = match maf.next_row() {
-            Ok(Some(row)) => row,
-            Ok(None) => break,
-            Err(_) if skip_invalid => {
-                skipped += 1;
-                continue;
-            }
-            Err(e) => {
-                return Err(invalid(format!(
-                    "{shown}: {e} (use --skip-invalid to skip and count such rows)"
-                )));
-            }
-        };
-        rows += 1;
-        w.write_all(row.raw()).map_err(werr)?;
-        if !known.contains(row.bytes(Some(c.gene))) {
-            w.write_all(unknown_suffix.as_bytes()).map_err(werr)?;
-            continue;
-        }
-        key.clear();
-        for i in used {
-            key.extend_from_slice(row.bytes(i));
-            key.push(0);
-        }
-        let (suffix, hit) = match cache.get(key.as_slice()) {
-            Some(v) => v,
-            None => {
-                let protein = row
-                    .get(c.hgvsp_short)
-                    .and_then(maf_protein)
-                    .or_else(|| row.get(c.hgvsp).and_then(maf_protein));
-                let q = VariantQuery {
-                    gene: row.get(Some(c.gene)).unwrap_or_default(),
-                    protein,
-                    coding: None,
-                    class: row.get(c.classification).map(VariantClass::from_maf),
-                    build: row.get(c.build),
-                    chromosome: row.get(c.chromosome),
-                    position: row.get(c.start).and_then(|p| p.parse().ok()),
-                };
-                let ann = annotate_variant(kb, &q);
-                let mut cols = vec![
-                    String::new(),
-                    ann.oncogenic.clone(),
-                    ann.highest_level.clone().unwrap_or_default(),
-                ];
-                for lv in ["1", "2", "3A", "3B", "4", "R1"] {
-                    cols.push(ann.levels.get(lv).map(|d| d.join(",")).unwrap_or_default());
-                }
-                cols.push(
-                    ann.options
-                        .iter()
-                        .map(|o| o.id())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                );
-                cols.push(format!("{version}\n"));
-                cache
-                    .entry(key.clone())
-                    .or_insert((cols.join("\t"), ann.highest_level.is_some()))
-            }
-        };
-        if *hit {
-            actionable += 1;
-        }
-        w.write_all(suffix.as_bytes()).map_err(werr)?;
-    }
-    w.flush().map_err(werr)?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
+    let totals =
+        annotate(maf, &mut out, skip_invalid, kb, BLOCK, workers).map_err(|e| match e {
+            Stop::Invalid(e) => invalid(format!(
+                "{shown}: {e} (use --skip-invalid to skip and count such rows)"
+            )),
+            Stop::Write(e) => other(format!("{}: {e}", out_path.display())),
+            Stop::Internal => other(format!("{shown}: internal error while annotating")),
+        })?;
+    let Totals {
+        rows,
+        actionable,
+        skipped,
+    } = totals;
     let mut summary = format!(
         "{rows} rows annotated, {actionable} with a therapeutic level; written to {}\n",
         out_path.display()
@@ -130,4 +68,714 @@ pub fn run(maf_path: &Path, out_path: &Path, skip_invalid: bool, kb: &Kb) -> Res
         eprintln!("warning: {skipped} malformed rows skipped in {shown}");
     }
     Ok(summary)
+}
+
+/// Why annotation stopped.
+#[derive(Debug)]
+enum Stop {
+    /// A malformed row (without `--skip-invalid`) or a read error, with its line.
+    Invalid(FormatError),
+    Write(std::io::Error),
+    /// A thread panicked (a bug).
+    Internal,
+}
+
+/// Counts over the file.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Totals {
+    rows: usize,
+    actionable: usize,
+    skipped: usize,
+}
+
+/// What stays the same for every row: the knowledge base, the columns, the suffix of unknown genes.
+struct Annotator<'k> {
+    kb: &'k Kb,
+    known: FxHashSet<&'k [u8]>,
+    unknown_suffix: Vec<u8>,
+    version: &'k str,
+    columns: Columns,
+    header: usize,
+    /// The columns the added columns depend on, as runs of adjacent columns (`first..=last`,
+    /// the first `nruns` of them): a cache key is the runs' raw bytes.
+    runs: [(usize, usize); 7],
+    nruns: usize,
+    /// The last of them (rows are split up to it).
+    last: usize,
+    /// A quick filter of `known`: bit [`filter_bit`] of every known gene.
+    filter: [u64; 64],
+}
+
+/// A bit of [`Annotator::filter`] for a gene symbol (from its length and first and last bytes).
+fn filter_bit(gene: &[u8]) -> usize {
+    let (first, last) = (gene.first(), gene.last());
+    let h = (gene.len() as u32).wrapping_mul(0x9E37_79B1)
+        ^ u32::from(*first.unwrap_or(&0)).wrapping_mul(0x85EB_CA77)
+        ^ u32::from(*last.unwrap_or(&0)).wrapping_mul(0xC2B2_AE3D);
+    (h >> 20) as usize
+}
+
+impl<'k> Annotator<'k> {
+    fn new(kb: &'k Kb, columns: Columns, header: usize) -> Self {
+        let c = columns;
+        let used = [
+            Some(c.gene),
+            c.hgvsp_short,
+            c.hgvsp,
+            c.classification,
+            c.build,
+            c.chromosome,
+            c.start,
+        ];
+        let version = kb.meta.version.as_str();
+        let mut cols: Vec<usize> = used.iter().flatten().copied().collect();
+        cols.sort_unstable();
+        cols.dedup();
+        let mut runs = [(0, 0); 7];
+        let mut nruns = 0;
+        for c in cols {
+            if nruns > 0 && runs[nruns - 1].1 + 1 == c {
+                runs[nruns - 1].1 = c;
+            } else {
+                runs[nruns] = (c, c);
+                nruns += 1;
+            }
+        }
+        let known: FxHashSet<&[u8]> = kb
+            .actionability
+            .iter()
+            .flat_map(|x| x.genes())
+            .map(str::as_bytes)
+            .collect();
+        let mut filter = [0u64; 64];
+        for g in &known {
+            let b = filter_bit(g);
+            filter[b / 64] |= 1 << (b % 64);
+        }
+        Annotator {
+            kb,
+            known,
+            unknown_suffix: format!("\tUnknown\t\t\t\t\t\t\t\t\t{version}\n").into_bytes(),
+            version,
+            columns,
+            header,
+            runs,
+            nruns,
+            last: used.iter().flatten().copied().max().unwrap_or(0),
+            filter,
+        }
+    }
+
+    /// `false` when `gene` is surely not known (true for any known gene).
+    #[inline]
+    fn may_know(&self, gene: &[u8]) -> bool {
+        let b = filter_bit(gene);
+        self.filter[b / 64] >> (b % 64) & 1 != 0
+    }
+
+    /// The added columns of a row of a known gene (with the end of line), and whether it has a
+    /// therapeutic level.
+    fn suffix(&self, row: &Row<'_>) -> (Vec<u8>, bool) {
+        let c = &self.columns;
+        let protein = row
+            .get(c.hgvsp_short)
+            .and_then(maf_protein)
+            .or_else(|| row.get(c.hgvsp).and_then(maf_protein));
+        let q = VariantQuery {
+            gene: row.get(Some(c.gene)).unwrap_or_default(),
+            protein,
+            coding: None,
+            class: row.get(c.classification).map(VariantClass::from_maf),
+            build: row.get(c.build),
+            chromosome: row.get(c.chromosome),
+            position: row.get(c.start).and_then(|p| p.parse().ok()),
+        };
+        let ann = annotate_variant(self.kb, &q);
+        let mut cols = vec![
+            String::new(),
+            ann.oncogenic.clone(),
+            ann.highest_level.clone().unwrap_or_default(),
+        ];
+        for lv in ["1", "2", "3A", "3B", "4", "R1"] {
+            cols.push(ann.levels.get(lv).map(|d| d.join(",")).unwrap_or_default());
+        }
+        cols.push(
+            ann.options
+                .iter()
+                .map(|o| o.id())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        cols.push(format!("{}\n", self.version));
+        (cols.join("\t").into_bytes(), ann.highest_level.is_some())
+    }
+}
+
+/// One worker's state: its cache of added columns.
+struct Worker<'a, 'k> {
+    ann: &'a Annotator<'k>,
+    cache: HashTable<Cached>,
+}
+
+/// The added columns of one key: the raw bytes of the runs of columns they depend on (not
+/// trimmed: a key that differs only by spaces is computed again, with the same result).
+struct Cached {
+    hash: u64,
+    /// The runs' lengths, and their bytes one after the other.
+    lens: [usize; 7],
+    key: Box<[u8]>,
+    suffix: Box<[u8]>,
+    /// `suffix` padded with zeros to `PAD` bytes (when not longer).
+    padded: [u8; PAD],
+    hit: bool,
+}
+
+impl Cached {
+    /// A hash of the spans from their lengths and first and last 16 bytes: fixed work per span,
+    /// without a loop over the bytes (whose varying length the processor would mispredict) nor a
+    /// chain of dependent multiplications. Keys that differ only inside share a hash, and
+    /// [`Cached::is`] still tells them apart.
+    #[inline]
+    fn hash(spans: &[&[u8]]) -> u64 {
+        // The 128-bit product folded to 64 bits (as foldhash and wyhash mix).
+        let mix = |a: u64, b: u64| {
+            let p = u128::from(a) * u128::from(b);
+            (p as u64) ^ ((p >> 64) as u64)
+        };
+        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+        let mut h = 0x243F_6A88_85A3_08D3;
+        for s in spans {
+            let n = s.len();
+            let (a, b) = if n >= 16 {
+                (
+                    word(&s[..8]) ^ word(&s[n - 16..n - 8]).rotate_left(29),
+                    word(&s[8..16]) ^ word(&s[n - 8..]).rotate_left(29),
+                )
+            } else if n >= 8 {
+                (word(&s[..8]), word(&s[n - 8..]))
+            } else {
+                let mut w = [0; 8];
+                w[..n].copy_from_slice(s);
+                (u64::from_le_bytes(w), 0)
+            };
+            h = mix(h ^ a ^ n as u64, b ^ 0x1319_8A2E_0370_7344);
+        }
+        mix(h, 0xA409_3822_299F_31D0)
+    }
+
+    #[inline]
+    fn is(&self, spans: &[&[u8]]) -> bool {
+        let mut at = 0;
+        for (s, &n) in spans.iter().zip(&self.lens) {
+            if s.len() != n || self.key.get(at..at + n) != Some(*s) {
+                return false;
+            }
+            at += n;
+        }
+        true
+    }
+
+    /// Appends the added columns to `out`.
+    #[inline]
+    fn write(&self, out: &mut Vec<u8>) {
+        let n = self.suffix.len();
+        if n <= PAD {
+            // A copy of a fixed length (inline, without branches), then the length cut back.
+            let at = out.len();
+            out.extend_from_slice(&self.padded);
+            out.truncate(at + n);
+        } else {
+            out.extend_from_slice(&self.suffix);
+        }
+    }
+}
+
+/// Added columns of at most this length are kept padded to it, for a fixed-length copy.
+const PAD: usize = 128;
+
+/// What a worker made of one block.
+struct Done {
+    input: Vec<u8>,
+    output: Vec<u8>,
+    /// Lines in the block.
+    lines: usize,
+    totals: Totals,
+    /// The first malformed row (without `--skip-invalid`; the output stops before it), its line
+    /// counted from 1 at the block's first line.
+    error: Option<FormatError>,
+}
+
+impl<'a, 'k> Worker<'a, 'k> {
+    fn new(ann: &'a Annotator<'k>) -> Self {
+        Worker {
+            ann,
+            cache: HashTable::new(),
+        }
+    }
+
+    /// Annotates the block `input` into `output` (cleared first).
+    fn block(&mut self, input: Vec<u8>, mut output: Vec<u8>, skip_invalid: bool) -> Done {
+        let a = self.ann;
+        output.clear();
+        output.reserve(input.len() + input.len() / 2);
+        let mut totals = Totals::default();
+        let mut error = None;
+        let mut rows = BlockRows::new(&input, 1, a.header, a.columns, a.last);
+        loop {
+            let row = match rows.next_row() {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(_) if skip_invalid => {
+                    totals.skipped += 1;
+                    continue;
+                }
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            };
+            totals.rows += 1;
+            output.extend_from_slice(row.raw());
+            let gene = row.bytes(Some(a.columns.gene));
+            if !a.may_know(gene) {
+                output.extend_from_slice(&a.unknown_suffix);
+                continue;
+            }
+            let mut spans: [&[u8]; 7] = [&[]; 7];
+            for (s, &(first, last)) in spans.iter_mut().zip(&a.runs[..a.nruns]) {
+                *s = row.span(first, last);
+            }
+            let spans = &spans[..a.nruns];
+            let hash = Cached::hash(spans);
+            let cached = match self.cache.find(hash, |c| c.is(spans)) {
+                Some(c) => c,
+                None => {
+                    // Only rows of known genes are cached: a hit needs no look-up of the gene.
+                    if !a.known.contains(gene) {
+                        output.extend_from_slice(&a.unknown_suffix);
+                        continue;
+                    }
+                    if self.cache.len() >= CACHE_MAX {
+                        self.cache.clear();
+                    }
+                    let (suffix, hit) = a.suffix(&row);
+                    let mut lens = [0; 7];
+                    for (n, s) in lens.iter_mut().zip(spans) {
+                        *n = s.len();
+                    }
+                    let mut padded = [0; PAD];
+                    if let Some(p) = padded.get_mut(..suffix.len()) {
+                        p.copy_from_slice(&suffix);
+                    }
+                    let entry = Cached {
+                        hash,
+                        lens,
+                        key: spans.concat().into(),
+                        suffix: suffix.into(),
+                        padded,
+                        hit,
+                    };
+                    self.cache.insert_unique(hash, entry, |c| c.hash).into_mut()
+                }
+            };
+            totals.actionable += usize::from(cached.hit);
+            cached.write(&mut output);
+        }
+        let lines = rows.line_no();
+        Done {
+            input,
+            output,
+            lines,
+            totals,
+            error,
+        }
+    }
+}
+
+/// The file's blocks, read in turn by the workers.
+struct Source<R> {
+    blocks: Blocks<R>,
+    /// The number of the next block.
+    next: usize,
+}
+
+/// The output, written in turn: block `next` is the next to be written.
+struct Sink<'w, W> {
+    out: &'w mut W,
+    next: usize,
+    /// The line number of block `next`'s first line.
+    line: usize,
+    totals: Totals,
+    /// Why the run stopped (an error), when it did: the workers then stop.
+    stop: Option<Stop>,
+}
+
+/// What the workers share.
+struct Shared<'a, 'k, 'w, R, W> {
+    ann: &'a Annotator<'k>,
+    source: Mutex<Source<R>>,
+    sink: Mutex<Sink<'w, W>>,
+    /// Signalled when a block has been written (or the run stopped).
+    turn: Condvar,
+    /// Set with `Sink::stop`, read without the lock.
+    stopped: AtomicBool,
+    skip_invalid: bool,
+    block: usize,
+}
+
+/// Annotates the data rows of `maf` into `out` (the header line first) with `workers` threads
+/// (the calling one included) and blocks of about `block` bytes; the output does not depend on
+/// either. On a malformed row (without `skip_invalid`) or a read error, everything before it is
+/// written.
+///
+/// Each worker in turn reads the next block (under a lock, so blocks are numbered in file order),
+/// annotates it, waits until the blocks before it are written, and writes it: reading, annotating
+/// and the kernel's copy of the output overlap across workers, and each block stays in the cache
+/// of the processor that reads, annotates and writes it. Memory: one input block and its output
+/// per worker.
+fn annotate<R: BufRead + Send, W: Write + Send>(
+    maf: MafReader<R>,
+    out: &mut W,
+    skip_invalid: bool,
+    kb: &Kb,
+    block: usize,
+    workers: usize,
+) -> Result<Totals, Stop> {
+    let mut head = maf.header().to_vec();
+    head.extend(ADDED.iter().map(|s| s.to_string()));
+    let mut line = head.join("\t");
+    line.push('\n');
+    out.write_all(line.as_bytes()).map_err(Stop::Write)?;
+    let ann = Annotator::new(kb, maf.columns(), maf.header().len());
+    let blocks = maf.into_blocks();
+    let first_line = blocks.first_line();
+    let shared = Shared {
+        ann: &ann,
+        source: Mutex::new(Source { blocks, next: 0 }),
+        sink: Mutex::new(Sink {
+            out,
+            next: 0,
+            line: first_line,
+            totals: Totals::default(),
+            stop: None,
+        }),
+        turn: Condvar::new(),
+        stopped: AtomicBool::new(false),
+        skip_invalid,
+        block: block.max(1),
+    };
+    let panicked = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..workers.max(1))
+            .map(|_| s.spawn(|| work(&shared)))
+            .collect();
+        work(&shared);
+        // Join every thread (a panic is reported here, not re-raised by the scope).
+        handles.into_iter().filter_map(|h| h.join().err()).count() > 0
+    });
+    let sink = shared
+        .sink
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    match sink.stop {
+        _ if panicked => Err(Stop::Internal),
+        Some(stop) => Err(stop),
+        None => Ok(sink.totals),
+    }
+}
+
+/// Stops the run if its thread unwinds (a bug), so that no worker waits for a turn forever.
+struct StopOnPanic<'s, 'a, 'k, 'w, R, W>(&'s Shared<'a, 'k, 'w, R, W>);
+
+impl<R, W> Drop for StopOnPanic<'_, '_, '_, '_, R, W> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut sink = self.0.sink.lock().unwrap_or_else(PoisonError::into_inner);
+            sink.stop.get_or_insert(Stop::Internal);
+            self.0.stopped.store(true, Ordering::Relaxed);
+            drop(sink);
+            self.0.turn.notify_all();
+        }
+    }
+}
+
+/// One worker: reads, annotates and writes blocks until the end of the file or a stop.
+fn work<R: BufRead, W: Write>(sh: &Shared<'_, '_, '_, R, W>) {
+    let _guard = StopOnPanic(sh);
+    let mut worker = Worker::new(sh.ann);
+    let (mut input, mut output) = (Vec::new(), Vec::new());
+    while !sh.stopped.load(Ordering::Relaxed) {
+        let (seq, read) = {
+            let mut source = sh.source.lock().unwrap_or_else(PoisonError::into_inner);
+            let read = source.blocks.next_block(&mut input, sh.block);
+            let seq = source.next;
+            if !matches!(read, Ok(false)) {
+                source.next += 1;
+            }
+            (seq, read)
+        };
+        let done = match read {
+            Ok(false) => return,
+            Ok(true) => Ok(worker.block(input, output, sh.skip_invalid)),
+            Err(e) => Err(e),
+        };
+        let mut sink = sh.sink.lock().unwrap_or_else(PoisonError::into_inner);
+        while sink.next != seq && sink.stop.is_none() {
+            sink = sh.turn.wait(sink).unwrap_or_else(PoisonError::into_inner);
+        }
+        if sink.stop.is_some() {
+            return;
+        }
+        let line = sink.line;
+        match done {
+            Err(e) => {
+                sink.stop = Some(Stop::Invalid(FormatError {
+                    line,
+                    message: e.to_string(),
+                }));
+                // Buffers are not needed any more.
+                (input, output) = (Vec::new(), Vec::new());
+            }
+            Ok(done) => {
+                if let Err(e) = sink.out.write_all(&done.output) {
+                    sink.stop = Some(Stop::Write(e));
+                }
+                let t = &mut sink.totals;
+                t.rows += done.totals.rows;
+                t.actionable += done.totals.actionable;
+                t.skipped += done.totals.skipped;
+                if let Some(e) = done.error {
+                    sink.stop.get_or_insert(Stop::Invalid(FormatError {
+                        line: line + e.line - 1,
+                        message: e.message,
+                    }));
+                }
+                sink.line += done.lines;
+                (input, output) = (done.input, done.output);
+            }
+        }
+        sink.next += 1;
+        if sink.stop.is_some() {
+            sh.stopped.store(true, Ordering::Relaxed);
+        }
+        drop(sink);
+        sh.turn.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn kb() -> &'static Kb {
+        static KB: std::sync::OnceLock<Kb> = std::sync::OnceLock::new();
+        KB.get_or_init(|| Kb::embedded().expect("embedded KB"))
+    }
+
+    /// The row-at-a-time implementation this module replaced (`MafReader::next_row`), as the
+    /// reference: output bytes, and the counts or the first malformed row.
+    fn reference(input: &[u8], skip_invalid: bool) -> (Vec<u8>, Result<Totals, FormatError>) {
+        let kb = kb();
+        let mut w = Vec::new();
+        let Ok(mut maf) = MafReader::new(input) else {
+            return (
+                w,
+                Err(FormatError {
+                    line: 0,
+                    message: "header".into(),
+                }),
+            );
+        };
+        let c = maf.columns();
+        let mut head = maf.header().to_vec();
+        head.extend(ADDED.iter().map(|s| s.to_string()));
+        w.extend_from_slice(head.join("\t").as_bytes());
+        w.push(b'\n');
+        let ann = Annotator::new(kb, c, maf.header().len());
+        let mut t = Totals::default();
+        loop {
+            let row = match maf.next_row() {
+                Ok(Some(row)) => row,
+                Ok(None) => break,
+                Err(_) if skip_invalid => {
+                    t.skipped += 1;
+                    continue;
+                }
+                Err(e) => return (w, Err(e)),
+            };
+            t.rows += 1;
+            w.extend_from_slice(row.raw());
+            if !ann.known.contains(row.bytes(Some(c.gene))) {
+                w.extend_from_slice(&ann.unknown_suffix);
+                continue;
+            }
+            let (suffix, hit) = ann.suffix(&row);
+            t.actionable += usize::from(hit);
+            w.extend_from_slice(&suffix);
+        }
+        (w, Ok(t))
+    }
+
+    fn parallel(
+        input: &[u8],
+        skip_invalid: bool,
+        block: usize,
+        workers: usize,
+    ) -> (Vec<u8>, Result<Totals, FormatError>) {
+        let mut w = Vec::new();
+        let Ok(maf) = MafReader::new(input) else {
+            return (
+                w,
+                Err(FormatError {
+                    line: 0,
+                    message: "header".into(),
+                }),
+            );
+        };
+        let r = annotate(maf, &mut w, skip_invalid, kb(), block, workers);
+        let r = r.map_err(|e| match e {
+            Stop::Invalid(e) => e,
+            e => panic!("{e:?}"),
+        });
+        (w, r)
+    }
+
+    const HEADER: &str = "NCBI_Build\tHugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\tHGVSp\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2";
+
+    fn row(i: usize) -> String {
+        let (g, p, pos) = [
+            ("BRAF", "p.V600E", "140453136"),
+            ("NRAS", "p.Q61R", "115256529"),
+            ("TP53", "p.R213*", "7578212"),
+            ("TTN", "p.A123T", "179400000"),
+            ("PIK3CA", "p.H1047R", "178952085"),
+        ][i % 5];
+        format!("GRCh37\t{g}\tMissense_Mutation\tS{i}\t{p}\t\t7\t{pos}\tA\tT")
+    }
+
+    fn file(rows: usize, bad: &[usize]) -> String {
+        let mut s = format!("#version 2.4\n{HEADER}\n");
+        for i in 0..rows {
+            if bad.contains(&i) {
+                s.push_str(&row(i).replacen("\tA\tT", "\tA", 1));
+            } else {
+                s.push_str(&row(i));
+            }
+            s.push('\n');
+        }
+        s
+    }
+
+    #[test]
+    fn malformed_row_in_a_later_block_has_its_file_line() {
+        // Rows 700 and 900 (lines 703 and 903) fall in later blocks of 1 KiB.
+        let text = file(1000, &[700, 900]);
+        for workers in [1, 2, 3] {
+            let (out, r) = parallel(text.as_bytes(), false, 1024, workers);
+            let e = r.clone().expect_err("malformed");
+            assert_eq!(e.line, 703);
+            assert_eq!(e.message, "9 fields where the header has 10");
+            // Everything before the malformed row is written, as the reference does.
+            let (want, w) = reference(text.as_bytes(), false);
+            assert_eq!(r, w);
+            assert!(out == want);
+            let (out, r) = parallel(text.as_bytes(), true, 1024, workers);
+            assert_eq!(r.map(|t| (t.rows, t.skipped)), Ok((998, 2)));
+            assert_eq!(out, reference(text.as_bytes(), true).0);
+        }
+    }
+
+    #[test]
+    fn rows_straddling_blocks_and_long_lines() {
+        let mut text = file(300, &[]);
+        text.push_str(&format!(
+            "GRCh37\tBRAF\tMissense_Mutation\t{}\tp.V600E\t\t7\t140453136\tA\tT\r\n",
+            "x".repeat(5000)
+        ));
+        text.push_str("\r\n#c\n\n");
+        text.push_str(&row(3));
+        for block in [1, 7, 64, 100, 1000, 4096, 1 << 20] {
+            for workers in [1, 2, 4] {
+                let (out, r) = parallel(text.as_bytes(), false, block, workers);
+                let (want, w) = reference(text.as_bytes(), false);
+                assert_eq!(r, w, "block {block}");
+                assert!(out == want, "block {block}, workers {workers}");
+            }
+        }
+    }
+
+    #[test]
+    fn cache_bound_keeps_the_output() {
+        // More distinct known-gene keys than the cache holds.
+        let mut text = format!("{HEADER}\n");
+        for i in 0..(CACHE_MAX * 2 + 10) {
+            text.push_str(&format!(
+                "GRCh37\tBRAF\tMissense_Mutation\tS\tp.V600E\t\t7\t{}\tA\tT\n",
+                i % (CACHE_MAX + 5)
+            ));
+        }
+        let (out, r) = parallel(text.as_bytes(), false, 1 << 20, 1);
+        let (want, w) = reference(text.as_bytes(), false);
+        assert_eq!(r, w);
+        assert!(out == want);
+    }
+
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("BRAF".to_string()),
+            Just("NRAS".to_string()),
+            Just("TP53".to_string()),
+            Just("KRAS".to_string()),
+            Just(" BRAF ".to_string()),
+            Just("p.V600E".to_string()),
+            Just("V600E".to_string()),
+            Just("p.Q61R".to_string()),
+            Just("NA".to_string()),
+            Just("".to_string()),
+            Just("140453136".to_string()),
+            Just("12x".to_string()),
+            Just("GRCh38".to_string()),
+            Just("Nonsense_Mutation".to_string()),
+            "[ -~]{0,6}",
+        ]
+    }
+
+    fn line(cols: usize) -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => proptest::collection::vec(cell(), cols..=cols).prop_map(|v| v.join("\t")),
+            1 => proptest::collection::vec(cell(), 1..cols + 3).prop_map(|v| v.join("\t")),
+            1 => prop_oneof![Just(String::new()), Just("#c".to_string()), Just("\r".to_string())],
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 300,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+        #[test]
+        fn same_output_as_row_at_a_time(
+            lines in proptest::collection::vec(line(5), 0..60),
+            crlf in any::<bool>(),
+            final_eol in any::<bool>(),
+            skip in any::<bool>(),
+            block in 1usize..300,
+            workers in 1usize..4,
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let mut text = ["Hugo_Symbol\tHGVSp_Short\tStart_Position\tNCBI_Build\tVariant_Classification".to_string()]
+                .into_iter()
+                .chain(lines)
+                .collect::<Vec<_>>()
+                .join(eol);
+            if final_eol {
+                text.push_str(eol);
+            }
+            let (out, r) = parallel(text.as_bytes(), skip, block, workers);
+            let (want, w) = reference(text.as_bytes(), skip);
+            prop_assert_eq!(r, w);
+            prop_assert!(out == want);
+        }
+    }
 }

@@ -60,10 +60,9 @@ pub const ADDED: [&str; 10] = [
 
 /// The output path for a non-MAF input: `<out without extension>.<kind>.txt`.
 pub fn derived_out(out: &Path, kind: &str) -> PathBuf {
-    let stem = out.file_stem().map_or_else(
-        || "annotated".into(),
-        |s| s.to_string_lossy().into_owned(),
-    );
+    let stem = out
+        .file_stem()
+        .map_or_else(|| "annotated".into(), |s| s.to_string_lossy().into_owned());
     out.with_file_name(format!("{stem}.{kind}.txt"))
 }
 

@@ -129,12 +129,19 @@ fn result(case: &mut Case, t: TestId, report: &mut MergeReport) {
 /// # Errors
 /// Each conflict in words (a TMB or MSI value that disagrees with the case file or another file),
 /// naming both sources; nothing is merged when there is one.
-pub fn merge(case: &Case, files: &[MolecularFile], kb: &Kb) -> Result<(Case, MergeReport), Vec<String>> {
+pub fn merge(
+    case: &Case,
+    files: &[MolecularFile],
+    kb: &Kb,
+) -> Result<(Case, MergeReport), Vec<String>> {
     let mut out = case.clone();
     let mut report = MergeReport::default();
     let mut problems = Vec::new();
     // Where the case's current TMB and MSI came from, for conflict messages.
-    let mut tmb_from = case.molecular.tmb_mut_per_mb.map(|_| "the case file".to_string());
+    let mut tmb_from = case
+        .molecular
+        .tmb_mut_per_mb
+        .map(|_| "the case file".to_string());
     let mut msi_from = case.molecular.msi.map(|_| "the case file".to_string());
     for file in files {
         match file.kind {
@@ -362,7 +369,10 @@ mod tests {
             notes: Vec::new(),
         };
         let e = merge(&c, &[f.clone()], &kb).unwrap_err();
-        assert!(e[0].contains("line 6") && e[0].contains("the case file"), "{e:?}");
+        assert!(
+            e[0].contains("line 6") && e[0].contains("the case file"),
+            "{e:?}"
+        );
         // Without the case's TMB, both are merged.
         let c = case(&BASE.replace(", \"tmb_mut_per_mb\": 4", ""));
         let (m, r) = merge(&c, &[f], &kb).unwrap();

@@ -91,7 +91,10 @@ impl VariantClass {
             ("start_retained_variant", VariantClass::Silent),
             ("stop_retained_variant", VariantClass::Silent),
             ("synonymous_variant", VariantClass::Silent),
-            ("5_prime_UTR_premature_start_codon_gain_variant", VariantClass::Promoter),
+            (
+                "5_prime_UTR_premature_start_codon_gain_variant",
+                VariantClass::Promoter,
+            ),
             ("5_prime_UTR_variant", VariantClass::Promoter),
             ("upstream_gene_variant", VariantClass::Promoter),
         ];
@@ -187,16 +190,12 @@ impl Annotation {
 
 /// Annotates a point variant: the first matching entry wins (entries go specific to general).
 pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
-    for a in kb
-        .actionability
-        .iter()
-        .filter(|a| {
-            !matches!(
-                a.kind,
-                MatchKind::Fusion | MatchKind::CopyNumber | MatchKind::Biomarker
-            ) && a.genes().any(|g| g == v.gene)
-        })
-    {
+    for a in kb.actionability.iter().filter(|a| {
+        !matches!(
+            a.kind,
+            MatchKind::Fusion | MatchKind::CopyNumber | MatchKind::Biomarker
+        ) && a.genes().any(|g| g == v.gene)
+    }) {
         let hit = match a.kind {
             MatchKind::Protein => v
                 .protein
@@ -483,7 +482,12 @@ mod tests {
             (at.alteration.as_deref(), at.highest_level.as_deref()),
             (Some("tmb_high"), Some("LEVEL_1"))
         );
-        let below = annotate_finding(&kb, &Finding::Tmb { mut_per_mb: th - 0.1 });
+        let below = annotate_finding(
+            &kb,
+            &Finding::Tmb {
+                mut_per_mb: th - 0.1,
+            },
+        );
         assert_eq!(below.alteration, None);
         let msi = annotate_finding(
             &kb,
@@ -498,9 +502,18 @@ mod tests {
     fn sequence_ontology_terms_most_severe_first() {
         for (terms, class) in [
             ("missense_variant", VariantClass::Missense),
-            ("missense_variant&splice_region_variant", VariantClass::Missense),
-            ("splice_region_variant&synonymous_variant", VariantClass::Splice),
-            ("synonymous_variant&splice_region_variant", VariantClass::Splice),
+            (
+                "missense_variant&splice_region_variant",
+                VariantClass::Missense,
+            ),
+            (
+                "splice_region_variant&synonymous_variant",
+                VariantClass::Splice,
+            ),
+            (
+                "synonymous_variant&splice_region_variant",
+                VariantClass::Splice,
+            ),
             ("splice_donor_variant&intron_variant", VariantClass::Splice),
             ("stop_gained", VariantClass::Nonsense),
             ("frameshift_variant&stop_lost", VariantClass::Frameshift),
@@ -509,7 +522,10 @@ mod tests {
             ("upstream_gene_variant", VariantClass::Promoter),
             ("5_prime_UTR_variant", VariantClass::Promoter),
             ("start_lost", VariantClass::Other),
-            ("intron_variant&non_coding_transcript_variant", VariantClass::Other),
+            (
+                "intron_variant&non_coding_transcript_variant",
+                VariantClass::Other,
+            ),
             ("", VariantClass::Other),
         ] {
             assert_eq!(VariantClass::from_so_term(terms), class, "{terms}");
