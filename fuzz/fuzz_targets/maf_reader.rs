@@ -22,6 +22,7 @@ fuzz_target!(|data: &[u8]| {
                     build: row.get(c.build),
                     chromosome: row.get(c.chromosome),
                     position: row.get(c.start).and_then(|p| p.parse().ok()),
+                    alleles: row.get(c.reference).zip(row.get(c.alt)),
                 };
                 let _ = atcpath_core::genomics::annotate_variant(kb, &q);
             }

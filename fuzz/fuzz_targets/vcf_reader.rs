@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use atcpath_core::genomics::finding::Finding;
-use atcpath_core::genomics::{VariantQuery, annotate_variant};
+use atcpath_core::genomics::annotate_finding;
 use atcpath_formats::vcf::{VcfOptions, VcfReader};
 use libfuzzer_sys::fuzz_target;
 
@@ -28,29 +28,11 @@ fuzz_target!(|data: &[u8]| {
     };
     for item in vcf.by_ref().take(10_000) {
         let Ok(call) = item else { continue };
-        let Finding::Variant {
-            gene,
-            protein,
-            coding,
-            class,
-            build,
-            chromosome,
-            position,
-            ..
-        } = &call.sourced.finding
-        else {
-            panic!("a VCF call is always a point variant")
-        };
-        let q = VariantQuery {
-            gene,
-            protein: protein.clone(),
-            coding: coding.clone(),
-            class: *class,
-            build: build.as_deref(),
-            chromosome: chromosome.as_deref(),
-            position: *position,
-        };
-        let _ = annotate_variant(kb, &q);
+        assert!(
+            matches!(call.sourced.finding, Finding::Variant { .. }),
+            "a VCF call is always a point variant"
+        );
+        let _ = annotate_finding(kb, &call.sourced.finding);
     }
     let s = vcf.stats();
     assert_eq!(

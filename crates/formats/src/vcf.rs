@@ -1169,7 +1169,7 @@ mod tests {
                 "TP53",
                 Some("p.Thr125="),
                 Some("c.375G>T"),
-                Some(VariantClass::Splice)
+                Some(VariantClass::Other)
             )
         );
         assert_eq!(

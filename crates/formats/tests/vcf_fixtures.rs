@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use atcpath_core::genomics::finding::Finding;
-use atcpath_core::genomics::{Annotation, VariantQuery, annotate_variant};
+use atcpath_core::genomics::{Annotation, annotate_finding};
 use atcpath_core::hgvs;
 use atcpath_formats::vcf::{Filter, Origin, VcfCall, VcfOptions, VcfReader, VcfStats};
 use atcpath_kb::Kb;
@@ -51,31 +51,11 @@ fn read(kb: &Kb, name: &str, build: Option<&str>) -> Read {
 
 /// The knowledge base's annotation of a call (what `annotate` and `assess` would do).
 fn annotate(kb: &Kb, c: &VcfCall) -> Annotation {
-    let Finding::Variant {
-        gene,
-        protein,
-        coding,
-        class,
-        build,
-        chromosome,
-        position,
-        ..
-    } = &c.sourced.finding
-    else {
-        panic!("not a variant: {c:?}")
-    };
-    annotate_variant(
-        kb,
-        &VariantQuery {
-            gene,
-            protein: protein.clone(),
-            coding: coding.clone(),
-            class: *class,
-            build: build.as_deref(),
-            chromosome: chromosome.as_deref(),
-            position: *position,
-        },
-    )
+    assert!(
+        matches!(c.sourced.finding, Finding::Variant { .. }),
+        "not a variant: {c:?}"
+    );
+    annotate_finding(kb, &c.sourced.finding)
 }
 
 fn summary(c: &VcfCall) -> (String, Option<String>, Option<String>, usize) {

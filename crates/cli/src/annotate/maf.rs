@@ -8,7 +8,7 @@
 //! and the output is in file order. Memory: one block and its output per worker.
 //!
 //! Rows are written back byte for byte (without their `\r`) with the added columns appended; the
-//! added columns of a (gene, protein, class, build, chromosome, position) key are computed once
+//! added columns of a (gene, protein, class, build, chromosome, position, alleles) key are computed once
 //! per worker and reused (at most `CACHE_MAX` keys per worker, a few hundred bytes each: the
 //! cache is emptied when full), and a gene the knowledge base does not know gets them without
 //! parsing.
@@ -30,6 +30,10 @@ use crate::{Fail, invalid, other};
 
 /// Bytes of input per block.
 const BLOCK: usize = 256 << 10;
+/// Columns a cache key is made of: gene, HGVSp_Short, HGVSp, class, build, chromosome, start,
+/// reference and alternate allele.
+const KEY_COLUMNS: usize = 9;
+
 /// Most keys kept per worker in the cache of added columns (a few hundred bytes each).
 const CACHE_MAX: usize = 4096;
 /// Most workers (the writer is serial; more would only add memory).
@@ -98,7 +102,7 @@ struct Annotator<'k> {
     header: usize,
     /// The columns the added columns depend on, as runs of adjacent columns (`first..=last`,
     /// the first `nruns` of them): a cache key is the runs' raw bytes.
-    runs: [(usize, usize); 7],
+    runs: [(usize, usize); KEY_COLUMNS],
     nruns: usize,
     /// The last of them (rows are split up to it).
     last: usize,
@@ -126,12 +130,14 @@ impl<'k> Annotator<'k> {
             c.build,
             c.chromosome,
             c.start,
+            c.reference,
+            c.alt,
         ];
         let version = kb.meta.version.as_str();
         let mut cols: Vec<usize> = used.iter().flatten().copied().collect();
         cols.sort_unstable();
         cols.dedup();
-        let mut runs = [(0, 0); 7];
+        let mut runs = [(0, 0); KEY_COLUMNS];
         let mut nruns = 0;
         for c in cols {
             if nruns > 0 && runs[nruns - 1].1 + 1 == c {
@@ -189,6 +195,7 @@ impl<'k> Annotator<'k> {
             build: row.get(c.build),
             chromosome: row.get(c.chromosome),
             position: row.get(c.start).and_then(|p| p.parse().ok()),
+            alleles: row.get(c.reference).zip(row.get(c.alt)),
         };
         let ann = annotate_variant(self.kb, &q);
         let mut cols = vec![
@@ -222,7 +229,7 @@ struct Worker<'a, 'k> {
 struct Cached {
     hash: u64,
     /// The runs' lengths, and their bytes one after the other.
-    lens: [usize; 7],
+    lens: [usize; KEY_COLUMNS],
     key: Box<[u8]>,
     suffix: Box<[u8]>,
     /// `suffix` padded with zeros to `PAD` bytes (when not longer).
@@ -341,7 +348,7 @@ impl<'a, 'k> Worker<'a, 'k> {
                 output.extend_from_slice(&a.unknown_suffix);
                 continue;
             }
-            let mut spans: [&[u8]; 7] = [&[]; 7];
+            let mut spans: [&[u8]; KEY_COLUMNS] = [&[]; KEY_COLUMNS];
             for (s, &(first, last)) in spans.iter_mut().zip(&a.runs[..a.nruns]) {
                 *s = row.span(first, last);
             }
@@ -359,7 +366,7 @@ impl<'a, 'k> Worker<'a, 'k> {
                         self.cache.clear();
                     }
                     let (suffix, hit) = a.suffix(&row);
-                    let mut lens = [0; 7];
+                    let mut lens = [0; KEY_COLUMNS];
                     for (n, s) in lens.iter_mut().zip(spans) {
                         *n = s.len();
                     }

@@ -530,6 +530,7 @@ fn maf_into(path: &Path, kb: &Kb, samples: &mut Samples) -> Result<String, Fail>
                 build: row.get(c.build),
                 chromosome: row.get(c.chromosome),
                 position: row.get(c.start).and_then(|p| p.parse().ok()),
+                alleles: row.get(c.reference).zip(row.get(c.alt)),
             };
             let ann = annotate_variant(kb, &q);
             let what = ann

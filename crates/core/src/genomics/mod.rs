@@ -32,12 +32,14 @@ pub enum VariantClass {
 
 impl VariantClass {
     /// From a MAF Variant_Classification (GDC / cBioPortal spelling, case-insensitive).
+    /// `Splice_Region` is Other, not Splice: near the canonical site, not at it (see
+    /// [`VariantClass::from_so_term`]).
     pub fn from_maf(s: &str) -> VariantClass {
         match s.trim().to_ascii_lowercase().as_str() {
             "missense_mutation" => VariantClass::Missense,
             "nonsense_mutation" | "nonstop_mutation" => VariantClass::Nonsense,
             "frame_shift_del" | "frame_shift_ins" => VariantClass::Frameshift,
-            "splice_site" | "splice_region" => VariantClass::Splice,
+            "splice_site" => VariantClass::Splice,
             "in_frame_del" | "in_frame_ins" => VariantClass::InFrame,
             "silent" => VariantClass::Silent,
             "5'flank" | "5'utr" => VariantClass::Promoter,
@@ -53,7 +55,9 @@ impl VariantClass {
     ///   `Nonstop_Mutation`); `frameshift_variant` → Frameshift;
     /// - `splice_acceptor_variant`, `splice_donor_variant` → Splice; `splice_region_variant` and
     ///   its sub-types (`splice_donor_5th_base_variant`, `splice_donor_region_variant`,
-    ///   `splice_polypyrimidine_tract_variant`) → Splice too, as MAF `Splice_Region` is;
+    ///   `splice_polypyrimidine_tract_variant`) → Other, as MAF `Splice_Region` is: a variant
+    ///   near, not at, the canonical splice site usually leaves splicing intact, so it is not
+    ///   counted as truncating (a truncating rule must not give a level on a guess);
     /// - `inframe_insertion`, `inframe_deletion` (and SnpEff's `conservative_`/`disruptive_`
     ///   forms) → InFrame; `synonymous_variant`, `stop_retained_variant`,
     ///   `start_retained_variant` → Silent;
@@ -84,10 +88,10 @@ impl VariantClass {
             ("conservative_inframe_deletion", VariantClass::InFrame),
             ("missense_variant", VariantClass::Missense),
             ("protein_altering_variant", VariantClass::Other),
-            ("splice_donor_5th_base_variant", VariantClass::Splice),
-            ("splice_region_variant", VariantClass::Splice),
-            ("splice_donor_region_variant", VariantClass::Splice),
-            ("splice_polypyrimidine_tract_variant", VariantClass::Splice),
+            ("splice_donor_5th_base_variant", VariantClass::Other),
+            ("splice_region_variant", VariantClass::Other),
+            ("splice_donor_region_variant", VariantClass::Other),
+            ("splice_polypyrimidine_tract_variant", VariantClass::Other),
             ("start_retained_variant", VariantClass::Silent),
             ("stop_retained_variant", VariantClass::Silent),
             ("synonymous_variant", VariantClass::Silent),
@@ -128,6 +132,10 @@ pub struct VariantQuery<'a> {
     pub build: Option<&'a str>,
     pub chromosome: Option<&'a str>,
     pub position: Option<u64>,
+    /// Reference and alternate allele on the plus strand, as written (single bases for the
+    /// promoter hotspots). At a promoter position, another allele than the knowledge base's is
+    /// not that hotspot; absent alleles are not checked.
+    pub alleles: Option<(&'a str, &'a str)>,
 }
 
 /// The OncoKB levels from most to least actionable (oncokb-annotator's order).
@@ -231,6 +239,8 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
                             x.build.eq_ignore_ascii_case(b)
                                 && x.chromosome == c.trim_start_matches("chr")
                                 && x.position == p
+                                && v.alleles
+                                    .is_none_or(|(r, alt)| kb.hotspot_at(b, c, p, r, alt).is_some())
                         })
                         .map(|x| Some(x.name.clone())),
                     _ => None,
@@ -311,7 +321,8 @@ pub fn annotate_finding(kb: &Kb, f: &Finding) -> Annotation {
             build,
             chromosome,
             position,
-            ..
+            reference,
+            alternate,
         } => annotate_variant(
             kb,
             &VariantQuery {
@@ -322,6 +333,7 @@ pub fn annotate_finding(kb: &Kb, f: &Finding) -> Annotation {
                 build: build.as_deref(),
                 chromosome: chromosome.as_deref(),
                 position: *position,
+                alleles: reference.as_deref().zip(alternate.as_deref()),
             },
         ),
         Finding::Fusion {
@@ -468,6 +480,29 @@ mod tests {
     }
 
     #[test]
+    fn tert_promoter_position_needs_its_allele() {
+        let kb = kb();
+        let q = |r, a| VariantQuery {
+            gene: "TERT",
+            build: Some("GRCh37"),
+            chromosome: Some("5"),
+            position: Some(1295228),
+            alleles: Some((r, a)),
+            ..Default::default()
+        };
+        assert_eq!(
+            annotate_variant(&kb, &q("G", "A")).name.as_deref(),
+            Some("C228T")
+        );
+        assert_eq!(annotate_variant(&kb, &q("G", "T")).alteration, None);
+        assert_eq!(
+            VariantClass::from_maf("Splice_Region"),
+            VariantClass::Other,
+            "not truncating"
+        );
+    }
+
+    #[test]
     fn copy_number_and_biomarkers() {
         let kb = kb();
         let pten = annotate_copy_number(&kb, "PTEN", CopyNumber::DeepDeletion);
@@ -508,11 +543,11 @@ mod tests {
             ),
             (
                 "splice_region_variant&synonymous_variant",
-                VariantClass::Splice,
+                VariantClass::Other,
             ),
             (
                 "synonymous_variant&splice_region_variant",
-                VariantClass::Splice,
+                VariantClass::Other,
             ),
             ("splice_donor_variant&intron_variant", VariantClass::Splice),
             ("stop_gained", VariantClass::Nonsense),
