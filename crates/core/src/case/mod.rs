@@ -5,4 +5,4 @@ pub mod model;
 pub mod read;
 
 pub use model::*;
-pub use read::{MAX_CASE_BYTES, Problem, SCHEMA, read_case};
+pub use read::{MAX_CASE_BYTES, Problem, SCHEMA, read_case, read_record};

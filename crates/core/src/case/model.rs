@@ -38,6 +38,16 @@ pub struct Case {
     pub events: Vec<Event>,
 }
 
+impl Case {
+    /// The date of death, when the events record one.
+    pub fn death(&self) -> Option<Date> {
+        self.events
+            .iter()
+            .find(|e| e.kind == EventKind::Death)
+            .map(|e| e.date)
+    }
+}
+
 /// Where the facts come from.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Source {

@@ -43,6 +43,30 @@ impl std::fmt::Display for Problem {
 /// # Errors
 /// Every [`Problem`] found, in document order; never panics on any input.
 pub fn read_case(bytes: &[u8], kb: &Kb, as_of: Option<Date>) -> Result<Case, Vec<Problem>> {
+    read(bytes, kb, as_of, Purpose::Decision)
+}
+
+/// Reads a case file as a registry record: the same checks as [`read_case`] except that a death
+/// on or before `as_of` is accepted (a record follows the patient to death; events after death
+/// other than `last_follow_up` are still errors). Such a case is not assessable: use
+/// [`Case::death`] to refuse it before `assess`.
+///
+/// # Errors
+/// Every [`Problem`] found, in document order; never panics on any input.
+pub fn read_record(bytes: &[u8], kb: &Kb, as_of: Option<Date>) -> Result<Case, Vec<Problem>> {
+    read(bytes, kb, as_of, Purpose::Record)
+}
+
+/// What a case is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A treatment decision at `as_of`: the patient is alive.
+    Decision,
+    /// A registry record: may end with the patient's death.
+    Record,
+}
+
+fn read(bytes: &[u8], kb: &Kb, as_of: Option<Date>, purpose: Purpose) -> Result<Case, Vec<Problem>> {
     let one = |path: &str, message: String| {
         vec![Problem {
             path: path.into(),
@@ -79,6 +103,7 @@ pub fn read_case(bytes: &[u8], kb: &Kb, as_of: Option<Date>) -> Result<Case, Vec
     let mut r = Reader {
         problems: Vec::new(),
         kb,
+        purpose,
     };
     let case = r.case(&value, as_of);
     match case {
@@ -90,6 +115,7 @@ pub fn read_case(bytes: &[u8], kb: &Kb, as_of: Option<Date>) -> Result<Case, Vec
 struct Reader<'k> {
     problems: Vec<Problem>,
     kb: &'k Kb,
+    purpose: Purpose,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -1091,18 +1117,20 @@ impl Reader<'_> {
                 format!("radiotherapy_end {end} is before radiotherapy_start {start}"),
             );
         }
-        // A decision is assessed for a living patient: death on or before the decision date,
-        // or any event after death, is an input error.
+        // A decision is assessed for a living patient: death on or before the decision date is
+        // an input error (a registry record may hold it); any event after death is one too.
         if let Some((i, death)) = out
             .iter()
             .enumerate()
             .find(|(_, e)| e.kind == EventKind::Death)
             .map(|(i, e)| (i, e.date))
         {
-            self.err(
-                format!("events[{i}]"),
-                format!("the patient died on {death}: a treatment decision is assessed at a date before death (use --as-of)"),
-            );
+            if self.purpose == Purpose::Decision {
+                self.err(
+                    format!("events[{i}]"),
+                    format!("the patient died on {death}: a treatment decision is assessed at a date before death (use --as-of)"),
+                );
+            }
             for (k, e) in out.iter().enumerate() {
                 if e.date > death && e.kind != EventKind::LastFollowUp {
                     self.err(
@@ -1113,5 +1141,26 @@ impl Reader<'_> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_may_end_in_death_a_decision_may_not() {
+        let kb = Kb::embedded().unwrap();
+        let text = br#"{"schema": "atcpath.case/1", "id": "r", "as_of": "2024-06-01",
+            "events": [{"kind": "biopsy", "date": "2024-01-02"}, {"kind": "death", "date": "2024-05-01"}]}"#;
+        let e = read_case(text, &kb, None).unwrap_err();
+        assert!(e.iter().any(|p| p.message.contains("died on 2024-05-01")));
+        let c = read_record(text, &kb, None).unwrap();
+        assert_eq!(c.death().map(|d| d.to_string()).as_deref(), Some("2024-05-01"));
+        // An event after death stays an error in a record too.
+        let after = br#"{"schema": "atcpath.case/1", "id": "r", "as_of": "2024-06-01",
+            "events": [{"kind": "death", "date": "2024-05-01"}, {"kind": "mdt", "date": "2024-05-20"}]}"#;
+        let e = read_record(after, &kb, None).unwrap_err();
+        assert!(e.iter().any(|p| p.path == "events[1].date"), "{e:?}");
     }
 }
