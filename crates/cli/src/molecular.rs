@@ -202,11 +202,11 @@ pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
             findings,
             not_merged,
             results_test: true,
-            notes: Vec::new(),
+            notes: summary.notes,
         });
     }
     let samples: BTreeSet<String> = findings.iter().filter_map(|f| f.sample.clone()).collect();
-    let mut notes = Vec::new();
+    let mut notes = summary.notes;
     let findings = match &req.sample {
         Some(s) => {
             let kept: Vec<Sourced> = findings
@@ -274,6 +274,8 @@ pub struct ReadSummary {
     pub not_findings: usize,
     /// Malformed rows skipped (only with `skip_invalid`).
     pub invalid: usize,
+    /// What the report should say about how the file was read (VCF: tumour column, build).
+    pub notes: Vec<String>,
 }
 
 fn open(path: &Path, shown: &str) -> Result<std::io::BufReader<std::fs::File>, Fail> {
@@ -329,6 +331,7 @@ pub fn read_findings(
         last: None,
     };
     let mut not_findings = 0;
+    let mut notes = Vec::new();
     let r = open(path, o.shown)?;
     match kind {
         Detected::Maf => {
@@ -353,6 +356,27 @@ pub fn read_findings(
                 },
             )
             .map_err(header)?;
+            // Without a build and without CSQ/ANN annotation no call can be recognised (hotspots
+            // are matched by position): reading on would turn a BRAF V600E into "not detected".
+            if v.build().is_none() && v.annotation().is_none() {
+                return Err(invalid(format!(
+                    "{}: the reference build is not stated in the header and the calls carry no CSQ/ANN annotation: give --build GRCh37 or GRCh38 (or \"build\" in molecular.files); without it hotspots such as BRAF V600E cannot be recognised",
+                    o.shown
+                )));
+            }
+            notes.push(format!(
+                "{}: tumour column {} (of {}); build {}{}",
+                o.shown,
+                v.tumour_sample().unwrap_or("(none: sites-only file)"),
+                v.samples().join(", "),
+                v.build()
+                    .unwrap_or("not stated (calls read from their CSQ/ANN annotation)"),
+                match (v.build(), o.build) {
+                    (Some(_), Some(_)) => " (as given on the command line or in molecular.files)",
+                    (Some(_), None) => " (from the header)",
+                    _ => "",
+                }
+            ));
             for call in v.by_ref() {
                 match call {
                     Ok(c) if c.filter.passed() => sink(c.sourced),
@@ -469,6 +493,7 @@ pub fn read_findings(
     Ok(ReadSummary {
         not_findings,
         invalid: bad.count,
+        notes,
     })
 }
 
@@ -480,12 +505,27 @@ fn read_request(
 ) -> Result<(Vec<Sourced>, ReadSummary), Fail> {
     // A VCF's sample is its tumour column: the reader picks it (the `--sample` name when the
     // file has such a column).
-    let tumour = if kind == Detected::Vcf {
-        req.sample
-            .as_deref()
-            .filter(|s| vcf_samples(&req.path, kb).iter().any(|x| x == s))
-    } else {
-        None
+    let mut notes = Vec::new();
+    let tumour = match (kind, req.sample.as_deref()) {
+        (Detected::Vcf, Some(s)) => {
+            let columns = vcf_samples(&req.path, kb);
+            if columns.iter().any(|x| x == s) {
+                if s.to_ascii_uppercase().contains("NORMAL") {
+                    return Err(invalid(format!(
+                        "{}: --sample {s:?} names the normal column: give the tumour's",
+                        req.shown
+                    )));
+                }
+                Some(s)
+            } else {
+                notes.push(format!(
+                    "{}: {s:?} is not a column of the VCF; the tumour column was chosen from the header",
+                    req.shown
+                ));
+                None
+            }
+        }
+        _ => None,
     };
     let mut out = Vec::new();
     let summary = read_findings(
@@ -500,6 +540,9 @@ fn read_request(
         },
         &mut |f| out.push(f),
     )?;
+    let mut summary = summary;
+    notes.append(&mut summary.notes);
+    summary.notes = notes;
     Ok((out, summary))
 }
 

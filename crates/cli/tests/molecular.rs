@@ -203,3 +203,86 @@ fn conflicts_and_unreadable_files_are_errors() {
     assert_eq!(code, Some(2));
     assert!(err.contains("README.md"), "{err}");
 }
+
+#[test]
+fn a_vcf_that_cannot_be_read_safely_is_refused() {
+    let case = repo("examples/ivb-unresectable-pending.json");
+    let vcf = shared("fixtures/vcf2maf/vcf/test_strelka.vcf");
+    let v = vcf.to_str().unwrap();
+    // No build in the header, no annotation: BRAF V600E would silently read as not detected.
+    let (code, _, err) = assess(&case, &["--molecular", v]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--build"), "{err}");
+    // The normal column is not the patient's tumour result.
+    let (code, _, err) = assess(
+        &case,
+        &["--molecular", v, "--build", "GRCh37", "--sample", "NORMAL"],
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("normal column"), "{err}");
+    // The report says which column and build were read, and the Why line cites the file.
+    let (code, a, err) = assess(&case, &["--molecular", v, "--build", "GRCh37"]);
+    assert_eq!(code, Some(0), "{err}");
+    let notes = a["molecular_files"]["notes"].to_string();
+    assert!(
+        notes.contains("tumour column TUMOR") && notes.contains("GRCh37"),
+        "{notes}"
+    );
+    assert!(
+        a["molecular"]["braf_v600e"]["basis"]
+            .as_str()
+            .unwrap()
+            .contains("test_strelka.vcf line 160"),
+        "{}",
+        a["molecular"]["braf_v600e"]
+    );
+}
+
+#[test]
+fn a_file_contradicting_a_typed_result_is_refused_and_a_discordance_is_shown() {
+    // ivc-braf.json lists ngs_rna as resulted with no fusion: a file with a RET fusion for the
+    // patient contradicts it.
+    let dir = std::env::temp_dir().join(format!("atcpath-mol-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fusions = dir.join("f.txt");
+    std::fs::write(&fusions, "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-RET\n").unwrap();
+    let (code, _, err) = assess(
+        &repo("examples/ivc-braf.json"),
+        &["--molecular", fusions.to_str().unwrap()],
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("CCDC6-RET") && err.contains("ngs_rna"),
+        "{err}"
+    );
+    // BRAF IHC negative in the case, V600E by sequencing in a file: used, and said.
+    let case = dir.join("c.json");
+    std::fs::write(
+        &case,
+        r#"{"schema": "atcpath.case/1", "id": "d", "as_of": "2024-01-10",
+            "molecular": {"resulted": ["braf_v600e_ihc"], "pending": ["ngs_dna"]}}"#,
+    )
+    .unwrap();
+    let maf = dir.join("m.maf");
+    std::fs::write(
+        &maf,
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tMissense_Mutation\tS1\tp.V600E\nBRAF\tMissense_Mutation\tS1\tp.V600E\n",
+    )
+    .unwrap();
+    let (code, a, err) = assess(&case, &["--molecular", maf.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(a["molecular"]["braf_v600e"]["state"], "detected");
+    assert!(
+        a["molecular_files"]["notes"]
+            .to_string()
+            .contains("DISCORDANT")
+    );
+    let status: Vec<&str> = a["molecular_files"]["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["merged", "repeated"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -123,7 +123,10 @@ pub fn profile(case: &Case, th: &Thresholds) -> Profile {
         (
             Finding::new(
                 State::Detected,
-                format!("BRAF V600E listed (molecular.variants[{i}])"),
+                match &mo.variants[i].source {
+                    Some(src) => format!("BRAF V600E in {src}"),
+                    None => format!("BRAF V600E listed (molecular.variants[{i}])"),
+                },
                 braf_pending,
             ),
             Some(method),
@@ -165,10 +168,13 @@ pub fn profile(case: &Case, th: &Thresholds) -> Profile {
         }) {
             Finding::new(
                 State::Detected,
-                format!(
-                    "{}-{} fusion listed (molecular.fusions[{i}])",
-                    f.five_prime, f.three_prime
-                ),
+                match &f.source {
+                    Some(src) => format!("{}-{} fusion in {src}", f.five_prime, f.three_prime),
+                    None => format!(
+                        "{}-{} fusion listed (molecular.fusions[{i}])",
+                        f.five_prime, f.three_prime
+                    ),
+                },
                 false,
             )
         } else if resulted(TestId::NgsRna) {

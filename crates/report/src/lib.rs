@@ -224,6 +224,7 @@ fn sections(a: &Assessment) -> Vec<Section> {
                 let status = match x.status.as_str() {
                     "merged" => "",
                     "already_in_case" => " (also in the case file)",
+                    "repeated" => " (repeats an earlier row)",
                     _ => " (reported; not a case field)",
                 };
                 format!("{}{level} — {} line {}{status}", x.fact, x.file, x.line)

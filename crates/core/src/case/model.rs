@@ -179,6 +179,9 @@ pub struct Variant {
     pub gene: String,
     pub protein: Option<ProteinChange>,
     pub coding: Option<CodingChange>,
+    /// Where it was read when it came from a result file (`file line N`); `None` when typed
+    /// into the case file.
+    pub source: Option<String>,
 }
 
 /// A detected fusion (5' partner, 3' partner).
@@ -186,6 +189,8 @@ pub struct Variant {
 pub struct Fusion {
     pub five_prime: String,
     pub three_prime: String,
+    /// Where it was read when it came from a result file; `None` when typed.
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -66,7 +66,12 @@ enum Purpose {
     Record,
 }
 
-fn read(bytes: &[u8], kb: &Kb, as_of: Option<Date>, purpose: Purpose) -> Result<Case, Vec<Problem>> {
+fn read(
+    bytes: &[u8],
+    kb: &Kb,
+    as_of: Option<Date>,
+    purpose: Purpose,
+) -> Result<Case, Vec<Problem>> {
     let one = |path: &str, message: String| {
         vec![Problem {
             path: path.into(),
@@ -910,6 +915,7 @@ impl Reader<'_> {
             gene,
             protein,
             coding,
+            source: None,
         })
     }
 
@@ -950,6 +956,7 @@ impl Reader<'_> {
         Some(Fusion {
             five_prime: five,
             three_prime: three,
+            source: None,
         })
     }
 
@@ -1156,7 +1163,10 @@ mod tests {
         let e = read_case(text, &kb, None).unwrap_err();
         assert!(e.iter().any(|p| p.message.contains("died on 2024-05-01")));
         let c = read_record(text, &kb, None).unwrap();
-        assert_eq!(c.death().map(|d| d.to_string()).as_deref(), Some("2024-05-01"));
+        assert_eq!(
+            c.death().map(|d| d.to_string()).as_deref(),
+            Some("2024-05-01")
+        );
         // An event after death stays an error in a record too.
         let after = br#"{"schema": "atcpath.case/1", "id": "r", "as_of": "2024-06-01",
             "events": [{"kind": "death", "date": "2024-05-01"}, {"kind": "mdt", "date": "2024-05-20"}]}"#;

@@ -69,8 +69,9 @@ pub struct MolecularSource {
     /// The actionability entry matched and its highest level (`LEVEL_1`, ...), when any.
     pub alteration: Option<String>,
     pub highest_level: Option<String>,
-    /// `merged` (added to the case), `already_in_case` (the case file lists it too) or
-    /// `reported` (no case field holds it: copy number, a variant without HGVS).
+    /// `merged` (added to the case), `already_in_case` (the case file lists it too), `repeated`
+    /// (an earlier row of the files gave it) or `reported` (no case field holds it: copy
+    /// number, a variant without HGVS).
     pub status: String,
 }
 
@@ -101,6 +102,52 @@ fn merged_class(class: Option<VariantClass>, ann: &Annotation) -> bool {
             class,
             Some(VariantClass::Silent | VariantClass::Promoter | VariantClass::Other)
         )
+}
+
+fn is_v600e(v: &Variant) -> bool {
+    v.gene == "BRAF"
+        && v.protein
+            .as_ref()
+            .is_some_and(|p| p.normalized == "p.Val600Glu")
+}
+
+/// BRAF V600E from a file while the case file has a BRAF result without it: the same test
+/// (`ngs_dna`) contradicting is an error; IHC or a targeted assay negative and sequencing
+/// positive is a discordance the tumour board must see (a note), the sequencing being used.
+fn braf_conflict(case: &Case, at: &str, problems: &mut Vec<String>, notes: &mut Vec<String>) {
+    let r = &case.molecular.resulted;
+    if r.contains(&TestId::NgsDna) {
+        problems.push(format!(
+            "BRAF V600E at {at}, but the case file lists ngs_dna as resulted without it: if the file is that result, list ngs_dna as pending in the case file; otherwise check the sample"
+        ));
+    } else if let Some(t) = [TestId::BrafV600eIhc, TestId::BrafV600ePcr]
+        .into_iter()
+        .find(|t| r.contains(t))
+    {
+        notes.push(format!(
+            "DISCORDANT: BRAF V600E at {at}, but {} resulted without it in the case file; the sequencing result is used: review both (IHC can be falsely negative)",
+            crate::molecular::test_name(t)
+        ));
+    }
+}
+
+/// The protein change of a point variant at an ATC hotspot position (build, position and
+/// alleles from the row), when the row gives none.
+fn hotspot_protein(kb: &Kb, f: &Finding) -> Option<crate::hgvs::ProteinChange> {
+    let Finding::Variant {
+        gene,
+        build: Some(b),
+        chromosome: Some(c),
+        position: Some(p),
+        reference: Some(r),
+        alternate: Some(a),
+        ..
+    } = f
+    else {
+        return None;
+    };
+    let hit = kb.hotspot_at(b, c, *p, r, a).filter(|h| h.gene == gene)?;
+    hit.protein.and_then(|x| hgvs::parse_protein(x).ok())
 }
 
 fn same_variant(a: &Variant, b: &Variant) -> bool {
@@ -180,19 +227,27 @@ pub fn merge(
                         };
                         coding = name.and_then(|c| hgvs::parse_coding(c).ok());
                     }
+                    // A protein change the row does not give may come from a hotspot position.
+                    let protein = protein.clone().or_else(|| hotspot_protein(kb, &s.finding));
                     let v = Variant {
                         gene: gene.clone(),
-                        protein: protein.clone(),
+                        protein,
                         coding,
+                        source: Some(at.clone()),
                     };
                     let fact = variant_fact(gene, &v);
                     if v.protein.is_none() && v.coding.is_none() {
                         // In a case file a gene without HGVS means "reported without detail"
                         // (it would make BRAF V600E unknown); a file row without HGVS is not that.
                         status = "reported";
-                    } else if out.molecular.variants.iter().any(|w| same_variant(w, &v)) {
+                    } else if case.molecular.variants.iter().any(|w| same_variant(w, &v)) {
                         status = "already_in_case";
+                    } else if out.molecular.variants.iter().any(|w| same_variant(w, &v)) {
+                        status = "repeated";
                     } else {
+                        if is_v600e(&v) {
+                            braf_conflict(case, &at, &mut problems, &mut report.notes);
+                        }
                         out.molecular.variants.push(v);
                     }
                     fact
@@ -201,16 +256,28 @@ pub fn merge(
                     five_prime,
                     three_prime,
                 } => {
-                    let dup = out.molecular.fusions.iter().any(|f| {
+                    let same = |f: &Fusion| {
                         (f.five_prime == *five_prime && f.three_prime == *three_prime)
                             || (f.five_prime == *three_prime && f.three_prime == *five_prime)
-                    });
-                    if dup {
+                    };
+                    if case.molecular.fusions.iter().any(same) {
                         status = "already_in_case";
+                    } else if out.molecular.fusions.iter().any(same) {
+                        status = "repeated";
                     } else {
+                        // The case file's own RNA result listed no such fusion: two results
+                        // disagree, and neither may silently win.
+                        if ann.highest_level.is_some()
+                            && case.molecular.resulted.contains(&TestId::NgsRna)
+                        {
+                            problems.push(format!(
+                                "{five_prime}-{three_prime} fusion at {at}, but the case file lists ngs_rna as resulted without it: if the file is that result, list ngs_rna as pending in the case file; otherwise check the sample"
+                            ));
+                        }
                         out.molecular.fusions.push(Fusion {
                             five_prime: five_prime.clone(),
                             three_prime: three_prime.clone(),
+                            source: Some(at.clone()),
                         });
                     }
                     format!("{five_prime}-{three_prime} fusion")

@@ -197,7 +197,27 @@ impl Annotation {
 }
 
 /// Annotates a point variant: the first matching entry wins (entries go specific to general).
+/// A variant without a protein change (a MAF row without HGVSp, an unannotated VCF call) at an
+/// ATC hotspot position of the knowledge base (`kb/hotspot_positions.toml`: build, position and
+/// both alleles must match, and the gene) is read as that hotspot's protein change.
 pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
+    if v.protein.is_none()
+        && let (Some(b), Some(c), Some(p), Some((r, a))) =
+            (v.build, v.chromosome, v.position, v.alleles)
+        && let Some(x) = kb
+            .hotspot_at(b, c, p, r, a)
+            .filter(|h| h.gene == v.gene)
+            .and_then(|h| h.protein)
+            .and_then(|x| hgvs::parse_protein(x).ok())
+    {
+        return annotate_variant(
+            kb,
+            &VariantQuery {
+                protein: Some(x),
+                ..v.clone()
+            },
+        );
+    }
     for a in kb.actionability.iter().filter(|a| {
         !matches!(
             a.kind,
