@@ -10,6 +10,12 @@
 //! profile's `stable_id` gives its panel (`NA`: not profiled), else the meta file's `gene_panel`,
 //! else every gene (whole exome or genome).
 //!
+//! Percentages are per sample, over the samples covered for the group's genes (see
+//! [`DEFINITIONS`]); detections outside coverage are reported apart. Warnings (standard error and
+//! `warnings` in `frequencies.json`): meta files of a type ATCPath does not read, case-list
+//! samples missing from the clinical sample file, data-file samples likewise, and a study whose
+//! `type_of_cancer` is not thyroid (the published figures are for ATC).
+//!
 //! Memory: the findings kept are those of the gene groups and of the knowledge base's
 //! actionability table (a study's passenger mutations are read and dropped).
 
@@ -34,8 +40,50 @@ use serde::Serialize;
 use crate::molecular::{Detected, ReadOptions, read_findings};
 use crate::{Fail, invalid, other};
 
+/// The definitions behind the frequency table, written into `frequencies.json` and the help.
+pub const DEFINITIONS: [(&str, &str); 5] = [
+    (
+        "percent",
+        "per sample: altered among the samples covered for the group's genes, over those covered samples; not estimable when none was covered. Detections in samples whose coverage did not include the genes are reported as altered_outside_coverage, in neither numerator nor denominator",
+    ),
+    (
+        "profiled",
+        "covered: the sample is in the profile's case list (cases_sequenced, cases_cna, cases_sv; the data file when there is no list), with the panel of the gene-panel matrix (NA = not profiled) or the meta file's gene_panel covering every gene of the row (whole exome or genome when there is no panel; a promoter needs a panel listing the gene, whole exome does not cover promoters)",
+    ),
+    (
+        "altered",
+        "a protein-changing mutation (variants of unknown significance included), a promoter variant, a fusion (not intragenic, not germline), or a deep deletion or amplification, as the group's events say",
+    ),
+    (
+        "published_percent",
+        "the review's figure for anaplastic thyroid carcinoma (not for the study's cancer type)",
+    ),
+    (
+        "first_line_if_ivc",
+        "first-line options of assess on the same case with distant metastases (M1, stage IVC) assumed",
+    ),
+];
+
 /// Arguments of `atcpath cohort`.
+///
+/// Percentages are per sample. "Profiled" (covered): in the profile's case list (or the data file
+/// when there is none), with the panel of the gene-panel matrix (NA = not profiled) or the meta's
+/// gene_panel covering every gene of the row (whole exome otherwise; promoters need a panel).
+/// "Altered": a protein-changing mutation (variants of unknown significance included), a promoter
+/// variant, a fusion (not intragenic, not germline) or a deep deletion / amplification as the
+/// group's events say; detections outside coverage are reported apart, not in the percentage.
+/// The published column is the review's figure for ATC.
 #[derive(Args)]
+#[command(after_long_help = "Definitions:
+  percent    per sample: altered among covered samples / covered samples (\"not estimable\"
+             when none covered); detections outside coverage are reported apart
+  profiled   in the profile's case list (or the data file when there is none), with the panel of
+             the gene-panel matrix (NA = not profiled) or the meta's gene_panel covering every
+             gene of the row; whole exome otherwise (promoters need a panel listing the gene)
+  altered    a protein-changing mutation (variants of unknown significance included), a
+             promoter variant, a fusion (not intragenic, not germline) or a deep deletion /
+             amplification, as the group's events say
+  published  the review's figure for ATC")]
 pub struct CohortArgs {
     /// cBioPortal study folder (with `meta_study.txt` or at least a clinical sample meta file).
     pub study: PathBuf,
@@ -99,7 +147,11 @@ fn data_file(dir: &Path, meta: &Meta, meta_name: &str) -> Result<PathBuf, Fail> 
     }
 }
 
-fn profiles(dir: &Path) -> Result<(Option<Meta>, Vec<Profile>, Option<PathBuf>), Fail> {
+type Profiles = (Option<Meta>, Vec<Profile>, Option<PathBuf>, Vec<String>);
+
+/// The study meta, the profiles read, the gene-panel matrix and one warning per meta file of a
+/// type ATCPath does not read.
+fn profiles(dir: &Path) -> Result<Profiles, Fail> {
     let study = dir.join("meta_study.txt");
     let study = if study.is_file() {
         Some(meta_of(&study)?)
@@ -118,7 +170,7 @@ fn profiles(dir: &Path) -> Result<(Option<Meta>, Vec<Profile>, Option<PathBuf>),
         })
         .collect();
     metas.sort();
-    let (mut out, mut matrix) = (Vec::new(), None);
+    let (mut out, mut matrix, mut unread) = (Vec::new(), None, Vec::new());
     for m in metas {
         let name = m
             .file_name()
@@ -137,7 +189,14 @@ fn profiles(dir: &Path) -> Result<(Option<Meta>, Vec<Profile>, Option<PathBuf>),
                 matrix = Some(data_file(dir, &meta, &name)?);
                 continue;
             }
-            _ => continue,
+            _ => {
+                unread.push(format!(
+                    "{name}: genetic_alteration_type {} / datatype {} is not read by ATCPath",
+                    if t.is_empty() { "(none)" } else { t },
+                    if d.is_empty() { "(none)" } else { d }
+                ));
+                continue;
+            }
         };
         out.push(Profile {
             data: data_file(dir, &meta, &name)?,
@@ -147,7 +206,7 @@ fn profiles(dir: &Path) -> Result<(Option<Meta>, Vec<Profile>, Option<PathBuf>),
             gene_panel: meta.get("gene_panel").map(str::to_string),
         });
     }
-    Ok((study, out, matrix))
+    Ok((study, out, matrix, unread))
 }
 
 /// Samples named by each case list suffix (`_sequenced`, `_cna`, `_sv`).
@@ -206,6 +265,8 @@ struct FrequenciesOut<'a> {
     kb_version: &'a str,
     samples: usize,
     patients: usize,
+    definitions: BTreeMap<&'a str, &'a str>,
+    warnings: &'a [String],
     groups: &'a [FrequencyRow],
 }
 
@@ -229,7 +290,15 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
             .map_err(|_| invalid(format!("--as-of: {s:?} is not a date (YYYY-MM-DD)")))?,
         None => jiff::ZonedDateTime::now().date(),
     };
-    let (study, profiles, matrix) = profiles(dir)?;
+    let (study, profiles, matrix_file, mut warnings) = profiles(dir)?;
+    if let Some(t) = study.as_ref().and_then(|m| m.get("type_of_cancer")) {
+        let l = t.trim().to_ascii_lowercase();
+        if !(l.starts_with("th") || l == "thyroid") {
+            warnings.push(format!(
+                "meta_study.txt: published figures are for ATC; this study is {t}"
+            ));
+        }
+    }
     let study_id = study
         .as_ref()
         .and_then(|m| m.get("cancer_study_identifier"));
@@ -239,7 +308,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         .and_then(build_name);
     let lists = case_lists(dir)?;
     let panels = panels(dir)?;
-    let matrix: PanelMatrix = match &matrix {
+    let matrix: PanelMatrix = match &matrix_file {
         Some(p) => parse_panel_matrix(&read_text(p)?)
             .map_err(|e| invalid(format!("{}: {e}", p.display())))?,
         None => PanelMatrix::default(),
@@ -247,8 +316,12 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     for (col, by_sample) in &matrix.columns {
         for p in by_sample.values().flatten() {
             if !panels.contains_key(p) {
+                let shown = matrix_file.as_ref().map_or_else(
+                    || "gene-panel matrix".to_string(),
+                    |m| m.display().to_string(),
+                );
                 return Err(invalid(format!(
-                    "gene-panel matrix column {col}: panel {p} has no data_gene_panel file"
+                    "{shown}: column {col}: panel {p} has no data_gene_panel file in the study folder"
                 )));
             }
         }
@@ -323,6 +396,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
                 build,
                 tumour_sample: None,
                 skip_invalid: a.skip_invalid,
+                offers_skip: true,
             },
             &mut |f: Sourced| {
                 let Some(s) = f.sample.clone() else { return };
@@ -343,17 +417,33 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let first =
+        |ids: &BTreeSet<String>| ids.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
     if !orphans.is_empty() {
-        eprintln!(
-            "warning: {} sample(s) in data files are not in the clinical sample file and were left out: {}",
+        warnings.push(format!(
+            "{} sample(s) in data files are not in the clinical sample file and were left out: {}",
             orphans.len(),
-            orphans
-                .iter()
-                .take(10)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+            first(&orphans)
+        ));
+    }
+    let mut listed_only: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (key, ids) in &lists {
+        for id in ids.iter().filter(|id| !samples.contains_key(*id)) {
+            listed_only
+                .entry(key.as_str())
+                .or_default()
+                .insert(id.clone());
+        }
+    }
+    for (key, ids) in &listed_only {
+        warnings.push(format!(
+            "{} sample(s) of the case lists ending {key} are not in the clinical sample file and were left out: {}",
+            ids.len(),
+            first(ids)
+        ));
+    }
+    for w in &warnings {
+        eprintln!("warning: {w}");
     }
 
     // Coverage.
@@ -421,6 +511,8 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
             kb_version: version,
             samples: all.len(),
             patients: by_patient.len(),
+            definitions: DEFINITIONS.iter().copied().collect(),
+            warnings: &warnings,
             groups: &table,
         },
     )?;
@@ -476,6 +568,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
             "SOURCE",
             "ALL_ACTIONABLE",
             "FIRST_LINE_OPTIONS",
+            "FIRST_LINE_IF_IVC",
             "STAGE",
             "NOT_KNOWN",
             "KB_VERSION",
@@ -489,6 +582,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
                 p.source.clone().unwrap_or_default(),
                 p.all_actionable.join("; "),
                 p.first_line.join("; "),
+                p.first_line_if_ivc.join("; "),
                 p.stage.clone(),
                 p.unknown.join("; "),
                 version.to_string(),
@@ -497,7 +591,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     )?;
 
     let mut s = format!(
-        "Study {} — {} samples, {} patients; knowledge base {version}\n\n{:<48} {:>7} {:>8} {:>7}  {}\n",
+        "Study {} — {} samples, {} patients; knowledge base {version}\n\n{:<56} {:>7} {:>8} {:>13}  {}\n",
         study_id.unwrap_or("(no meta_study.txt)"),
         all.len(),
         by_patient.len(),
@@ -515,17 +609,18 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         };
         let outside = if r.altered_outside_coverage > 0 {
             format!(
-                " ({} altered outside the panel's coverage, counted)",
+                " (+{} detected outside coverage, not in the percentage)",
                 r.altered_outside_coverage
             )
         } else {
             String::new()
         };
         s.push_str(&format!(
-            "{name:<48} {:>7} {:>8} {:>7}  {}{outside}\n",
+            "{name:<56} {:>7} {:>8} {:>13}  {}{outside}\n",
             r.altered,
             r.profiled,
-            r.percent.map_or("—".into(), |p| format!("{p:.1}")),
+            r.percent
+                .map_or("not estimable".into(), |p| format!("{p:.1}")),
             r.published_percent
                 .map_or(String::new(), |p| format!("{p:.0}%"))
         ));

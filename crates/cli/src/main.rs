@@ -45,6 +45,8 @@ enum Command {
   atcpath assess examples/ivc-braf.json --format markdown
   atcpath assess case.json --format json --as-of 2022-09-01
   atcpath assess case.json --config centre.toml
+  atcpath assess examples/ivb-unresectable-pending.json --molecular tumour.vcf --build GRCh37
+  atcpath assess case.json --molecular results/ --sample ATC-0001-T1
 
 Exit status: 0 report produced; 2 invalid case (each problem on standard error with its JSON path); 1 other error.")]
     Assess {
@@ -122,7 +124,12 @@ Regimen ids: see `atcpath dose --list`. Exit status as for assess; an unknown re
     Survival(survival::SurvivalArgs),
     /// Annotate genomic result files (MAF, fusions, SV, CNA, clinical) with ATC actionability (OncoKB level scheme), as oncokb-annotator does.
     #[command(after_help = "Example:
-  atcpath annotate --maf data_mutations.maf --sv data_sv.txt --cna data_cna.txt --clinical data_clinical_sample.txt --out data_mutations.atc.maf")]
+  atcpath annotate --maf data_mutations.maf --sv data_sv.txt --cna data_cna.txt --clinical data_clinical_sample.txt --out data_mutations.atc.maf
+
+Exit status:
+  0  every output written
+  2  invalid input (the file and line are named), an output that would overwrite an input, or an input already annotated
+  1  a file that cannot be read or written, or a folder given as a file")]
     Annotate(annotate::AnnotateArgs),
     /// Read a cBioPortal study folder: ATC alteration frequencies (panel-aware) and, per patient,
     /// the actionable finding and first-line options, as TSV and JSON.

@@ -166,12 +166,38 @@ pub fn expand(
     Ok(out)
 }
 
-/// Whether a file's sample id is the one asked for (exact, or a longer barcode after `-`).
-pub fn sample_matches(asked: &str, in_file: &str) -> bool {
-    in_file == asked
-        || in_file
-            .strip_prefix(asked)
-            .is_some_and(|rest| rest.starts_with('-'))
+/// The file's sample ids that are the one asked for: the exact id when the file has it; else
+/// the ids that extend it after a `-` (a TCGA sample barcode and its aliquots), which must all
+/// be one sample's (the same id up to the asked one's next `-`-field), or it is ambiguous.
+///
+/// # Errors
+/// The ids that match when they belong to different samples (`PT` matching `PT-1-T` and
+/// `PT-10-T`).
+pub fn matching_samples<'a>(
+    asked: &str,
+    in_file: &'a BTreeSet<String>,
+) -> Result<BTreeSet<&'a str>, Vec<&'a str>> {
+    if let Some(x) = in_file.get(asked) {
+        return Ok(BTreeSet::from([x.as_str()]));
+    }
+    let ext: Vec<&str> = in_file
+        .iter()
+        .map(String::as_str)
+        .filter(|x| x.strip_prefix(asked).is_some_and(|r| r.starts_with('-')))
+        .collect();
+    // The next field after the asked id must be the same for all (one sample's aliquots).
+    let next = |x: &str| {
+        x[asked.len() + 1..]
+            .split('-')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let firsts: BTreeSet<String> = ext.iter().map(|x| next(x)).collect();
+    if firsts.len() > 1 {
+        return Err(ext);
+    }
+    Ok(ext.into_iter().collect())
 }
 
 fn list(samples: &BTreeSet<String>) -> String {
@@ -192,8 +218,10 @@ pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
             req.shown
         )));
     };
-    let (findings, summary) = read_request(req, kind, kb)?;
+    let (findings, mut summary) = read_request(req, kind, kb)?;
     let not_merged = summary.not_findings;
+    let settles = summary.blocking.is_empty();
+    summary.notes.append(&mut summary.blocking);
     if kind == Detected::Vcf {
         // The tumour column is the sample: no sample filter.
         return Ok(MolecularFile {
@@ -201,21 +229,35 @@ pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
             kind: FileKind::Mutations,
             findings,
             not_merged,
-            results_test: true,
+            results_test: settles,
             notes: summary.notes,
         });
     }
     let samples: BTreeSet<String> = findings.iter().filter_map(|f| f.sample.clone()).collect();
     let mut notes = summary.notes;
+    let mut results_test = settles;
+    // In a file of several samples, a row without one belongs to nobody we can name.
+    if !samples.is_empty()
+        && let Some(f) = findings.iter().find(|f| f.sample.is_none())
+    {
+        return Err(invalid(format!(
+            "{} line {}: no sample id in a file that names samples",
+            req.shown, f.line
+        )));
+    }
     let findings = match &req.sample {
         Some(s) => {
-            let kept: Vec<Sourced> = findings
-                .into_iter()
-                .filter(|f| f.sample.as_deref().is_none_or(|x| sample_matches(s, x)))
-                .collect();
-            if kept.is_empty() && !samples.is_empty() {
+            let chosen = matching_samples(s, &samples).map_err(|ids| {
+                invalid(format!(
+                    "{}: sample {s:?} matches several samples ({}); give the full id",
+                    req.shown,
+                    ids.join(", ")
+                ))
+            })?;
+            if chosen.is_empty() && !samples.is_empty() {
                 // A clinical file has a row per sample: a missing one is a wrong id. A list of
-                // detected events has no row for a sample with nothing detected: accepted, and said.
+                // detected events has no row for a sample with nothing detected, or for a wrong
+                // id: which, the file cannot tell, so the test stays as the case file has it.
                 if kind == Detected::Clinical {
                     return Err(invalid(format!(
                         "{}: sample {s:?} is not in the file (its samples: {})",
@@ -223,15 +265,19 @@ pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
                         list(&samples)
                     )));
                 }
+                results_test = false;
                 let note = format!(
-                    "{}: no row for sample {s:?} (the file lists {}): read as nothing detected for this sample; check the sample id if that is unexpected",
+                    "{}: no row for sample {s:?} (the file lists {}): nothing from this file for the patient, and the file does not count as a result (a missing row cannot tell \"nothing detected\" from a wrong sample id)",
                     req.shown,
                     list(&samples)
                 );
                 eprintln!("warning: {note}");
                 notes.push(note);
             }
-            kept
+            findings
+                .into_iter()
+                .filter(|f| f.sample.as_deref().is_none_or(|x| chosen.contains(x)))
+                .collect()
         }
         None if samples.len() > 1 => {
             return Err(invalid(format!(
@@ -248,7 +294,7 @@ pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
         kind: kind.kind(),
         findings,
         not_merged,
-        results_test: true,
+        results_test,
         notes,
     })
 }
@@ -264,6 +310,8 @@ pub struct ReadOptions<'a> {
     pub tumour_sample: Option<&'a str>,
     /// Count malformed rows (warning) instead of stopping at the first.
     pub skip_invalid: bool,
+    /// Whether the command has `--skip-invalid` (errors then say so).
+    pub offers_skip: bool,
 }
 
 /// What reading a file left aside.
@@ -276,6 +324,9 @@ pub struct ReadSummary {
     pub invalid: usize,
     /// What the report should say about how the file was read (VCF: tumour column, build).
     pub notes: Vec<String>,
+    /// Rows that make the file unable to settle its test (e.g. a BRAF V600E call the caller
+    /// filtered out): the test stays as the case file has it, and these say why.
+    pub blocking: Vec<String>,
 }
 
 fn open(path: &Path, shown: &str) -> Result<std::io::BufReader<std::fs::File>, Fail> {
@@ -298,7 +349,7 @@ impl Invalid<'_> {
             return Err(invalid(format!(
                 "{}: {e}{}",
                 self.o.shown,
-                if self.o.skip_invalid {
+                if self.o.skip_invalid || !self.o.offers_skip {
                     ""
                 } else {
                     " (use --skip-invalid to skip and count such rows)"
@@ -332,6 +383,7 @@ pub fn read_findings(
     };
     let mut not_findings = 0;
     let mut notes = Vec::new();
+    let mut blocking = Vec::new();
     let r = open(path, o.shown)?;
     match kind {
         Detected::Maf => {
@@ -380,7 +432,20 @@ pub fn read_findings(
             for call in v.by_ref() {
                 match call {
                     Ok(c) if c.filter.passed() => sink(c.sourced),
-                    Ok(_) => not_findings += 1,
+                    Ok(c) => {
+                        not_findings += 1;
+                        // A filtered call is no detection, and no proof of absence either.
+                        let a = atcpath_core::genomics::annotate_finding(kb, &c.sourced.finding);
+                        if a.alteration.is_some() {
+                            blocking.push(format!(
+                                "{} line {}: a call the caller filtered out ({:?}) is a known alteration ({}): not used, and the file does not count as a result for it",
+                                o.shown,
+                                c.sourced.line,
+                                c.filter,
+                                a.alteration.as_deref().unwrap_or_default()
+                            ));
+                        }
+                    }
                     Err(e) => bad.handle(e)?,
                 }
             }
@@ -494,6 +559,7 @@ pub fn read_findings(
         not_findings,
         invalid: bad.count,
         notes,
+        blocking,
     })
 }
 
@@ -537,6 +603,7 @@ fn read_request(
             build: req.build.as_deref(),
             tumour_sample: tumour,
             skip_invalid: false,
+            offers_skip: false,
         },
         &mut |f| out.push(f),
     )?;
@@ -591,6 +658,26 @@ pub fn merge_files(
         }
     }
     requests.extend(expand(extra, sample, build)?);
+    // The same file twice: once is enough; for two samples it is a mistake.
+    let mut seen: Vec<(PathBuf, Option<String>)> = Vec::new();
+    let mut unique = Vec::new();
+    for r in requests {
+        let key = std::fs::canonicalize(&r.path).unwrap_or_else(|_| r.path.clone());
+        match seen.iter().find(|(p, _)| *p == key) {
+            Some((_, s)) if *s == r.sample => {}
+            Some((_, s)) => {
+                return Err(invalid(format!(
+                    "{}: given twice, for samples {:?} and {:?}: one file is one patient's result",
+                    r.shown, s, r.sample
+                )));
+            }
+            None => {
+                seen.push((key, r.sample.clone()));
+                unique.push(r);
+            }
+        }
+    }
+    let requests = unique;
     if requests.is_empty() {
         return Ok((case, None));
     }

@@ -504,3 +504,109 @@ fn unreadable_files_exit_1() {
     let r = annotate(&d.join("run.maf"), &["--cna", d.to_str().unwrap()]);
     assert_eq!(r.code, Some(1), "a folder: {}", r.stderr);
 }
+
+#[test]
+fn germline_fusions_get_no_level_and_an_unknown_sv_status_is_refused() {
+    let d = dir("germline");
+    let f = d.join("sv.txt");
+    std::fs::write(
+        &f,
+        "Sample_Id\tSite1_Hugo_Symbol\tSite2_Hugo_Symbol\tSV_Status\n\
+         S1\tCCDC6\tRET\tGERMLINE\nS1\tETV6\tNTRK3\tSOMATIC\nS2\tCCDC6\tRET\t\n",
+    )
+    .unwrap();
+    let r = annotate(&d.join("run.maf"), &["--sv", f.to_str().unwrap()]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("1 germline"), "{}", r.stdout);
+    let t = table(&d.join("run.sv.txt"));
+    let level = col(&t[0], "HIGHEST_LEVEL");
+    let onc = col(&t[0], "ONCOGENIC");
+    assert_eq!((t[1][onc].as_str(), t[1][level].as_str()), ("Unknown", ""));
+    assert!(!t[2][level].is_empty(), "somatic ETV6-NTRK3");
+    assert_eq!(t[3][level], "LEVEL_1", "status not stated: annotated");
+    // A germline fusion is not a finding of the sample's clinical summary either.
+    let k = d.join("k.txt");
+    std::fs::write(&k, "SAMPLE_ID\nS1\n").unwrap();
+    let r = annotate(
+        &d.join("run.maf"),
+        &[
+            "--sv",
+            f.to_str().unwrap(),
+            "--clinical",
+            k.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let t = table(&d.join("run.clinical.txt"));
+    assert!(
+        !t[1][col(&t[0], "ATC_ACTIONABLE_ALTERATIONS")].contains("RET"),
+        "{:?}",
+        t[1]
+    );
+    // Neither SOMATIC nor GERMLINE: a row error naming the line.
+    std::fs::write(
+        &f,
+        "Sample_Id\tSite1_Hugo_Symbol\tSite2_Hugo_Symbol\tSV_Status\nS1\tCCDC6\tRET\tsomatc\n",
+    )
+    .unwrap();
+    let r = annotate(&d.join("run.maf"), &["--sv", f.to_str().unwrap()]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("line 2") && r.stderr.contains("SV_Status"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_sample_of_another_cancer_type_is_warned() {
+    let d = dir("oncotree");
+    let k = d.join("k.txt");
+    std::fs::write(
+        &k,
+        "SAMPLE_ID\tONCOTREE_CODE\tTMB\nS1\tTHAP\t3\nS2\tLUAD\t20\nS3\t\t2\nS4\tTHPD\t1\n",
+    )
+    .unwrap();
+    let r = annotate(&d.join("run.maf"), &["--clinical", k.to_str().unwrap()]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 sample(s)")
+            && r.stderr.contains("S2")
+            && r.stderr
+                .contains("levels are for anaplastic thyroid cancer (OncoTree THAP)"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("S1 ") && !r.stderr.contains("S4"));
+    let t = table(&d.join("run.clinical.txt"));
+    assert_eq!(t[2][col(&t[0], "TMB_H")], "Yes", "levels unchanged");
+}
+
+#[test]
+fn folders_and_annotated_tables_are_refused() {
+    let d = dir("folders");
+    for flag in ["--fusions", "--sv", "--cna", "--clinical"] {
+        let r = annotate(&d.join("run.maf"), &[flag, d.to_str().unwrap()]);
+        assert_eq!(r.code, Some(1), "{flag}: {}", r.stderr);
+        assert!(r.stderr.contains("is a directory"), "{flag}: {}", r.stderr);
+    }
+    let f = d.join("f.txt");
+    std::fs::write(
+        &f,
+        "Tumor_Sample_Barcode\tFusion\tONCOGENIC\nS1\tCCDC6-RET\tOncogenic\n",
+    )
+    .unwrap();
+    let r = annotate(&d.join("run.maf"), &["--fusions", f.to_str().unwrap()]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("already annotated") && r.stderr.contains("ONCOGENIC"),
+        "{}",
+        r.stderr
+    );
+    assert!(!d.join("run.fusions.txt").exists());
+    let k = d.join("k.txt");
+    std::fs::write(&k, "SAMPLE_ID\tTMB_H\nS1\tYes\n").unwrap();
+    let r = annotate(&d.join("run.maf"), &["--clinical", k.to_str().unwrap()]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(r.stderr.contains("TMB_H"), "{}", r.stderr);
+}

@@ -56,8 +56,16 @@ fn group<'a>(f: &'a Value, level: &str, name: &str) -> &'a Value {
 /// awk TP53 rows of data_mutations_extended.maf -> TCGA-A1-A0SB-01 Missense p.G199V, Splice p.X331_splice (1 sample)
 /// SV rows with two different genes, one of NTRK1/2/3, RET, ALK -> samples TCGA-A1-A0SB-01, TCGA-A2-A04P-01
 /// grep -n RET data_structural_variants.txt -> line 4 (NCOA4-RET, TCGA-A2-A04P-01)
+/// SV rows (all SV_Status SOMATIC) with two different genes, one of BRAF, ROS1, MET, FGFR1/2/3,
+///   NRG1 -> 36 rows in 35 distinct samples (KIAA1549-BRAF-like)
+/// meta_structural_variants.txt: gene_panel TESTPANEL1 (no matrix column for the SV profile), and
+///   TESTPANEL1 lists none of NTRK1/2/3, RET, ALK, BRAF, ROS1, MET, FGFR1/2/3, NRG1 -> 0 covered
+/// TERT: neither TESTPANEL1 nor TESTPANEL2 lists it, and whole exome does not cover the promoter
+///   -> 0 covered
 /// patients: 841 distinct PATIENT_ID
 /// ```
+/// Percentages are altered among covered over covered: every fusion row has 0 covered (not
+/// estimable, `percent` null); the detections are counted in `altered_outside_coverage` only.
 #[test]
 fn study_es_0_counts_match_an_independent_count() {
     let (code, stdout, err, out) = cohort(&shared("study_es_0"), "es0");
@@ -74,11 +82,55 @@ fn study_es_0_counts_match_an_independent_count() {
         (braf["altered"].as_u64(), braf["profiled"].as_u64()),
         (Some(0), Some(14))
     );
+    let counts = |g: &Value| {
+        (
+            g["altered"].as_u64(),
+            g["profiled"].as_u64(),
+            g["percent"].as_f64(),
+            g["altered_outside_coverage"].as_u64(),
+        )
+    };
+    // The SV profile's panel (TESTPANEL1) covers none of the fusion kinases: nothing covered,
+    // not estimable; the two samples with a fusion are reported outside coverage.
     let fusions = group(&f, "group", "actionable_fusions");
-    assert_eq!(fusions["altered"].as_u64(), Some(2));
-    // The SV profile's panel (TESTPANEL1) covers none of the fusion kinases: both are flagged.
-    assert_eq!(fusions["altered_outside_coverage"].as_u64(), Some(2));
-    assert_eq!(group(&f, "gene", "RET")["altered"].as_u64(), Some(1));
+    assert_eq!(counts(fusions), (Some(0), Some(0), None, Some(2)));
+    assert!(fusions["percent"].is_null());
+    assert_eq!(
+        counts(group(&f, "gene", "RET")),
+        (Some(0), Some(0), None, Some(1))
+    );
+    let kinases = group(&f, "group", "other_kinase_fusions");
+    assert_eq!(counts(kinases), (Some(0), Some(0), None, Some(35)));
+    assert_eq!(
+        counts(group(&f, "gene", "BRAF")),
+        (Some(0), Some(0), None, Some(35))
+    );
+    // Whole exome does not cover the TERT promoter and no panel lists TERT.
+    assert_eq!(counts(group(&f, "group", "tert_promoter")).1, Some(0));
+    assert!(stdout.contains("not estimable"), "{stdout}");
+    // Definitions and warnings.
+    for k in ["percent", "profiled", "altered", "published_percent"] {
+        assert!(f["definitions"][k].is_string(), "{k}");
+    }
+    let warnings: Vec<&str> = f["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("published figures are for ATC; this study is brca-es0")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("meta_expression_median.txt") && w.contains("MRNA_EXPRESSION")),
+        "{warnings:?}"
+    );
+    assert!(err.contains("this study is brca-es0"), "{err}");
     let p = json(&out.join("patients.json"));
     let pts = p["patients"].as_array().unwrap();
     assert_eq!(pts.len(), 841);
@@ -93,6 +145,32 @@ fn study_es_0_counts_match_an_independent_count() {
             .unwrap()
             .ends_with("data_structural_variants.txt line 4")
     );
+    // No stage in the files: locoregional first line; with M1 assumed, the RET fusion decides.
+    let strs = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(
+        !strs(&ret["first_line"])
+            .iter()
+            .any(|o| o.starts_with("selpercatinib"))
+    );
+    assert!(
+        strs(&ret["first_line_if_ivc"])
+            .iter()
+            .any(|o| o.starts_with("selpercatinib")),
+        "{ret}"
+    );
+    assert!(
+        strs(&ret["unknown"]).contains(
+            &"absence of NTRK/RET/ALK fusions not established (no fusion profiling covering them)"
+                .to_string()
+        ),
+        "{ret}"
+    );
     // TSV twins of the JSON files.
     let tsv = std::fs::read_to_string(out.join("patients.tsv")).unwrap();
     assert_eq!(tsv.lines().count(), 1 + 841);
@@ -101,6 +179,12 @@ fn study_es_0_counts_match_an_independent_count() {
             .next()
             .unwrap()
             .starts_with("PATIENT_ID\tSAMPLES\tACTIONABLE_FINDING")
+    );
+    assert!(
+        tsv.lines()
+            .next()
+            .unwrap()
+            .contains("\tFIRST_LINE_OPTIONS\tFIRST_LINE_IF_IVC\t")
     );
     let ftsv = std::fs::read_to_string(out.join("frequencies.tsv")).unwrap();
     assert!(
@@ -130,7 +214,10 @@ fn write(dir: &Path, name: &str, text: &str) {
 
 /// Four samples of our own: S1 whole exome with BRAF V600E and a TERT promoter variant; S2 on a
 /// panel without BRAF (not counted as BRAF wild-type); S3 whole exome, wild-type; S4 not
-/// sequenced. BRAF: 1 of 2 profiled (S1, S3); TERT promoter: 1 of 3 (S1, S2, S3).
+/// sequenced. BRAF: 1 of 2 profiled (S1, S3); TERT promoter: 0 of 1 (only S2's panel lists TERT;
+/// whole exome does not cover the promoter), S1's promoter variant reported outside coverage.
+/// The case list also names S5, absent from the clinical file, and a meta file has a misspelt
+/// type: both warned.
 #[test]
 fn panels_decide_denominators_and_unknown_stays_unknown() {
     let dir = std::env::temp_dir().join(format!("atcpath-study-{}", std::process::id()));
@@ -163,7 +250,7 @@ fn panels_decide_denominators_and_unknown_stays_unknown() {
     write(
         &dir,
         "case_lists/cases_sequenced.txt",
-        "cancer_study_identifier: atc_test\nstable_id: atc_test_sequenced\ncase_list_name: s\ncase_list_description: s\ncase_list_ids: S1\tS2\tS3\n",
+        "cancer_study_identifier: atc_test\nstable_id: atc_test_sequenced\ncase_list_name: s\ncase_list_description: s\ncase_list_ids: S1\tS2\tS3\tS5\n",
     );
     write(
         &dir,
@@ -180,9 +267,24 @@ fn panels_decide_denominators_and_unknown_stays_unknown() {
         "data_gene_panel_small.txt",
         "stable_id: SMALL\ndescription: no BRAF\ngene_list: TP53\tTERT\n",
     );
+    write(
+        &dir,
+        "meta_cna.txt",
+        "cancer_study_identifier: atc_test\ngenetic_alteration_type: COPY_NUMBER_ALTERATIN\ndatatype: DISCRETE\nstable_id: cna\ndata_filename: data_cna.txt\n",
+    );
     let (code, _, err, out) = cohort(&dir, "own");
     assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("meta_cna.txt") && err.contains("COPY_NUMBER_ALTERATIN"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 sample(s) of the case lists") && err.contains("S5"),
+        "{err}"
+    );
+    assert!(!err.contains("published figures are for ATC"), "{err}");
     let f = json(&out.join("frequencies.json"));
+    assert_eq!(f["warnings"].as_array().unwrap().len(), 2, "{f}");
     let braf = group(&f, "group", "braf");
     assert_eq!(
         (braf["altered"].as_u64(), braf["profiled"].as_u64()),
@@ -190,8 +292,12 @@ fn panels_decide_denominators_and_unknown_stays_unknown() {
     );
     let tert = group(&f, "group", "tert_promoter");
     assert_eq!(
-        (tert["altered"].as_u64(), tert["profiled"].as_u64()),
-        (Some(1), Some(3))
+        (
+            tert["altered"].as_u64(),
+            tert["profiled"].as_u64(),
+            tert["altered_outside_coverage"].as_u64()
+        ),
+        (Some(0), Some(1), Some(1))
     );
     let tp53 = group(&f, "group", "tp53");
     assert_eq!(
@@ -224,11 +330,47 @@ fn panels_decide_denominators_and_unknown_stays_unknown() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|u| u.as_str().unwrap().starts_with("BRAF V600E")),
+            .any(|u| u.as_str().unwrap()
+                == "absence of BRAF V600E not established (no sequencing covering BRAF)"),
         "{p2}"
     );
     let p4 = by("P4");
     assert!(p4["actionable"].is_null());
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&out);
+}
+
+/// A gene-panel matrix naming a panel without its `data_gene_panel_*` file: the error names the
+/// matrix file.
+#[test]
+fn a_matrix_naming_a_missing_panel_is_refused_naming_the_matrix_file() {
+    let dir = std::env::temp_dir().join(format!("atcpath-study-matrix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(
+        &dir,
+        "meta_clinical_samples.txt",
+        "cancer_study_identifier: atc_test\ngenetic_alteration_type: CLINICAL\ndatatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_samples.txt\n",
+    );
+    write(
+        &dir,
+        "data_clinical_samples.txt",
+        "PATIENT_ID\tSAMPLE_ID\nP1\tS1\n",
+    );
+    write(
+        &dir,
+        "meta_gene_panel_matrix.txt",
+        "cancer_study_identifier: atc_test\ngenetic_alteration_type: GENE_PANEL_MATRIX\ndatatype: GENE_PANEL_MATRIX\ndata_filename: data_gene_panel_matrix.txt\n",
+    );
+    write(
+        &dir,
+        "data_gene_panel_matrix.txt",
+        "SAMPLE_ID\tmutations\nS1\tIMPACT468\n",
+    );
+    let (code, _, err, _) = cohort(&dir, "matrix");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("data_gene_panel_matrix.txt") && err.contains("IMPACT468"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

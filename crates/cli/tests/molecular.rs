@@ -286,3 +286,105 @@ fn a_file_contradicting_a_typed_result_is_refused_and_a_discordance_is_shown() {
     assert_eq!(status, ["merged", "repeated"]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A case with DNA and RNA sequencing pending, and files written for it.
+fn pending_case(dir: &Path) -> PathBuf {
+    let case = dir.join("case.json");
+    std::fs::write(
+        &case,
+        r#"{"schema": "atcpath.case/1", "id": "p", "as_of": "2024-01-10",
+            "molecular": {"resulted": [], "pending": ["ngs_dna", "ngs_rna"]}}"#,
+    )
+    .unwrap();
+    case
+}
+
+fn file(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn what_a_file_cannot_tell_stays_unknown() {
+    let dir = std::env::temp_dir().join(format!("atcpath-unk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = pending_case(&dir);
+    let state = |a: &Value, k: &str| {
+        a["molecular"][k]["state"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    const H: &str = "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n";
+
+    // `PT` would match two samples' barcodes: ambiguous.
+    let two = file(
+        &dir,
+        "two.maf",
+        &format!(
+            "{H}BRAF\tMissense_Mutation\tPT-1-T\tp.V600E\nTP53\tMissense_Mutation\tPT-10-T\tp.R273H\n"
+        ),
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &two, "--sample", "PT"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("several samples"), "{err}");
+    // A row without a sample in a file of samples belongs to nobody.
+    let nosample = file(
+        &dir,
+        "nos.maf",
+        &format!("{H}BRAF\tMissense_Mutation\t\tp.V600E\nTP53\tMissense_Mutation\tS2\tp.R273H\n"),
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &nosample, "--sample", "S2"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("line 2") && err.contains("no sample id"),
+        "{err}"
+    );
+    // The sample has no row: the file does not settle ngs_dna (a wrong id would read as negative).
+    let (code, a, _) = assess(&case, &["--molecular", &two, "--sample", "OTHER"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(state(&a, "braf_v600e"), "unknown");
+    // Lower-case symbols are the genes they spell.
+    let lower = file(
+        &dir,
+        "lower.maf",
+        &format!("{H}braf\tMissense_Mutation\tS1\tp.V600E\n"),
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &lower]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "detected");
+    // A BRAF row whose change cannot be read: BRAF V600E stays unknown.
+    let bad = file(
+        &dir,
+        "bad.maf",
+        &format!("{H}BRAF\tMissense_Mutation\tS1\tp.V600\n"),
+    );
+    let (code, a, _) = assess(&case, &["--molecular", &bad]);
+    assert_eq!(code, Some(0));
+    assert_eq!(state(&a, "braf_v600e"), "unknown");
+    assert!(
+        a["molecular_files"]["notes"]
+            .to_string()
+            .contains("stays unknown")
+    );
+    // A misspelt kinase in a fusion list is refused.
+    let rett = file(
+        &dir,
+        "f.txt",
+        "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-RETT\n",
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &rett]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("did you mean \"RET\""), "{err}");
+    // A BRAF V600E call the caller filtered out: neither used nor read as absent.
+    let vcf = file(
+        &dir,
+        "f.vcf",
+        "##fileformat=VCFv4.2\n##reference=GRCh37\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\tNORMAL\n7\t140453136\t.\tA\tT\t.\tLowQual\t.\tGT\t0/1\t0/0\n",
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &vcf]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "unknown");
+    let _ = std::fs::remove_dir_all(&dir);
+}

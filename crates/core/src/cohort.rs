@@ -7,9 +7,17 @@
 //! group's first event (mutations for point variants and promoters, structural variants for
 //! fusions, copy number for deletions and amplifications), by a panel covering every gene of the
 //! group (or by whole-exome/genome sequencing, i.e. no panel). A gene outside a sample's panel is
-//! never counted as wild-type. An alteration actually observed counts in numerator and
-//! denominator even when the sample's coverage did not promise it (`altered_outside_coverage`
-//! says how often).
+//! never counted as wild-type. Percentages are per sample: `altered` among the covered samples
+//! over the covered samples (`None`, "not estimable", when no sample was covered). An alteration
+//! detected in a sample whose coverage did not include the group's genes is reported apart
+//! (`altered_outside_coverage`) and is in neither numerator nor denominator.
+//!
+//! Promoters: whole-exome sequencing does not cover the TERT promoter (it is not an exon), so a
+//! `promoter` event is covered only by a targeted panel listing the gene (as MSK-IMPACT lists
+//! TERT and covers its promoter); whole exome or genome without a panel (`AllGenes`) does not
+//! count as covering a promoter.
+//!
+//! Genes are compared case-insensitively (a MAF writing `braf` is BRAF).
 
 use std::collections::BTreeSet;
 
@@ -22,6 +30,7 @@ use crate::genomics::{Annotation, Finding, LEVEL_ORDER, Sourced, VariantClass, a
 use crate::hgvs::Consequence;
 use crate::pathway::{Config, assess};
 use crate::report::Line;
+use crate::staging::M;
 use atcpath_kb::{GeneGroup, GroupEvent, Kb};
 
 /// Which genes a sample was profiled for, in one data type.
@@ -42,7 +51,18 @@ impl Coverage {
         match self {
             Coverage::NotProfiled => false,
             Coverage::AllGenes => true,
-            Coverage::Panel(g) => g.contains(gene),
+            Coverage::Panel(g) => {
+                g.contains(gene) || g.iter().any(|x| x.eq_ignore_ascii_case(gene))
+            }
+        }
+    }
+
+    /// Whether the gene was covered for an event: a promoter only by a panel listing the gene
+    /// (whole exome does not reach promoters).
+    pub fn covers_event(&self, gene: &str, event: GroupEvent) -> bool {
+        match (self, event) {
+            (Coverage::AllGenes, GroupEvent::Promoter) => false,
+            _ => self.covers(gene),
         }
     }
 }
@@ -66,13 +86,15 @@ pub struct FrequencyRow {
     pub group: String,
     pub name: String,
     pub genes: Vec<String>,
-    /// Samples with the alteration.
+    /// Covered samples with the alteration (the numerator).
     pub altered: usize,
-    /// Samples that count in the denominator.
+    /// Samples covered for the group's genes (the denominator).
     pub profiled: usize,
-    /// `altered / profiled` in percent, one decimal; `None` when nobody was profiled.
+    /// `altered / profiled` in percent, one decimal; `None` ("not estimable") when no sample
+    /// was covered.
     pub percent: Option<f64>,
-    /// Altered samples whose recorded coverage did not include the group's genes.
+    /// Samples with the alteration detected although their coverage did not include the
+    /// group's genes: reported, in neither numerator nor denominator.
     pub altered_outside_coverage: usize,
     pub published_percent: Option<f64>,
     pub published_source: Option<String>,
@@ -109,7 +131,7 @@ pub fn protein_changing(
 
 /// Whether a finding is an alteration of the group.
 pub fn in_group(g: &GeneGroup, f: &Finding) -> bool {
-    let has = |gene: &str| g.genes.iter().any(|x| x == gene);
+    let has = |gene: &str| g.genes.iter().any(|x| x.eq_ignore_ascii_case(gene));
     g.events.iter().any(|e| match (e, f) {
         (
             GroupEvent::Mutation,
@@ -162,16 +184,16 @@ fn row(g: &GeneGroup, genes: &[String], level: &str, samples: &[Sample]) -> Freq
     for s in samples {
         let covered = genes
             .iter()
-            .all(|gene| coverage_for(s, primary).covers(gene));
+            .all(|gene| coverage_for(s, primary).covers_event(gene, primary));
         let hit = s.findings.iter().any(|f| in_group(&sub, &f.finding));
-        if hit {
-            altered += 1;
-            profiled += 1;
-            if !covered {
-                outside += 1;
+        match (covered, hit) {
+            (true, true) => {
+                altered += 1;
+                profiled += 1;
             }
-        } else if covered {
-            profiled += 1;
+            (true, false) => profiled += 1,
+            (false, true) => outside += 1,
+            (false, false) => {}
         }
     }
     FrequencyRow {
@@ -229,6 +251,9 @@ pub struct PatientSummary {
     /// First-line options of `assess` on what the files contain, with their conditions
     /// (`surgery_total_thyroidectomy [if resectable]`).
     pub first_line: Vec<String>,
+    /// First-line options of `assess` on the same case with distant metastases (M1, stage IVC)
+    /// assumed: where a driver changes the plan (a RET fusion: selpercatinib).
+    pub first_line_if_ivc: Vec<String>,
     /// The stage `assess` used (usually `unknown` with a provisional group: files rarely stage).
     pub stage: String,
     /// What the plan could not know (tests not covered by the sample's panels).
@@ -313,10 +338,15 @@ pub fn summarise_patient(
         .iter()
         .any(|s| FUSION_SCOPE.iter().all(|g| s.structural_variants.covers(g)));
     if !dna {
-        unknown.push("BRAF V600E (no sequencing covering BRAF)".to_string());
+        unknown.push(
+            "absence of BRAF V600E not established (no sequencing covering BRAF)".to_string(),
+        );
     }
     if !rna {
-        unknown.push("NTRK/RET/ALK fusions (no fusion profiling covering them)".to_string());
+        unknown.push(
+            "absence of NTRK/RET/ALK fusions not established (no fusion profiling covering them)"
+                .to_string(),
+        );
     }
     let mut files = Vec::new();
     for s in samples {
@@ -376,15 +406,20 @@ pub fn summarise_patient(
         }
     };
     let a = assess(&case, kb, config);
-    let first_line = a
-        .options
-        .iter()
-        .filter(|o| o.line == Line::First)
-        .map(|o| match &o.condition {
-            Some(c) => format!("{} [{c}]", o.id.id()),
-            None => o.id.id().to_string(),
-        })
-        .collect();
+    let first = |a: &crate::report::Assessment| -> Vec<String> {
+        a.options
+            .iter()
+            .filter(|o| o.line == Line::First)
+            .map(|o| match &o.condition {
+                Some(c) => format!("{} [{c}]", o.id.id()),
+                None => o.id.id().to_string(),
+            })
+            .collect()
+    };
+    let first_line = first(&a);
+    let mut ivc = case.clone();
+    ivc.tumor.m = Some(M::M1);
+    let first_line_if_ivc = first(&assess(&ivc, kb, config));
     let stage = match &a.stage.provisional {
         Some(p) if a.stage.group == "unknown" => format!("unknown (provisional {p})"),
         _ => a.stage.group.clone(),
@@ -401,7 +436,125 @@ pub fn summarise_patient(
             .map(|h| format!("{} ({})", h.1, h.2.as_deref().unwrap_or("")))
             .collect(),
         first_line,
+        first_line_if_ivc,
         stage,
         unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(genes: &[&str], events: Vec<GroupEvent>) -> GeneGroup {
+        GeneGroup {
+            id: "g".into(),
+            name: "g".into(),
+            genes: genes.iter().map(|g| g.to_string()).collect(),
+            events,
+            published_percent: None,
+            published_source: None,
+            references: Vec::new(),
+        }
+    }
+
+    fn variant(gene: &str, class: VariantClass) -> Sourced {
+        Sourced {
+            sample: None,
+            finding: Finding::Variant {
+                gene: gene.into(),
+                protein: None,
+                coding: None,
+                class: Some(class),
+                build: None,
+                chromosome: None,
+                position: None,
+                reference: None,
+                alternate: None,
+            },
+            file: "f".into(),
+            line: 1,
+        }
+    }
+
+    fn sample(id: &str, mutations: Coverage, findings: Vec<Sourced>) -> Sample {
+        Sample {
+            id: id.into(),
+            patient: id.into(),
+            mutations,
+            findings,
+            ..Sample::default()
+        }
+    }
+
+    #[test]
+    fn genes_are_compared_case_insensitively() {
+        let g = group(&["BRAF"], vec![GroupEvent::Mutation]);
+        assert!(in_group(
+            &g,
+            &variant("braf", VariantClass::Missense).finding
+        ));
+        let f = group(&["BRAF"], vec![GroupEvent::Fusion]);
+        let fusion = Finding::Fusion {
+            five_prime: "KIAA1549".into(),
+            three_prime: "Braf".into(),
+        };
+        assert!(in_group(&f, &fusion));
+    }
+
+    /// Three samples with BRAF mutated: S1 whole exome, S2 on a panel without BRAF, S3 not
+    /// profiled; S4 whole exome wild-type. Covered: S1, S4 -> 1/2 = 50%; outside: S2, S3.
+    #[test]
+    fn percent_is_altered_among_covered_and_outside_is_apart() {
+        let g = group(&["BRAF"], vec![GroupEvent::Mutation]);
+        let small = Coverage::Panel(["TP53".to_string()].into_iter().collect());
+        let ss = vec![
+            sample(
+                "S1",
+                Coverage::AllGenes,
+                vec![variant("BRAF", VariantClass::Missense)],
+            ),
+            sample("S2", small, vec![variant("BRAF", VariantClass::Missense)]),
+            sample(
+                "S3",
+                Coverage::NotProfiled,
+                vec![variant("BRAF", VariantClass::Missense)],
+            ),
+            sample("S4", Coverage::AllGenes, vec![]),
+        ];
+        let r = row(&g, &g.genes, "group", &ss);
+        assert_eq!(
+            (r.altered, r.profiled, r.percent, r.altered_outside_coverage),
+            (1, 2, Some(50.0), 2)
+        );
+        // Nobody covered: not estimable, the detections still reported.
+        let r = row(&g, &g.genes, "group", &ss[1..3]);
+        assert_eq!(
+            (r.altered, r.profiled, r.percent, r.altered_outside_coverage),
+            (0, 0, None, 2)
+        );
+    }
+
+    /// Whole exome does not cover the TERT promoter; a panel listing TERT does.
+    #[test]
+    fn promoters_need_a_panel_listing_the_gene() {
+        assert!(!Coverage::AllGenes.covers_event("TERT", GroupEvent::Promoter));
+        assert!(Coverage::AllGenes.covers_event("TERT", GroupEvent::Mutation));
+        let impact = Coverage::Panel(["TERT".to_string()].into_iter().collect());
+        assert!(impact.covers_event("TERT", GroupEvent::Promoter));
+        let g = group(&["TERT"], vec![GroupEvent::Promoter]);
+        let ss = vec![
+            sample(
+                "S1",
+                Coverage::AllGenes,
+                vec![variant("TERT", VariantClass::Promoter)],
+            ),
+            sample("S2", impact, vec![variant("TERT", VariantClass::Promoter)]),
+        ];
+        let r = row(&g, &g.genes, "group", &ss);
+        assert_eq!(
+            (r.altered, r.profiled, r.altered_outside_coverage),
+            (1, 1, 1)
+        );
     }
 }

@@ -7,7 +7,9 @@
 //! Decisions (each kept in one place):
 //! - **TMB** comes from the first of `TMB_NONSYNONYMOUS`, `TMB`, `TMB_SCORE`,
 //!   `TUMOR_MUTATIONAL_BURDEN` ([`TMB_COLUMNS`]) that the header has, in mutations per megabase;
-//!   a negative, non-finite or non-numeric value is an error naming the line and column.
+//!   a negative, non-finite or non-numeric value, or one above [`TMB_MAX`] (implausible), is an
+//!   error naming the line and column; when several TMB columns give a row different values,
+//!   the row is an error naming both columns (equal values are fine; a missing one is skipped).
 //! - **MSI** comes from `MSI_STATUS` or `MSI_TYPE` ([`msi_status`]: MSI-H / High / Instable →
 //!   high; MSS / Stable / MSI-L / Low → stable, because MSI-low tumours behave as stable ones and
 //!   the finding has no third state; Indeterminate / Do not report → no finding, counted). When no
@@ -33,6 +35,10 @@ pub const TMB_COLUMNS: [&str; 4] = [
     "TMB_SCORE",
     "TUMOR_MUTATIONAL_BURDEN",
 ];
+
+/// The largest plausible TMB, in mutations per megabase (the case reader's limit): a larger value
+/// is an error, not a finding.
+pub const TMB_MAX: f64 = 1000.0;
 
 /// The MSI status columns read, in order of preference.
 pub const MSI_STATUS_COLUMNS: [&str; 2] = ["MSI_STATUS", "MSI_TYPE"];
@@ -242,6 +248,35 @@ impl<R: BufRead> TableReader<R> {
             .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
     }
 
+    /// The one column whose name is one of `names` (case-insensitive); `Ok(None)` when none.
+    ///
+    /// # Errors
+    /// Two such columns (which one to read would be a silent choice): a header error naming both.
+    pub fn unique_col(&self, names: &[&str]) -> Result<Option<usize>, FormatError> {
+        let mut found = self
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+            .map(|(i, _)| i);
+        let first = found.next();
+        match (first, found.next()) {
+            (Some(a), Some(b)) => Err(FormatError {
+                line: self.header_line,
+                message: format!(
+                    "columns {} ({}) and {} ({}) both name the {} column: which one to read is \
+                     ambiguous",
+                    a + 1,
+                    self.header[a],
+                    b + 1,
+                    self.header[b],
+                    names.first().copied().unwrap_or_default()
+                ),
+            }),
+            _ => Ok(first),
+        }
+    }
+
     /// Reads the next data line, which [`TableReader::record`] then lends; `Ok(false)` at the end.
     /// A malformed line is an error with its number; the caller may skip it and read on.
     ///
@@ -340,6 +375,8 @@ pub struct ClinicalColumns {
 pub struct ClinicalReader<R> {
     table: TableReader<R>,
     columns: ClinicalColumns,
+    /// Every TMB column, in order of preference (then file order).
+    tmb_columns: Vec<usize>,
     file: String,
 }
 
@@ -349,6 +386,7 @@ pub struct ClinicalRow<'a> {
     pub record: Record<'a>,
     header: &'a [String],
     columns: ClinicalColumns,
+    tmb_columns: &'a [usize],
     file: &'a str,
 }
 
@@ -426,9 +464,44 @@ impl<'a> ClinicalRow<'a> {
             }
         };
         let mut out = Biomarkers::default();
-        if let Some(c) = self.columns.tmb
-            && let Some(x) = number(c, "mutations per megabase")?
-        {
+        // Every TMB column with a value: above the plausible limit is an error; two that differ
+        // contradict each other (no silent choice); the first in order of preference is used.
+        let mut tmb: Option<(usize, f64)> = None;
+        for &c in self.tmb_columns {
+            let Some(x) = number(c, "mutations per megabase")? else {
+                continue;
+            };
+            if x > TMB_MAX {
+                let v = self.record.get(c).unwrap_or_default();
+                return Err(self.err(
+                    c,
+                    format!(
+                        "{v:?} mutations per megabase is implausible (above {TMB_MAX}): check \
+                         the unit and the value"
+                    ),
+                ));
+            }
+            match tmb {
+                None => tmb = Some((c, x)),
+                Some((first, y)) if y != x => {
+                    return Err(FormatError {
+                        line: self.record.line_no,
+                        message: format!(
+                            "{} (column {}) gives {:?} but {} (column {}) gives {:?} \
+                             mutations per megabase: the two disagree",
+                            self.header[first],
+                            first + 1,
+                            self.record.get(first).unwrap_or_default(),
+                            self.header[c],
+                            c + 1,
+                            self.record.get(c).unwrap_or_default()
+                        ),
+                    });
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some((_, x)) = tmb {
             out.tmb = Some(sourced(Finding::Tmb { mut_per_mb: x }));
         }
         let by_status = match self.columns.msi_status {
@@ -516,9 +589,21 @@ impl<R: BufRead> ClinicalReader<R> {
                 message: "no SAMPLE_ID or PATIENT_ID column".into(),
             });
         }
+        let tmb_columns = TMB_COLUMNS
+            .iter()
+            .flat_map(|name| {
+                table
+                    .header()
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, h)| h.eq_ignore_ascii_case(name))
+                    .map(|(i, _)| i)
+            })
+            .collect();
         Ok(ClinicalReader {
             table,
             columns,
+            tmb_columns,
             file: file.to_string(),
         })
     }
@@ -569,6 +654,7 @@ impl<R: BufRead> ClinicalReader<R> {
             record,
             header: self.table.header(),
             columns,
+            tmb_columns: &self.tmb_columns,
             file: &self.file,
         }))
     }
@@ -763,6 +849,60 @@ mod tests {
             2
         );
         assert!(ClinicalReader::new(&b"ID\tX\n"[..], "c").is_err());
+    }
+
+    #[test]
+    fn implausible_and_contradictory_tmb_are_errors() {
+        let text = "SAMPLE_ID\tTMB_NONSYNONYMOUS\tX\tTMB\n\
+                    S1\t1000.5\tx\t\n\
+                    S2\t12.5\tx\t13\n\
+                    S3\t12.5\tx\t12.50\n\
+                    S4\t\tx\t7\n\
+                    S5\t1000\tx\t\n\
+                    S6\t\tx\t\n\
+                    S7\t5\tx\t2000\n";
+        let mut r = ClinicalReader::new(text.as_bytes(), "c").unwrap();
+        let mut results = Vec::new();
+        while let Some(row) = r.next_row().transpose() {
+            results.push(
+                row.and_then(|row| row.biomarkers(&th()))
+                    .map(|b| b.tmb.map(|s| s.finding)),
+            );
+        }
+        let tmb = |x| Ok(Some(Finding::Tmb { mut_per_mb: x }));
+        let e = |i: usize| {
+            results[i]
+                .as_ref()
+                .err()
+                .map(|e| (e.line, e.message.clone()))
+        };
+        assert!(
+            e(0).is_some_and(|(l, m)| l == 2
+                && m.starts_with("TMB_NONSYNONYMOUS:")
+                && m.contains("implausible")),
+            "{:?}",
+            e(0)
+        );
+        assert!(
+            e(1).is_some_and(|(l, m)| l == 3
+                && m.contains("TMB_NONSYNONYMOUS (column 2)")
+                && m.contains("TMB (column 4)")
+                && m.contains("disagree")),
+            "{:?}",
+            e(1)
+        );
+        assert_eq!(results[2], tmb(12.5));
+        assert_eq!(results[3], tmb(7.0), "the other column's value is used");
+        assert_eq!(results[4], tmb(1000.0));
+        assert_eq!(results[5], Ok(None));
+        assert!(e(6).is_some_and(|(l, m)| l == 8 && m.starts_with("TMB:")));
+        // The same TMB column twice, with different values.
+        let text = "SAMPLE_ID\tTMB\ttmb\nS1\t3\t4\nS2\t3\t3\n";
+        let mut r = ClinicalReader::new(text.as_bytes(), "c").unwrap();
+        let row = r.next_row().unwrap().unwrap();
+        assert!(row.biomarkers(&th()).is_err());
+        let row = r.next_row().unwrap().unwrap();
+        assert!(row.biomarkers(&th()).is_ok_and(|b| b.tmb.is_some()));
     }
 
     #[test]

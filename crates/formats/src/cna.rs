@@ -7,12 +7,14 @@
 //! | wide, cBioPortal `DISCRETE` | `Hugo_Symbol` and/or `Entrez_Gene_Id`, then one column per sample |
 //! | wide, GISTIC | `Gene Symbol`, `Locus ID`, `Cytoband`, then one column per sample |
 //!
-//! Values: `-2`, `-1`, `0`, `1`, `2` (also `-2.0`) or oncokb-annotator's words (`Amplification`,
+//! Values: `-2`, `-1`, `0`, `1`, `2` written as integers (also `-2.0`; never `-1.9999999999999999`
+//! or `1e0`, which a floating-point reading would round) or oncokb-annotator's words (`Amplification`,
 //! `Gain`, `Neutral`, `Loss`, `Deletion`), read by `CopyNumber::parse`. `0` is neutral: no call.
 //! A missing cell (`NA`, empty, ...) is **unknown**, not neutral, and never a call (counted in
 //! [`CnaStats::missing`]). Anything else (`3`, `-1.5`, `amplified?`) is an error naming the line,
 //! and for a wide file the column and sample. A row without a gene symbol is an error (genes are
-//! matched by symbol; an `Entrez_Gene_Id` alone is not resolved).
+//! matched by symbol; an `Entrez_Gene_Id` alone is not resolved). A header that names a sample
+//! (wide) or a gene, sample or value column (long) twice is an error.
 //!
 //! **Repeated gene and sample** (e.g. oncokb-annotator's `example_individual_cna.txt` gives CDK4
 //! both -2 and -1 for one sample): every row is kept and yields its calls; nothing is picked.
@@ -160,16 +162,31 @@ fn bit(level: CopyNumber) -> u8 {
     1 << (level.code() + 2)
 }
 
+/// Whether `t` is an integer in plain notation: an optional sign, digits, and optionally a
+/// point followed by zeros only.
+fn plain_integer(t: &str) -> bool {
+    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    let frac_ok = !t.contains('.') || (!frac.is_empty() && frac.bytes().all(|b| b == b'0'));
+    !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac_ok
+}
+
 /// A cell as a level: `Ok(None)` when missing; an error message when not a discrete level.
 fn level(v: &str) -> Result<Option<CopyNumber>, String> {
     if is_missing(v) {
         return Ok(None);
     }
-    if let Some(l) = CopyNumber::parse(v) {
+    // A word, or an integer written as one (`-2`, `+1`, `-2.0`): `-1.9999999999999999` or
+    // `1e0` would be rounded by a floating-point reading.
+    let t = v.trim();
+    let word = t.bytes().all(|b| b.is_ascii_alphabetic());
+    if (word || plain_integer(t))
+        && let Some(l) = CopyNumber::parse(t)
+    {
         return Ok(Some(l));
     }
     Err(match v.trim().parse::<f64>() {
-        Ok(x) if x.fract() == 0.0 => format!("{v:?} is outside -2..2"),
+        Ok(x) if x.fract() == 0.0 && plain_integer(t) => format!("{v:?} is outside -2..2"),
         Ok(_) => format!(
             "{v:?} is not a discrete level (-2..2; continuous values belong in a log2 file)"
         ),
@@ -187,11 +204,12 @@ impl<R: BufRead> CnaReader<R> {
     pub fn new(reader: R, file: &str) -> Result<Self, FormatError> {
         let mut table = TableReader::new(reader)?;
         let line = table.header_line();
-        let gene = table.col(&GENE).ok_or_else(|| FormatError {
+        let gene = table.unique_col(&GENE)?.ok_or_else(|| FormatError {
             line,
             message: "no Hugo_Symbol or Gene Symbol column (genes are matched by symbol)".into(),
         })?;
-        let (layout, sample, value) = match (table.col(&SAMPLE), table.col(&VALUE)) {
+        let (layout, sample, value) = match (table.unique_col(&SAMPLE)?, table.unique_col(&VALUE)?)
+        {
             (Some(s), Some(v)) => {
                 // cBioPortal accepts long rows that stop after their last required column.
                 table.allow_short_rows(gene.max(s).max(v) + 1);
@@ -225,6 +243,21 @@ impl<R: BufRead> CnaReader<R> {
                         line,
                         message: "no sample columns".into(),
                     });
+                }
+                // A sample named twice: which column is its value would be a silent choice.
+                let samples = &table.header()[first..];
+                for (i, name) in samples.iter().enumerate() {
+                    if let Some(j) = samples[..i].iter().position(|n| n == name) {
+                        return Err(FormatError {
+                            line,
+                            message: format!(
+                                "sample {name} is named by two columns ({} and {}): which one \
+                                 to read is ambiguous",
+                                first + j + 1,
+                                first + i + 1
+                            ),
+                        });
+                    }
                 }
                 (
                     Layout::Wide {
@@ -315,7 +348,7 @@ impl<R: BufRead> CnaReader<R> {
                     Some(CopyNumber::Neutral) => neutral += 1,
                     Some(l) => self.calls.push((self.sample, l)),
                 }
-                if let Some(l) = CopyNumber::parse(v) {
+                if let Ok(Some(l)) = level(v) {
                     let key = hash_of(&[sample, gene]);
                     match self.seen_long.get_mut(&key) {
                         None => {
@@ -539,8 +572,51 @@ mod tests {
     }
 
     #[test]
+    fn levels_must_be_written_as_integers() {
+        for v in [
+            "-1.9999999999999999",
+            "1.5",
+            "1e0",
+            "2.0000000000000001",
+            "-2.",
+            ".0",
+            "0x1",
+        ] {
+            let text = format!("Hugo_Symbol\tS1\nCDKN2A\t{v}\n");
+            let (out, stats, _) = read_all(&text);
+            let e = out[0].as_ref().err();
+            assert!(
+                e.is_some_and(|e| e.line == 2 && e.message.contains("column 2 (sample S1)")),
+                "{v}: {e:?}"
+            );
+            assert_eq!(stats.calls, 0, "{v}");
+        }
+        for (v, code) in [
+            ("-2", -2),
+            ("-2.0", -2),
+            ("+1", 1),
+            ("2.00", 2),
+            ("Deletion", -2),
+        ] {
+            let text = format!("Hugo_Symbol\tS1\nCDKN2A\t{v}\n");
+            let (out, _, _) = read_all(&text);
+            assert_eq!(call(&out[0]).2, code, "{v}");
+        }
+        // Long layout too.
+        let text = "Hugo_Symbol\tSample_Id\tValue\nCDKN2A\tS1\t-1.9999999999999999\n";
+        assert!(read_all(text).0[0].is_err());
+    }
+
+    #[test]
     fn header_problems() {
         for (text, what) in [
+            (
+                "Hugo_Symbol\tS1\tS2\tS1\n",
+                "sample S1 is named by two columns (2 and 4)",
+            ),
+            ("Hugo_Symbol\thugo_symbol\tS1\n", "ambiguous"),
+            ("Hugo_Symbol\tSample_Id\tValue\tSAMPLE_ID\n", "ambiguous"),
+            ("Hugo_Symbol\tSample_Id\tValue\tCNA\n", "ambiguous"),
             ("Gene\tS1\n", "no Hugo_Symbol"),
             ("Hugo_Symbol\tEntrez_Gene_Id\n", "no sample columns"),
             ("Hugo_Symbol\tSample_Id\n", "long copy-number file"),

@@ -143,7 +143,11 @@ impl<R: BufRead> MafReader<R> {
                     message: "the file is empty (no header)".into(),
                 });
             }
-            let l = trim_eol(&line);
+            let mut l = trim_eol(&line);
+            // A UTF-8 byte-order mark at the start of the file.
+            if line_no == 1 {
+                l = l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l);
+            }
             if !l.starts_with(b"#") && !l.is_empty() {
                 let text = std::str::from_utf8(l).map_err(|_| FormatError {
                     line: line_no,
@@ -152,27 +156,43 @@ impl<R: BufRead> MafReader<R> {
                 break text.split('\t').map(|h| h.trim().to_string()).collect();
             }
         };
-        let col = |names: &[&str]| {
-            header
+        // A column ATCPath reads, found once (case-insensitively): twice is ambiguous.
+        let col = |name: &str| -> Result<Option<usize>, FormatError> {
+            let mut found = header
                 .iter()
-                .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+                .enumerate()
+                .filter(|(_, h)| h.eq_ignore_ascii_case(name))
+                .map(|(i, _)| i);
+            let first = found.next();
+            match (first, found.next()) {
+                (Some(a), Some(b)) => Err(FormatError {
+                    line: line_no,
+                    message: format!(
+                        "column {name} appears twice in the header (columns {} and {}): \
+                         which one to read is ambiguous",
+                        a + 1,
+                        b + 1
+                    ),
+                }),
+                _ => Ok(first),
+            }
         };
-        let gene = col(&["Hugo_Symbol"]).ok_or(FormatError {
+        let gene = col("Hugo_Symbol")?.ok_or(FormatError {
             line: line_no,
             message: "no Hugo_Symbol column".into(),
         })?;
         let columns = Columns {
             gene,
-            hgvsp_short: col(&["HGVSp_Short"]),
-            hgvsp: col(&["HGVSp"]),
-            hgvsc: col(&["HGVSc"]),
-            classification: col(&["Variant_Classification"]),
-            sample: col(&["Tumor_Sample_Barcode"]),
-            build: col(&["NCBI_Build"]),
-            chromosome: col(&["Chromosome"]),
-            start: col(&["Start_Position"]),
-            reference: col(&["Reference_Allele"]),
-            alt: col(&["Tumor_Seq_Allele2"]),
+            hgvsp_short: col("HGVSp_Short")?,
+            hgvsp: col("HGVSp")?,
+            hgvsc: col("HGVSc")?,
+            classification: col("Variant_Classification")?,
+            sample: col("Tumor_Sample_Barcode")?,
+            build: col("NCBI_Build")?,
+            chromosome: col("Chromosome")?,
+            start: col("Start_Position")?,
+            reference: col("Reference_Allele")?,
+            alt: col("Tumor_Seq_Allele2")?,
         };
         Ok(MafReader {
             reader,
@@ -806,6 +826,48 @@ mod tests {
                 text.push([b'\t', b'\n', b'\t'][i % 3]);
             }
             prop_assert_eq!(by_blocks(&text, 3, size), by_rows(&text, 3));
+        }
+    }
+
+    #[test]
+    fn duplicate_read_columns_are_header_errors_and_a_bom_is_skipped() {
+        for (head, name) in [
+            ("Hugo_Symbol\tX\thugo_symbol\n", "Hugo_Symbol"),
+            ("Hugo_Symbol\tHGVSp_Short\tHGVSP_SHORT\n", "HGVSp_Short"),
+            (
+                "Tumor_Sample_Barcode\tHugo_Symbol\ttumor_sample_barcode\n",
+                "Tumor_Sample_Barcode",
+            ),
+        ] {
+            let text = format!("{head}BRAF\tp.V600E\tS1\n");
+            let e = MafReader::new(text.as_bytes()).err();
+            assert!(
+                e.as_ref()
+                    .is_some_and(|e| e.line == 1 && e.message.contains(name)),
+                "{head:?}: {e:?}"
+            );
+        }
+        // Columns ATCPath does not read may repeat (cBioPortal's `*_wu` / `*_WU`).
+        let text = "Hugo_Symbol\tSIFT_wu\tSIFT_WU\nBRAF\ta\tb\n";
+        let Ok(mut r) = MafReader::new(text.as_bytes()) else {
+            panic!("header")
+        };
+        assert!(r.next_row().is_ok_and(|r| r.is_some()));
+        // A byte-order mark before the header, or before a comment before it.
+        for text in [
+            "\u{feff}Hugo_Symbol\tHGVSp_Short\nBRAF\tp.V600E\n",
+            "\u{feff}#version 2.4\nHugo_Symbol\tHGVSp_Short\nBRAF\tp.V600E\n",
+        ] {
+            let Ok(r) = MafReader::new(text.as_bytes()) else {
+                panic!("{text:?}")
+            };
+            assert_eq!((r.columns().gene, r.columns().hgvsp_short), (0, Some(1)));
+            assert_eq!(r.header()[0], "Hugo_Symbol");
+            assert_eq!(
+                by_blocks(text.as_bytes(), 2, 7),
+                by_rows(text.as_bytes(), 2)
+            );
+            assert_eq!(by_rows(text.as_bytes(), 2).len(), 1);
         }
     }
 

@@ -841,6 +841,9 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
                 (Some(b), Some(p)) => self.kb.hotspot_at(b, &chromosome, p, reference, alt),
                 _ => None,
             };
+            if let Some(h) = &hit {
+                check_hotspot_agreement(h, &annotated, &chromosome, position, reference, alt)?;
+            }
             let origin_annotation = self.layout.as_ref().map(|l| l.origin);
             let has_change = annotated.protein.is_some() || annotated.coding.is_some();
             let use_hit = hit.filter(|h| {
@@ -962,6 +965,93 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
     }
 }
 
+/// An annotation that names another gene, or another protein change, than the knowledge base's
+/// hotspot at the record's position and alleles: the two disagree, and neither is chosen.
+fn check_hotspot_agreement(
+    hit: &atcpath_kb::hotspot_positions::PositionHit<'_>,
+    annotated: &Annotated,
+    chromosome: &str,
+    position: Option<u64>,
+    reference: &str,
+    alt: &str,
+) -> Result<(), String> {
+    let site = format!(
+        "{chromosome}:{} {reference}>{alt}",
+        position.map_or_else(|| "?".to_string(), |p| p.to_string())
+    );
+    if let Some(g) = &annotated.gene
+        && !g.eq_ignore_ascii_case(hit.gene)
+    {
+        return Err(format!(
+            "the annotation names gene {g} but {site} is the knowledge base's {} hotspot ({}): \
+             the two disagree",
+            hit.gene,
+            hit.protein.unwrap_or(hit.coding)
+        ));
+    }
+    if let Some(p) = &annotated.protein {
+        let expected = hit
+            .protein
+            .and_then(|h| hgvs::parse_protein(h).ok())
+            .map(|h| h.normalized);
+        if expected.as_deref() != Some(p.normalized.as_str()) {
+            return Err(format!(
+                "the annotation gives {} {} but {site} is the knowledge base's {} {}: the two disagree",
+                annotated.gene.as_deref().unwrap_or(hit.gene),
+                p.normalized,
+                hit.gene,
+                hit.protein.unwrap_or(hit.coding)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Sequence Ontology consequence terms, most to least severe: the order of
+/// `VariantClass::from_so_term` in atcpath-core (Ensembl VEP's severity table), kept equal to it
+/// (a test checks that every term here gives the class core gives).
+const SO_SEVERITY: [&str; 24] = [
+    "splice_acceptor_variant",
+    "splice_donor_variant",
+    "stop_gained",
+    "frameshift_variant",
+    "stop_lost",
+    "start_lost",
+    "inframe_insertion",
+    "disruptive_inframe_insertion",
+    "conservative_inframe_insertion",
+    "inframe_deletion",
+    "disruptive_inframe_deletion",
+    "conservative_inframe_deletion",
+    "missense_variant",
+    "protein_altering_variant",
+    "splice_donor_5th_base_variant",
+    "splice_region_variant",
+    "splice_donor_region_variant",
+    "splice_polypyrimidine_tract_variant",
+    "start_retained_variant",
+    "stop_retained_variant",
+    "synonymous_variant",
+    "5_prime_UTR_premature_start_codon_gain_variant",
+    "5_prime_UTR_variant",
+    "upstream_gene_variant",
+];
+
+/// The severity rank of a consequence (one term or several joined by `&`, any case): the index
+/// of its most severe term in [`SO_SEVERITY`], `SO_SEVERITY.len()` when no term is listed
+/// (e.g. `downstream_gene_variant`, `intron_variant`): lower is more severe.
+fn so_rank(consequence: &str) -> usize {
+    consequence
+        .split('&')
+        .filter_map(|t| {
+            SO_SEVERITY
+                .iter()
+                .position(|term| term.eq_ignore_ascii_case(t.trim()))
+        })
+        .min()
+        .unwrap_or(SO_SEVERITY.len())
+}
+
 /// The annotation of ALT `k` (0-based) from the record's CSQ/ANN entries.
 fn annotate(
     layout: &Layout,
@@ -1005,11 +1095,17 @@ fn annotate(
     let flag = |f: &[&str], i: Option<usize>, yes: &str| {
         get(f, i).is_some_and(|v| v.eq_ignore_ascii_case(yes))
     };
+    // PICK=1 if any; else the most severe consequence, then CANONICAL=YES, then the first.
     let Some(chosen) = with_gene
         .iter()
         .find(|f| flag(f, layout.pick, "1"))
-        .or_else(|| with_gene.iter().find(|f| flag(f, layout.canonical, "YES")))
-        .or_else(|| with_gene.first())
+        .or_else(|| {
+            with_gene.iter().min_by_key(|f| {
+                let severity =
+                    get(f, layout.consequence).map_or(SO_SEVERITY.len(), |c| so_rank(&c));
+                (severity, !flag(f, layout.canonical, "YES"))
+            })
+        })
     else {
         return Annotated::default();
     };
@@ -1197,6 +1293,101 @@ mod tests {
             },
         );
         assert_eq!(annotation.highest_level.as_deref(), Some("LEVEL_1"));
+    }
+
+    const VEP_HEAD: &str = "##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Format: Allele|Consequence|SYMBOL|HGVSc|HGVSp|CANONICAL|PICK\">\n";
+    const ANN_HEAD: &str = "##INFO=<ID=ANN,Number=.,Type=String,Description=\"Functional annotations: 'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p'\">\n";
+
+    #[test]
+    fn the_most_severe_entry_wins_over_a_first_canonical_one() {
+        let kb = kb();
+        for build in [None, Some("GRCh37")] {
+            let vep = format!(
+                "{HEAD}{VEP_HEAD}{COLS}\tTUMOR\n\
+7\t140453136\t.\tA\tT\t.\tPASS\tCSQ=T|downstream_gene_variant|MRPS33|||YES|,T|missense_variant|BRAF|ENST00000288602.6:c.1799T>A|ENSP00000288602.6:p.Val600Glu|YES|\tGT\t0/1\n"
+            );
+            let snpeff = format!(
+                "{HEAD}{ANN_HEAD}{COLS}\tTUMOR\n\
+7\t140453136\t.\tA\tT\t.\tPASS\tANN=T|downstream_gene_variant|MODIFIER|MRPS33|MRPS33|transcript|NM_1|protein_coding|||,T|missense_variant|MODERATE|BRAF|BRAF|transcript|NM_004333.4|protein_coding|15/18|c.1799T>A|p.Val600Glu\tGT\t0/1\n"
+            );
+            for text in [vep, snpeff] {
+                let (calls, _, _) = read(&kb, &text, build);
+                assert_eq!(calls.len(), 1, "{text}");
+                assert_eq!(
+                    variant(&calls[0]),
+                    (
+                        "BRAF",
+                        Some("p.Val600Glu"),
+                        Some("c.1799T>A"),
+                        Some(VariantClass::Missense)
+                    ),
+                    "{build:?} {text}"
+                );
+            }
+        }
+        // Equal severity: CANONICAL=YES, then order; PICK=1 wins over severity.
+        let text = format!(
+            "{HEAD}{VEP_HEAD}{COLS}\tTUMOR\n\
+1\t100\t.\tA\tT\t.\tPASS\tCSQ=T|intron_variant|G1|||YES|,T|missense_variant|G2||p.Val10Glu||,T|missense_variant&splice_region_variant|G3||p.Val11Glu|YES|\tGT\t0/1\n\
+1\t200\t.\tA\tT\t.\tPASS\tCSQ=T|missense_variant|G2||p.Val10Glu|||,T|missense_variant|G3||p.Val11Glu|||\tGT\t0/1\n\
+1\t300\t.\tA\tT\t.\tPASS\tCSQ=T|stop_gained|G2||p.Val10Ter|YES|,T|intron_variant|G4||||1\tGT\t0/1\n"
+        );
+        let (calls, _, _) = read(&kb, &text, None);
+        let genes: Vec<_> = calls.iter().map(|c| variant(c).0).collect();
+        assert_eq!(genes, ["G3", "G2", "G4"]);
+    }
+
+    #[test]
+    fn so_severity_is_core_s_order() {
+        for (i, term) in SO_SEVERITY.iter().enumerate() {
+            assert_eq!(so_rank(term), i);
+            // With any less severe term, this one gives core's class.
+            for later in &SO_SEVERITY[i..] {
+                assert_eq!(
+                    VariantClass::from_so_term(&format!("{later}&{term}")),
+                    VariantClass::from_so_term(term),
+                    "{term} {later}"
+                );
+            }
+        }
+        assert_eq!(so_rank("downstream_gene_variant"), SO_SEVERITY.len());
+        assert_eq!(so_rank("intron_variant&Missense_Variant"), 12);
+    }
+
+    #[test]
+    fn an_annotation_that_contradicts_a_hotspot_position_is_an_error() {
+        let kb = kb();
+        let line = |csq: &str| {
+            format!(
+                "{HEAD}{VEP_HEAD}{COLS}\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\tCSQ={csq}\tGT\t0/1\n"
+            )
+        };
+        for csq in [
+            "T|missense_variant|BRAF||p.Val600Lys|YES|",
+            "T|missense_variant|TP53||p.Val600Glu|YES|",
+            "T|missense_variant|TP53|||YES|",
+        ] {
+            let text = line(csq);
+            let mut r = open(&kb, &text, Some("GRCh37"));
+            let e = r.next().and_then(Result::err);
+            assert!(
+                e.as_ref()
+                    .is_some_and(|e| e.line == 4 && e.message.contains("disagree")),
+                "{csq}: {e:?}"
+            );
+            // Without a build there is no hotspot to disagree with.
+            let (calls, _, _) = read(&kb, &text, None);
+            assert_eq!(calls.len(), 1);
+        }
+        // Agreement, in either notation, or a gene without a change, is fine.
+        for csq in [
+            "T|missense_variant|BRAF||p.Val600Glu|YES|",
+            "T|missense_variant|BRAF||p.(V600E)|YES|",
+            "T|missense_variant|braf|||YES|",
+        ] {
+            let (calls, _, _) = read(&kb, &line(csq), Some("GRCh37"));
+            assert_eq!(variant(&calls[0]).0.to_ascii_uppercase(), "BRAF", "{csq}");
+        }
     }
 
     #[test]

@@ -8,31 +8,39 @@
 //! and the output is in file order. Memory: one block and its output per worker.
 //!
 //! Rows are written back byte for byte (without their `\r`) with the added columns appended; the
-//! added columns of a (gene, protein, class, build, chromosome, position, alleles) key are computed once
+//! added columns of a (gene, protein, coding, class, build, chromosome, position, alleles) key are
+//! computed once
 //! per worker and reused (at most `CACHE_MAX` keys per worker, a few hundred bytes each: the
 //! cache is emptied when full), and a gene the knowledge base does not know gets them without
 //! parsing.
+//!
+//! A row whose Variant_Classification contradicts its protein change (a non-coding or silent
+//! class with a protein-changing HGVSp, or a synonymous change called missense) is a row error,
+//! like a malformed row: checked with byte comparisons, a protein parsed only for the rare
+//! non-coding class with a non-synonymous-looking change.
 
 use std::io::{BufRead, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 
+use atcpath_core::cells::is_missing;
 use atcpath_core::genomics::{VariantClass, VariantQuery, annotate_variant, maf_protein};
+use atcpath_core::hgvs::{Consequence, parse_coding};
 use atcpath_formats::FormatError;
 use atcpath_formats::maf::{BlockRows, Blocks, Columns, MafReader, Row};
 use atcpath_kb::Kb;
 use hashbrown::HashTable;
 use rustc_hash::FxHashSet;
 
-use super::ADDED;
+use super::{ADDED, Output, check_not_annotated};
 use crate::{Fail, invalid, other};
 
 /// Bytes of input per block.
 const BLOCK: usize = 256 << 10;
-/// Columns a cache key is made of: gene, HGVSp_Short, HGVSp, class, build, chromosome, start,
-/// reference and alternate allele.
-const KEY_COLUMNS: usize = 9;
+/// Columns a cache key is made of: gene, HGVSp_Short, HGVSp, HGVSc, class, build, chromosome,
+/// start, reference and alternate allele.
+const KEY_COLUMNS: usize = 10;
 
 /// Most keys kept per worker in the cache of added columns (a few hundred bytes each).
 const CACHE_MAX: usize = 4096;
@@ -40,18 +48,25 @@ const CACHE_MAX: usize = 4096;
 const MAX_WORKERS: usize = 8;
 
 /// Annotates one MAF; returns the summary line(s) to print.
-pub fn run(maf_path: &Path, out_path: &Path, skip_invalid: bool, kb: &Kb) -> Result<String, Fail> {
+/// The output is added to `written`, to be moved into place when the whole run succeeded.
+pub fn run(
+    maf_path: &Path,
+    out_path: &Path,
+    skip_invalid: bool,
+    kb: &Kb,
+    written: &mut Vec<Output>,
+) -> Result<String, Fail> {
     let shown = maf_path.display().to_string();
     let file =
         std::fs::File::open(maf_path).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
     // A small buffer for the header: the blocks are then read straight into their own buffers.
     let maf = MafReader::new(std::io::BufReader::with_capacity(64 << 10, file))
         .map_err(|e| invalid(format!("{shown}: {e}")))?;
-    let mut out = std::fs::File::create(out_path)
-        .map_err(|e| other(format!("{}: cannot write: {e}", out_path.display())))?;
+    check_not_annotated(&shown, maf.header(), &ADDED)?;
+    let mut out = Output::create(out_path)?;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
     let totals =
-        annotate(maf, &mut out, skip_invalid, kb, BLOCK, workers).map_err(|e| match e {
+        annotate(maf, out.file(), skip_invalid, kb, BLOCK, workers).map_err(|e| match e {
             Stop::Invalid(e) => invalid(format!(
                 "{shown}: {e} (use --skip-invalid to skip and count such rows)"
             )),
@@ -63,6 +78,7 @@ pub fn run(maf_path: &Path, out_path: &Path, skip_invalid: bool, kb: &Kb) -> Res
         actionable,
         skipped,
     } = totals;
+    written.push(out);
     let mut summary = format!(
         "{rows} rows annotated, {actionable} with a therapeutic level; written to {}\n",
         out_path.display()
@@ -126,6 +142,7 @@ impl<'k> Annotator<'k> {
             Some(c.gene),
             c.hgvsp_short,
             c.hgvsp,
+            c.hgvsc,
             c.classification,
             c.build,
             c.chromosome,
@@ -179,18 +196,41 @@ impl<'k> Annotator<'k> {
         self.filter[b / 64] >> (b % 64) & 1 != 0
     }
 
+    /// Why the row's Variant_Classification contradicts its protein change, if it does.
+    #[inline]
+    fn contradiction(&self, row: &Row<'_>) -> Option<String> {
+        let c = &self.columns;
+        let class = row.bytes(c.classification);
+        let missense = class.eq_ignore_ascii_case(b"Missense_Mutation");
+        if !missense && !NON_CODING.iter().any(|n| class.eq_ignore_ascii_case(n)) {
+            return None;
+        }
+        let mut protein = row.bytes(c.hgvsp_short);
+        if protein.is_empty() {
+            protein = row.bytes(c.hgvsp);
+        }
+        contradiction(class, protein, missense)
+    }
+
     /// The added columns of a row of a known gene (with the end of line), and whether it has a
     /// therapeutic level.
     fn suffix(&self, row: &Row<'_>) -> (Vec<u8>, bool) {
         let c = &self.columns;
+        let gene = row.get(Some(c.gene)).unwrap_or_default();
+        let coding = coding(row.get(c.hgvsc));
         let protein = row
             .get(c.hgvsp_short)
             .and_then(maf_protein)
-            .or_else(|| row.get(c.hgvsp).and_then(maf_protein));
+            .or_else(|| row.get(c.hgvsp).and_then(maf_protein))
+            .or_else(|| {
+                coding
+                    .as_ref()
+                    .and_then(|x| protein_from_coding(self.kb, gene, x))
+            });
         let q = VariantQuery {
-            gene: row.get(Some(c.gene)).unwrap_or_default(),
+            gene,
             protein,
-            coding: None,
+            coding,
             class: row.get(c.classification).map(VariantClass::from_maf),
             build: row.get(c.build),
             chromosome: row.get(c.chromosome),
@@ -215,6 +255,87 @@ impl<'k> Annotator<'k> {
         );
         cols.push(format!("{}\n", self.version));
         (cols.join("\t").into_bytes(), ann.highest_level.is_some())
+    }
+}
+
+/// Classes that change no protein: a non-synonymous protein change contradicts them.
+const NON_CODING: [&[u8]; 6] = [b"Silent", b"Intron", b"3'UTR", b"5'UTR", b"IGR", b"RNA"];
+
+/// An HGVSc cell's coding change (a `transcript:` prefix removed); `None` when it does not parse.
+pub(super) fn coding(cell: Option<&str>) -> Option<atcpath_core::hgvs::CodingChange> {
+    let c = cell?;
+    parse_coding(c.rsplit_once(':').map_or(c, |(_, c)| c)).ok()
+}
+
+/// The protein change a coding change makes inside one of the knowledge base's hotspot codons
+/// of `gene` (as `assess` translates a case's `hgvs_c`), for a row without a protein change.
+pub(super) fn protein_from_coding(
+    kb: &Kb,
+    gene: &str,
+    coding: &atcpath_core::hgvs::CodingChange,
+) -> Option<atcpath_core::hgvs::ProteinChange> {
+    use atcpath_core::hgvs;
+    kb.genes
+        .hotspots
+        .iter()
+        .filter(|h| h.gene == gene)
+        .find_map(|h| {
+            let mutant = hgvs::mutate_codon(coding, 3 * h.position - 2, &h.codon)?;
+            let alt = hgvs::translate(&mutant)?;
+            let p = if alt == h.r#ref {
+                format!("p.{}{}=", h.r#ref, h.position)
+            } else {
+                format!("p.{}{}{alt}", h.r#ref, h.position)
+            };
+            hgvs::parse_protein(&p).ok()
+        })
+}
+
+/// Whether a protein change written `p.V600V`, `p.Val600Val`, `p.V600=` (with or without `p.`
+/// and parentheses) is synonymous, from its bytes (no allocation).
+fn looks_synonymous(p: &[u8]) -> bool {
+    let p = p.strip_prefix(b"p.").unwrap_or(p);
+    let p = p.strip_prefix(b"(").unwrap_or(p);
+    let p = p.strip_suffix(b")").unwrap_or(p);
+    if p.ends_with(b"=") {
+        return true;
+    }
+    let head = p.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = p[head..].iter().take_while(|b| b.is_ascii_digit()).count();
+    head > 0 && digits > 0 && p[head + digits..] == p[..head]
+}
+
+/// Why a Variant_Classification (`class`: missense, or one of [`NON_CODING`]) contradicts the
+/// protein change `protein`, if it does. An empty or unparsable protein change contradicts
+/// nothing.
+pub(super) fn contradiction(class: &[u8], protein: &[u8], missense: bool) -> Option<String> {
+    let text = std::str::from_utf8(protein).ok()?.trim();
+    if text.is_empty() || is_missing(text) {
+        return None;
+    }
+    let wrong = if looks_synonymous(text.as_bytes()) {
+        missense
+    } else {
+        !missense && maf_protein(text).is_some_and(|p| p.consequence != Consequence::Synonymous)
+    };
+    wrong.then(|| {
+        format!(
+            "Variant_Classification {} contradicts {text}",
+            String::from_utf8_lossy(class)
+        )
+    })
+}
+
+/// Whether a class is one whose protein change is checked (see [`contradiction`]).
+pub(super) fn checked_class(class: &str) -> Option<bool> {
+    let b = class.trim().as_bytes();
+    if b.eq_ignore_ascii_case(b"Missense_Mutation") {
+        Some(true)
+    } else {
+        NON_CODING
+            .iter()
+            .any(|n| b.eq_ignore_ascii_case(n))
+            .then_some(false)
     }
 }
 
@@ -341,6 +462,17 @@ impl<'a, 'k> Worker<'a, 'k> {
                     break;
                 }
             };
+            if let Some(message) = a.contradiction(&row) {
+                if skip_invalid {
+                    totals.skipped += 1;
+                    continue;
+                }
+                error = Some(FormatError {
+                    line: row.line_no,
+                    message,
+                });
+                break;
+            }
             totals.rows += 1;
             output.extend_from_slice(row.raw());
             let gene = row.bytes(Some(a.columns.gene));
@@ -610,6 +742,19 @@ mod tests {
                 }
                 Err(e) => return (w, Err(e)),
             };
+            if let Some(message) = ann.contradiction(&row) {
+                if skip_invalid {
+                    t.skipped += 1;
+                    continue;
+                }
+                return (
+                    w,
+                    Err(FormatError {
+                        line: row.line_no,
+                        message,
+                    }),
+                );
+            }
             t.rows += 1;
             w.extend_from_slice(row.raw());
             if !ann.known.contains(row.bytes(Some(c.gene))) {

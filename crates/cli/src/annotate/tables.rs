@@ -6,7 +6,9 @@
 //!   [`ADDED`] columns to `<out>.fusions.txt` / `<out>.sv.txt`. A fusion row is annotated as a
 //!   fusion; an intragenic or one-sided row gets `Unknown` (never a fusion level), and a one-sided
 //!   rearrangement of a gene with a fusion entry in the knowledge base (e.g. RET with no partner)
-//!   is named on standard error for confirmation.
+//!   is named on standard error for confirmation. A germline row (`SV_Status` GERMLINE) is an
+//!   inherited event, not a tumour finding: `Unknown`, never a fusion level; an `SV_Status`
+//!   other than SOMATIC, GERMLINE or empty is a row error.
 //! - `--cna`: a long file is written back row by row (a neutral or missing value gets empty
 //!   annotation columns: there is no alteration to annotate); a wide file is written as long rows
 //!   `SAMPLE_ID HUGO_SYMBOL ALTERATION` plus the added columns, one per non-neutral call
@@ -16,7 +18,9 @@
 //!   every finding of every input of the run (the MAF is read a second time for it; memory per
 //!   sample, not per row) and of the row's own TMB and MSI, to `<out>.clinical.txt`.
 //!   `ATC_FINDINGS` is the number of findings read for the sample: 0 means none in these files,
-//!   not a negative result. Samples are matched by exact id.
+//!   not a negative result. Samples are matched by exact id. A sample whose `ONCOTREE_CODE`
+//!   (or, without it, `CANCER_TYPE_DETAILED`) is not thyroid is named on standard error: the
+//!   levels are those of anaplastic thyroid cancer (OncoTree THAP).
 //!
 //! A malformed row is an error naming the file and line (exit 2), or with `--skip-invalid` a
 //! counted warning; a file that cannot be read or written is exit 1.
@@ -36,7 +40,7 @@ use atcpath_formats::maf::MafReader;
 use atcpath_formats::sv::{Event, SvReader};
 use atcpath_kb::{Kb, MatchKind};
 
-use super::{ADDED, AnnotateArgs, derived_out};
+use super::{ADDED, AnnotateArgs, Output, check_not_annotated, derived_out};
 use crate::{Fail, invalid, other};
 
 /// The columns added to the clinical file, in order.
@@ -153,35 +157,32 @@ fn added(cells: Cells<'_>, version: &str) -> String {
 
 fn open(path: &Path) -> Result<BufReader<std::fs::File>, Fail> {
     if path.is_dir() {
-        return Err(other(format!("{}: cannot read: a folder", path.display())));
+        return Err(other(format!(
+            "{}: cannot read: is a directory",
+            path.display()
+        )));
     }
     std::fs::File::open(path)
         .map(|f| BufReader::with_capacity(1 << 20, f))
         .map_err(|e| other(format!("{}: cannot read: {e}", path.display())))
 }
 
-/// A buffered output file with its name for error messages.
+/// A buffered output file (a temporary [`Output`], moved into place when the whole run
+/// succeeded) with its name for error messages.
 struct Out {
     w: std::io::BufWriter<std::fs::File>,
+    output: Output,
     path: PathBuf,
 }
 
 impl Out {
-    fn create(path: &Path, input: &Path) -> Result<Out, Fail> {
-        let same = match (std::fs::canonicalize(path), std::fs::canonicalize(input)) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
-        };
-        if same {
-            return Err(invalid(format!(
-                "{}: the output would overwrite the input; choose another --out",
-                path.display()
-            )));
-        }
-        let f = std::fs::File::create(path)
-            .map_err(|e| other(format!("{}: cannot write: {e}", path.display())))?;
+    /// The inputs were checked against the outputs before anything was opened (`super::run`).
+    fn create(path: &Path) -> Result<Out, Fail> {
+        let mut output = Output::create(path)?;
+        let f = output.file.take().expect("just created");
         Ok(Out {
             w: std::io::BufWriter::with_capacity(1 << 20, f),
+            output,
             path: path.to_path_buf(),
         })
     }
@@ -191,8 +192,17 @@ impl Out {
         }
         self.w.write_all(b"\n").map_err(|e| self.err(e))
     }
-    fn finish(mut self) -> Result<(), Fail> {
-        self.w.flush().map_err(|e| self.err(e))
+    /// Flushes the file and hands it to `outputs`, to be moved into place at the end of the run.
+    fn finish(mut self, outputs: &mut Vec<Output>) -> Result<(), Fail> {
+        self.w.flush().map_err(|e| self.err(e))?;
+        let path = self.path;
+        let f = self
+            .w
+            .into_inner()
+            .map_err(|e| other(format!("{}: {}", path.display(), e.error())))?;
+        self.output.file = Some(f);
+        outputs.push(self.output);
+        Ok(())
     }
     fn err(&self, e: std::io::Error) -> Fail {
         other(format!("{}: {e}", self.path.display()))
@@ -251,11 +261,17 @@ fn sv_file(
     skip: bool,
     kb: &Kb,
     mut samples: Option<&mut Samples>,
+    outputs: &mut Vec<Output>,
 ) -> Result<String, Fail> {
     let shown = input.display().to_string();
     let mut r =
         SvReader::new(open(input)?, &shown).map_err(|e| invalid(format!("{shown}: {e}")))?;
-    let mut out = Out::create(out_path, input)?;
+    check_not_annotated(&shown, r.header(), &ADDED)?;
+    let status_col = r
+        .header()
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("SV_Status"));
+    let mut out = Out::create(out_path)?;
     out.line(&[&r.header().join("\t"), "\t", &added_header()])?;
     let version = kb.meta.version.as_str();
     let fusion_genes: HashSet<&str> = kb
@@ -265,7 +281,7 @@ fn sv_file(
         .flat_map(|e| e.genes())
         .collect();
     let mut skips = Skips::new(&shown, skip);
-    let (mut leveled, mut flagged) = (0usize, Vec::new());
+    let (mut leveled, mut flagged, mut germline) = (0usize, Vec::new(), 0usize);
     loop {
         let row = match r.next_row() {
             Ok(Some(row)) => row,
@@ -275,7 +291,26 @@ fn sv_file(
                 continue;
             }
         };
+        if let Some(v) = status_col.and_then(|i| row.record.get(i))
+            && !v.eq_ignore_ascii_case("SOMATIC")
+            && !v.eq_ignore_ascii_case("GERMLINE")
+        {
+            let line = row.record.line_no;
+            skips.handle(FormatError {
+                line,
+                message: format!(
+                    "SV_Status: {v:?} is neither SOMATIC nor GERMLINE (empty: not stated)"
+                ),
+            })?;
+            continue;
+        }
+        let is_finding = row.finding(&shown).is_some();
         let cells = match &row.event {
+            // Germline: inherited, not a finding of the tumour; never a fusion level.
+            Event::Fusion { .. } if row.germline || !is_finding => {
+                germline += 1;
+                added(Cells::Unknown, version)
+            }
             Event::Fusion {
                 five_prime,
                 three_prime,
@@ -303,7 +338,7 @@ fn sv_file(
         };
         out.line(&[row.record.raw(), &cells])?;
     }
-    out.finish()?;
+    out.finish(outputs)?;
     let c = r.counts();
     if !flagged.is_empty() {
         eprintln!(
@@ -332,6 +367,12 @@ fn sv_file(
         c.one_sided,
         out_path.display()
     );
+    if germline > 0 {
+        s.push_str(&format!(
+            "  {germline} germline fusion rows (SV_Status GERMLINE): not tumour findings, no \
+             level\n"
+        ));
+    }
     s.push_str(&skips.report());
     Ok(s)
 }
@@ -368,12 +409,14 @@ fn cna_file(
     skip: bool,
     kb: &Kb,
     mut samples: Option<&mut Samples>,
+    outputs: &mut Vec<Output>,
 ) -> Result<String, Fail> {
     let shown = input.display().to_string();
     let mut r =
         CnaReader::new(open(input)?, &shown).map_err(|e| invalid(format!("{shown}: {e}")))?;
     let layout = r.layout();
-    let mut out = Out::create(out_path, input)?;
+    check_not_annotated(&shown, r.header(), &ADDED)?;
+    let mut out = Out::create(out_path)?;
     match layout {
         Layout::Long => out.line(&[&r.header().join("\t"), "\t", &added_header()])?,
         Layout::Wide { .. } => {
@@ -417,7 +460,7 @@ fn cna_file(
             out.line(&[row.record.raw(), &added(Cells::Empty, version)])?;
         }
     }
-    out.finish()?;
+    out.finish(outputs)?;
     let st = r.stats();
     let mut s = format!(
         "cna ({}): {} rows, {} non-neutral calls{} ({leveled} with a therapeutic level), {} \
@@ -489,6 +532,7 @@ fn maf_into(path: &Path, kb: &Kb, samples: &mut Samples) -> Result<String, Fail>
     let used = [
         c.hgvsp_short,
         c.hgvsp,
+        c.hgvsc,
         c.classification,
         c.build,
         c.chromosome,
@@ -504,6 +548,23 @@ fn maf_into(path: &Path, kb: &Kb, samples: &mut Samples) -> Result<String, Fail>
             // Malformed rows were already refused, or skipped and counted, by the first pass.
             Err(_) => continue,
         };
+        // So were rows whose class contradicts their protein change.
+        if let Some(missense) = row
+            .get(c.classification)
+            .and_then(super::maf::checked_class)
+        {
+            let protein = row.get(c.hgvsp_short).or_else(|| row.get(c.hgvsp));
+            let class = row.get(c.classification).unwrap_or_default();
+            if super::maf::contradiction(
+                class.as_bytes(),
+                protein.unwrap_or_default().as_bytes(),
+                missense,
+            )
+            .is_some()
+            {
+                continue;
+            }
+        }
         let Some(sample) = row.get(c.sample) else {
             without_sample += 1;
             continue;
@@ -522,10 +583,16 @@ fn maf_into(path: &Path, kb: &Kb, samples: &mut Samples) -> Result<String, Fail>
         }
         if !cache.contains_key(&key) {
             let protein_text = row.get(c.hgvsp_short).or_else(|| row.get(c.hgvsp));
+            let coding = super::maf::coding(row.get(c.hgvsc));
+            let protein = protein_text.and_then(maf_protein).or_else(|| {
+                coding
+                    .as_ref()
+                    .and_then(|x| super::maf::protein_from_coding(kb, gene, x))
+            });
             let q = VariantQuery {
                 gene,
-                protein: protein_text.and_then(maf_protein),
-                coding: None,
+                protein,
+                coding,
                 class: row.get(c.classification).map(VariantClass::from_maf),
                 build: row.get(c.build),
                 chromosome: row.get(c.chromosome),
@@ -570,6 +637,7 @@ fn clinical_file(
     kb: &Kb,
     samples: &mut Samples,
     over: &[String],
+    outputs: &mut Vec<Output>,
 ) -> Result<String, Fail> {
     let shown = input.display().to_string();
     let mut r =
@@ -580,7 +648,8 @@ fn clinical_file(
              file, not the patient file)"
         )));
     }
-    let mut out = Out::create(out_path, input)?;
+    check_not_annotated(&shown, r.header(), &CLINICAL_ADDED)?;
+    let mut out = Out::create(out_path)?;
     // A cBioPortal file's four attribute lines are kept, extended for the added columns.
     let comments = r.comments().to_vec();
     if comments.len() == 4 {
@@ -608,6 +677,9 @@ fn clinical_file(
     let version = kb.meta.version.as_str();
     let mut skips = Skips::new(&shown, skip);
     let (mut rows, mut leveled) = (0usize, 0usize);
+    // Samples whose cancer type is given and is not thyroid (the levels are for THAP).
+    let mut not_thyroid: Vec<String> = Vec::new();
+    let mut not_thyroid_count = 0usize;
     loop {
         let row = match r.next_row() {
             Ok(Some(row)) => row,
@@ -628,6 +700,17 @@ fn clinical_file(
             eprintln!("warning: {shown}: line {}: {d}", row.line_no());
         }
         let sample = row.sample().unwrap_or_default();
+        let thyroid = match (row.get("ONCOTREE_CODE"), row.get("CANCER_TYPE_DETAILED")) {
+            (Some(code), _) => Some(code.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("TH"))),
+            (None, Some(t)) => Some(t.to_ascii_lowercase().contains("thyroid")),
+            (None, None) => None,
+        };
+        if thyroid == Some(false) {
+            not_thyroid_count += 1;
+            if not_thyroid.len() < NAMED {
+                not_thyroid.push(format!("{sample} (line {})", row.line_no()));
+            }
+        }
         for f in [&b.tmb, &b.msi].into_iter().flatten() {
             let ann = annotate_finding(kb, &f.finding);
             let label = match f.finding {
@@ -671,7 +754,20 @@ fn clinical_file(
         ])?;
         rows += 1;
     }
-    out.finish()?;
+    out.finish(outputs)?;
+    if not_thyroid_count > 0 {
+        eprintln!(
+            "warning: {shown}: {not_thyroid_count} sample(s) with a cancer type that is not \
+             thyroid (ONCOTREE_CODE / CANCER_TYPE_DETAILED): levels are for anaplastic thyroid \
+             cancer (OncoTree THAP) and may not apply: {}{}",
+            not_thyroid.join(", "),
+            if not_thyroid_count > NAMED {
+                ", ..."
+            } else {
+                ""
+            }
+        );
+    }
     let mut missing: Vec<&str> = samples
         .iter()
         .filter(|(_, s)| !s.in_clinical && s.findings > 0)
@@ -700,7 +796,8 @@ fn clinical_file(
 }
 
 /// Annotates the non-MAF inputs given; returns the summary lines.
-pub fn run(a: &AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
+/// Each output is added to `outputs`, to be moved into place when the whole run succeeded.
+pub fn run(a: &AnnotateArgs, kb: &Kb, outputs: &mut Vec<Output>) -> Result<String, Fail> {
     let mut samples: Option<Samples> = a.clinical.as_ref().map(|_| Samples::new());
     let mut over = Vec::new();
     let mut summary = String::new();
@@ -714,13 +811,21 @@ pub fn run(a: &AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
                 a.skip_invalid,
                 kb,
                 samples.as_mut(),
+                outputs,
             )?);
             over.push(flag.to_string());
         }
     }
     if let Some(p) = &a.cna {
         let out = derived_out(&a.out, "cna");
-        summary.push_str(&cna_file(p, &out, a.skip_invalid, kb, samples.as_mut())?);
+        summary.push_str(&cna_file(
+            p,
+            &out,
+            a.skip_invalid,
+            kb,
+            samples.as_mut(),
+            outputs,
+        )?);
         over.push("--cna".to_string());
     }
     if let (Some(p), Some(samples)) = (&a.clinical, samples.as_mut()) {
@@ -731,7 +836,15 @@ pub fn run(a: &AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
             }
         }
         let out = derived_out(&a.out, "clinical");
-        summary.push_str(&clinical_file(p, &out, a.skip_invalid, kb, samples, &over)?);
+        summary.push_str(&clinical_file(
+            p,
+            &out,
+            a.skip_invalid,
+            kb,
+            samples,
+            &over,
+            outputs,
+        )?);
     }
     Ok(summary)
 }

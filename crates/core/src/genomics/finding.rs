@@ -39,12 +39,15 @@ impl CopyNumber {
             "deletion" | "deepdeletion" | "homdel" => return Some(CopyNumber::DeepDeletion),
             _ => {}
         }
-        // GISTIC files write -2, -1, 0, 1, 2 and sometimes -2.0 or 1.0.
-        let v: f64 = t.parse().ok()?;
-        if v.fract() != 0.0 {
-            return None;
-        }
-        match v as i64 {
+        // GISTIC files write -2, -1, 0, 1, 2 and sometimes -2.0 or 1.0: an integer, written as
+        // one (`-1.9999999999999999` is not -2).
+        let int = match t.split_once('.') {
+            Some((i, zeros)) if !zeros.is_empty() && zeros.bytes().all(|b| b == b'0') => i,
+            Some(_) => return None,
+            None => t,
+        };
+        let v: i64 = int.parse().ok()?;
+        match v {
             -2 => Some(CopyNumber::DeepDeletion),
             -1 => Some(CopyNumber::ShallowDeletion),
             0 => Some(CopyNumber::Neutral),
@@ -126,7 +129,16 @@ mod tests {
         ] {
             assert_eq!(CopyNumber::parse(s).map(CopyNumber::code), Some(c), "{s}");
         }
-        for s in ["3", "0.5", "", "NA", "amplified?"] {
+        for s in [
+            "3",
+            "0.5",
+            "",
+            "NA",
+            "amplified?",
+            "-1.9999999999999999",
+            "1e0",
+            "-2.",
+        ] {
             assert_eq!(CopyNumber::parse(s), None, "{s}");
         }
     }

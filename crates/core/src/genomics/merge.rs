@@ -104,6 +104,26 @@ fn merged_class(class: Option<VariantClass>, ann: &Annotation) -> bool {
         )
 }
 
+/// The knowledge base's spelling of a gene written in another case (`braf` → `BRAF`); the
+/// symbol as written when the knowledge base does not know it.
+fn canonical(kb: &Kb, gene: &str) -> String {
+    kb.known_genes()
+        .find(|k| k.eq_ignore_ascii_case(gene))
+        .unwrap_or(gene)
+        .to_string()
+}
+
+/// A symbol the knowledge base does not know but that is one letter from one it does (`RETT`,
+/// `BRAF1`): a likely typo, which would otherwise hide the gene the pathway reads.
+fn near_miss<'k>(kb: &'k Kb, gene: &str) -> Option<&'k str> {
+    if kb.known_genes().any(|k| k.eq_ignore_ascii_case(gene)) {
+        return None;
+    }
+    let g = gene.to_ascii_uppercase();
+    kb.known_genes()
+        .find(|k| k.len().abs_diff(g.len()) <= 1 && strsim::jaro_winkler(k, &g) >= 0.9)
+}
+
 fn is_v600e(v: &Variant) -> bool {
     v.gene == "BRAF"
         && v.protein
@@ -191,8 +211,42 @@ pub fn merge(
         .map(|_| "the case file".to_string());
     let mut msi_from = case.molecular.msi.map(|_| "the case file".to_string());
     for file in files {
+        // A BRAF row whose change cannot be read leaves BRAF V600E unknown: the file cannot
+        // settle the test.
+        let unreadable_braf: Vec<usize> = file
+            .findings
+            .iter()
+            .filter(|s| match &s.finding {
+                Finding::Variant {
+                    gene,
+                    protein,
+                    coding,
+                    class,
+                    ..
+                } => {
+                    gene.eq_ignore_ascii_case("BRAF")
+                        && protein.is_none()
+                        && coding.is_none()
+                        && hotspot_protein(kb, &s.finding).is_none()
+                        && !matches!(class, Some(VariantClass::Silent | VariantClass::Promoter))
+                }
+                _ => false,
+            })
+            .map(|s| s.line)
+            .collect();
+        if file.kind == FileKind::Mutations && !unreadable_braf.is_empty() {
+            report.notes.push(format!(
+                "{}: BRAF row(s) at line {} give no readable protein or coding change: BRAF V600E stays unknown, and the file does not count as the ngs_dna result",
+                file.name,
+                unreadable_braf
+                    .iter()
+                    .map(|l| l.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         match file.kind {
-            FileKind::Mutations if file.results_test => {
+            FileKind::Mutations if file.results_test && unreadable_braf.is_empty() => {
                 result(&mut out, TestId::NgsDna, &mut report);
             }
             FileKind::Fusions if file.results_test => {
@@ -227,6 +281,13 @@ pub fn merge(
                         };
                         coding = name.and_then(|c| hgvs::parse_coding(c).ok());
                     }
+                    if let Some(k) = near_miss(kb, gene) {
+                        problems.push(format!(
+                            "{gene:?} at {at} is not a gene ATCPath knows; did you mean {k:?}? (a misspelt symbol would hide the gene)"
+                        ));
+                    }
+                    let gene_c = canonical(kb, gene);
+                    let gene = &gene_c;
                     // A protein change the row does not give may come from a hotspot position.
                     let protein = protein.clone().or_else(|| hotspot_protein(kb, &s.finding));
                     let v = Variant {
@@ -256,6 +317,15 @@ pub fn merge(
                     five_prime,
                     three_prime,
                 } => {
+                    for g in [five_prime, three_prime] {
+                        if let Some(k) = near_miss(kb, g) {
+                            problems.push(format!(
+                                "{g:?} at {at} is not a gene ATCPath knows; did you mean {k:?}? (a misspelt symbol would hide the fusion)"
+                            ));
+                        }
+                    }
+                    let (five_c, three_c) = (canonical(kb, five_prime), canonical(kb, three_prime));
+                    let (five_prime, three_prime) = (&five_c, &three_c);
                     let same = |f: &Fusion| {
                         (f.five_prime == *five_prime && f.three_prime == *three_prime)
                             || (f.five_prime == *three_prime && f.three_prime == *five_prime)

@@ -196,17 +196,35 @@ impl Annotation {
     }
 }
 
+/// The reference build a file names, in the knowledge base's spelling: `GRCh37` for `GRCh37`,
+/// `hg19`, `b37`, `37`, `GRCh37.p13`, `hs37d5`; `GRCh38` for `GRCh38`, `hg38`, `b38`, `38`,
+/// `GRCh38.p14` (any case). `None` for anything else (positions are then not used).
+/// hg19 and GRCh37 share coordinates on the primary chromosomes.
+pub fn reference_build(s: &str) -> Option<&'static str> {
+    let t = s.trim().to_ascii_lowercase();
+    let t = t.split('.').next().unwrap_or("");
+    match t {
+        "grch37" | "hg19" | "b37" | "37" | "hs37d5" | "grch37-lite" => Some("GRCh37"),
+        "grch38" | "hg38" | "b38" | "38" | "hs38dh" => Some("GRCh38"),
+        _ => None,
+    }
+}
+
 /// Annotates a point variant: the first matching entry wins (entries go specific to general).
 /// A variant without a protein change (a MAF row without HGVSp, an unannotated VCF call) at an
 /// ATC hotspot position of the knowledge base (`kb/hotspot_positions.toml`: build, position and
 /// both alleles must match, and the gene) is read as that hotspot's protein change.
 pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
     if v.protein.is_none()
-        && let (Some(b), Some(c), Some(p), Some((r, a))) =
-            (v.build, v.chromosome, v.position, v.alleles)
+        && let (Some(b), Some(c), Some(p), Some((r, a))) = (
+            v.build.and_then(reference_build),
+            v.chromosome,
+            v.position,
+            v.alleles,
+        )
         && let Some(x) = kb
             .hotspot_at(b, c, p, r, a)
-            .filter(|h| h.gene == v.gene)
+            .filter(|h| h.gene.eq_ignore_ascii_case(v.gene))
             .and_then(|h| h.protein)
             .and_then(|x| hgvs::parse_protein(x).ok())
     {
@@ -222,7 +240,7 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
         !matches!(
             a.kind,
             MatchKind::Fusion | MatchKind::CopyNumber | MatchKind::Biomarker
-        ) && a.genes().any(|g| g == v.gene)
+        ) && a.genes().any(|g| g.eq_ignore_ascii_case(v.gene))
     }) {
         let hit = match a.kind {
             MatchKind::Protein => v
@@ -251,20 +269,22 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
                             .as_ref()
                             .and_then(|c| c.legacy_name.map(str::to_string))
                     });
-                let by_position = match (v.build, v.chromosome, v.position) {
-                    (Some(b), Some(c), Some(p)) => a
-                        .positions
-                        .iter()
-                        .find(|x| {
-                            x.build.eq_ignore_ascii_case(b)
-                                && x.chromosome == c.trim_start_matches("chr")
-                                && x.position == p
-                                && v.alleles
-                                    .is_none_or(|(r, alt)| kb.hotspot_at(b, c, p, r, alt).is_some())
-                        })
-                        .map(|x| Some(x.name.clone())),
-                    _ => None,
-                };
+                let by_position =
+                    match (v.build.and_then(reference_build), v.chromosome, v.position) {
+                        (Some(b), Some(c), Some(p)) => a
+                            .positions
+                            .iter()
+                            .find(|x| {
+                                x.build.eq_ignore_ascii_case(b)
+                                    && x.chromosome == c.trim_start_matches("chr")
+                                    && x.position == p
+                                    && v.alleles.is_none_or(|(r, alt)| {
+                                        kb.hotspot_at(b, c, p, r, alt).is_some()
+                                    })
+                            })
+                            .map(|x| Some(x.name.clone())),
+                        _ => None,
+                    };
                 if let Some(name) = by_coding.or(by_position) {
                     return Annotation::from_entry(a, name);
                 }
@@ -282,12 +302,16 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
 
 /// Annotates a fusion of two genes (either orientation); an intragenic event is no fusion.
 pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
-    if a == b {
+    if a.eq_ignore_ascii_case(b) {
         return Annotation::unknown();
     }
     kb.actionability
         .iter()
-        .find(|e| e.kind == MatchKind::Fusion && e.genes().any(|g| g == a || g == b))
+        .find(|e| {
+            e.kind == MatchKind::Fusion
+                && e.genes()
+                    .any(|g| g.eq_ignore_ascii_case(a) || g.eq_ignore_ascii_case(b))
+        })
         .map_or_else(Annotation::unknown, |e| {
             Annotation::from_entry(e, Some(format!("{a}-{b} fusion")))
         })
@@ -306,7 +330,7 @@ pub fn annotate_copy_number(kb: &Kb, gene: &str, level: CopyNumber) -> Annotatio
         .iter()
         .find(|e| {
             e.kind == MatchKind::CopyNumber
-                && e.genes().any(|g| g == gene)
+                && e.genes().any(|g| g.eq_ignore_ascii_case(gene))
                 && e.copy_number.iter().any(|c| c == word)
         })
         .map_or_else(Annotation::unknown, |e| Annotation::from_entry(e, None))
@@ -419,7 +443,7 @@ mod tests {
     #[test]
     fn tert_promoter_by_position_in_both_builds() {
         let kb = kb();
-        for (b, pos, name) in [("GRCh37", 1295228, "C228T"), ("GRCh38", 1295135, "C250T")] {
+        for (b, pos, name) in [("hg19", 1295228, "C228T"), ("GRCh38", 1295135, "C250T")] {
             let a = annotate_variant(
                 &kb,
                 &VariantQuery {
@@ -427,6 +451,7 @@ mod tests {
                     build: Some(b),
                     chromosome: Some("5"),
                     position: Some(pos),
+                    alleles: Some(("G", "A")),
                     ..Default::default()
                 },
             );
