@@ -388,3 +388,27 @@ fn what_a_file_cannot_tell_stays_unknown() {
     assert_eq!(state(&a, "braf_v600e"), "unknown");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_file_row_whose_changes_disagree_is_refused_as_in_a_case_file() {
+    let dir = std::env::temp_dir().join(format!("atcpath-rec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = pending_case(&dir);
+    let maf = file(
+        &dir,
+        "m.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSc\tHGVSp_Short\nBRAF\tMissense_Mutation\tS1\tENST00000288602:c.1799T>A\tp.V600K\n",
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &maf]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("line 2") && err.contains("disagree"), "{err}");
+    let wrong = file(
+        &dir,
+        "w.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tMissense_Mutation\tS1\tp.A600E\n",
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &wrong]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("residue 600 is Val"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -268,27 +268,16 @@ pub(super) fn coding(cell: Option<&str>) -> Option<atcpath_core::hgvs::CodingCha
 }
 
 /// The protein change a coding change makes inside one of the knowledge base's hotspot codons
-/// of `gene` (as `assess` translates a case's `hgvs_c`), for a row without a protein change.
+/// of `gene` (`atcpath_core::genomics::reconcile`, as `assess` does), for a row without a
+/// protein change.
 pub(super) fn protein_from_coding(
     kb: &Kb,
     gene: &str,
     coding: &atcpath_core::hgvs::CodingChange,
 ) -> Option<atcpath_core::hgvs::ProteinChange> {
-    use atcpath_core::hgvs;
-    kb.genes
-        .hotspots
-        .iter()
-        .filter(|h| h.gene == gene)
-        .find_map(|h| {
-            let mutant = hgvs::mutate_codon(coding, 3 * h.position - 2, &h.codon)?;
-            let alt = hgvs::translate(&mutant)?;
-            let p = if alt == h.r#ref {
-                format!("p.{}{}=", h.r#ref, h.position)
-            } else {
-                format!("p.{}{}{alt}", h.r#ref, h.position)
-            };
-            hgvs::parse_protein(&p).ok()
-        })
+    atcpath_core::genomics::reconcile(kb, gene, None, Some(coding))
+        .ok()
+        .flatten()
 }
 
 /// Whether a protein change written `p.V600V`, `p.Val600Val`, `p.V600=` (with or without `p.`

@@ -861,54 +861,15 @@ impl Reader<'_> {
             hgvs::parse_coding(&s).map_err(|e| self.err(&p, e.0)).ok()
         });
         let gene = gene?;
-        if let Some(pc) = &protein
-            && let Some(h) = kb
-                .genes
-                .hotspots
-                .iter()
-                .find(|h| h.gene == gene && h.position == pc.position && h.r#ref != pc.ref_aa)
-        {
-            self.err(
-                join(path, "hgvs_p"),
-                format!(
-                    "{gene} residue {} is {} (p.{}{}), not {}: check the notation",
-                    h.position, h.r#ref, h.r#ref, h.position, pc.ref_aa
-                ),
-            );
-            return None;
-        }
-        // A coding change inside a hotspot codon is translated: it must agree with the protein
-        // change given, or supplies it.
-        let translated = coding.as_ref().and_then(|c| {
-            kb.genes
-                .hotspots
-                .iter()
-                .filter(|h| h.gene == gene)
-                .find_map(|h| {
-                    let mutant = hgvs::mutate_codon(c, 3 * h.position - 2, &h.codon)?;
-                    let alt = hgvs::translate(&mutant)?;
-                    let p = if alt == h.r#ref {
-                        format!("p.{}{}=", h.r#ref, h.position)
-                    } else {
-                        format!("p.{}{}{alt}", h.r#ref, h.position)
-                    };
-                    Some((c.normalized.clone(), p))
-                })
-        });
-        if let Some((c, p)) = translated {
-            match &protein {
-                Some(pc) if pc.normalized != p => {
-                    self.err(
-                        path,
-                        format!(
-                            "{gene} {c} encodes {p}, but hgvs_p says {}: the two disagree",
-                            pc.normalized
-                        ),
-                    );
-                    return None;
-                }
-                Some(_) => {}
-                None => protein = hgvs::parse_protein(&p).ok(),
+        match crate::genomics::reconcile(kb, &gene, protein, coding.as_ref()) {
+            Ok(p) => protein = p,
+            Err(crate::genomics::Reconcile::WrongResidue(m)) => {
+                self.err(join(path, "hgvs_p"), m);
+                return None;
+            }
+            Err(crate::genomics::Reconcile::Disagree(m)) => {
+                self.err(path, m.replace("the protein change says", "hgvs_p says"));
+                return None;
             }
         }
         Some(Variant {

@@ -288,8 +288,16 @@ pub fn merge(
                     }
                     let gene_c = canonical(kb, gene);
                     let gene = &gene_c;
-                    // A protein change the row does not give may come from a hotspot position.
+                    // A protein change the row does not give may come from a hotspot position
+                    // or its coding change; the two must agree (as in a case file).
                     let protein = protein.clone().or_else(|| hotspot_protein(kb, &s.finding));
+                    let protein = match super::reconcile(kb, gene, protein, coding.as_ref()) {
+                        Ok(p) => p,
+                        Err(super::Reconcile::WrongResidue(m) | super::Reconcile::Disagree(m)) => {
+                            problems.push(format!("{at}: {m}"));
+                            continue;
+                        }
+                    };
                     let v = Variant {
                         gene: gene.clone(),
                         protein,

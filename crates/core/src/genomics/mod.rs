@@ -215,6 +215,11 @@ pub fn reference_build(s: &str) -> Option<&'static str> {
 /// ATC hotspot position of the knowledge base (`kb/hotspot_positions.toml`: build, position and
 /// both alleles must match, and the gene) is read as that hotspot's protein change.
 pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
+    // A protein change naming another reference residue at a hotspot (`BRAF p.A600E`) is a
+    // notation error, not a variant of that codon: no level on it.
+    if v.protein.is_some() && reconcile(kb, v.gene, v.protein.clone(), None).is_err() {
+        return Annotation::unknown();
+    }
     if v.protein.is_none()
         && let (Some(b), Some(c), Some(p), Some((r, a))) = (
             v.build.and_then(reference_build),
@@ -315,6 +320,64 @@ pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
         .map_or_else(Annotation::unknown, |e| {
             Annotation::from_entry(e, Some(format!("{a}-{b} fusion")))
         })
+}
+
+/// Why a variant's protein and coding changes cannot stand together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reconcile {
+    /// The protein change names another reference residue at a hotspot (`BRAF p.A600E`).
+    WrongResidue(String),
+    /// The coding change, translated inside a hotspot codon, encodes another protein change.
+    Disagree(String),
+}
+
+/// Checks a variant's protein change against the knowledge base's hotspot reference residues,
+/// and translates a coding change inside a hotspot codon (standard genetic code, the reference
+/// codons of `genes.toml`): it must agree with the protein change, or it supplies it. One rule
+/// for case files and result files. Returns the protein change to use.
+///
+/// # Errors
+/// [`Reconcile`] with the message to show.
+pub fn reconcile(
+    kb: &Kb,
+    gene: &str,
+    protein: Option<ProteinChange>,
+    coding: Option<&hgvs::CodingChange>,
+) -> Result<Option<ProteinChange>, Reconcile> {
+    let hot = || {
+        kb.genes
+            .hotspots
+            .iter()
+            .filter(|h| h.gene.eq_ignore_ascii_case(gene))
+    };
+    if let Some(pc) = &protein
+        && let Some(h) = hot().find(|h| h.position == pc.position && h.r#ref != pc.ref_aa)
+    {
+        return Err(Reconcile::WrongResidue(format!(
+            "{gene} residue {} is {} (p.{}{}), not {}: check the notation",
+            h.position, h.r#ref, h.r#ref, h.position, pc.ref_aa
+        )));
+    }
+    let translated = coding.and_then(|c| {
+        hot().find_map(|h| {
+            let mutant = hgvs::mutate_codon(c, 3 * h.position - 2, &h.codon)?;
+            let alt = hgvs::translate(&mutant)?;
+            let p = if alt == h.r#ref {
+                format!("p.{}{}=", h.r#ref, h.position)
+            } else {
+                format!("p.{}{}{alt}", h.r#ref, h.position)
+            };
+            Some((c.normalized.clone(), p))
+        })
+    });
+    match (translated, protein) {
+        (Some((c, p)), Some(pc)) if pc.normalized != p => Err(Reconcile::Disagree(format!(
+            "{gene} {c} encodes {p}, but the protein change says {}: the two disagree",
+            pc.normalized
+        ))),
+        (Some((_, p)), None) => Ok(hgvs::parse_protein(&p).ok()),
+        (_, protein) => Ok(protein),
+    }
 }
 
 /// Annotates a discrete copy-number call of a gene (e.g. PTEN deep deletion).
@@ -438,6 +501,15 @@ mod tests {
             },
         );
         assert_eq!(k601e.highest_level.as_deref(), Some("LEVEL_3B"));
+        let wrong_residue = annotate_variant(
+            &kb,
+            &VariantQuery {
+                gene: "BRAF",
+                protein: maf_protein("p.A600E"),
+                ..Default::default()
+            },
+        );
+        assert_eq!(wrong_residue.alteration, None, "BRAF 600 is Val");
     }
 
     #[test]
