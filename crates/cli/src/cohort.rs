@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use atcpath_core::cohort::{
     Coverage, FrequencyRow, PatientSummary, Sample, frequency_table, summarise_patient,
 };
-use atcpath_core::genomics::{Sourced, annotate_finding};
+use atcpath_core::genomics::{Finding, Sourced, annotate_finding};
 use atcpath_core::pathway::Config;
 use atcpath_formats::cbioportal::{
     GenePanel, Meta, PanelMatrix, build_name, parse_case_list, parse_gene_panel, parse_meta,
@@ -367,10 +367,13 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
 
     // Findings, kept when a gene group or the actionability table can use them.
     let groups = &kb.genes.groups;
+    // TMB and MSI are kept whatever their value, so that two rows of one sample that disagree
+    // are seen (a value below a threshold is still a value).
     let keep = |f: &Sourced| {
-        groups
-            .iter()
-            .any(|g| atcpath_core::cohort::in_group(g, &f.finding))
+        matches!(f.finding, Finding::Tmb { .. } | Finding::Msi { .. })
+            || groups
+                .iter()
+                .any(|g| atcpath_core::cohort::in_group(g, &f.finding))
             || annotate_finding(kb, &f.finding).alteration.is_some()
     };
     let bar = progress(profiles.len() as u64, "files");

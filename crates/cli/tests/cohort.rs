@@ -374,3 +374,33 @@ fn a_matrix_naming_a_missing_panel_is_refused_naming_the_matrix_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One sample given twice with different TMB values: the disagreement is shown, no value wins.
+#[test]
+fn disagreeing_rows_of_one_sample_are_shown_not_resolved() {
+    let dir = std::env::temp_dir().join(format!("atcpath-study-dup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(
+        &dir,
+        "meta_study.txt",
+        "type_of_cancer: thap\ncancer_study_identifier: atc_dup\nname: d\ndescription: d\nreference_genome: hg19\n",
+    );
+    write(
+        &dir,
+        "meta_clinical_samples.txt",
+        "cancer_study_identifier: atc_dup\ngenetic_alteration_type: CLINICAL\ndatatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_samples.txt\n",
+    );
+    write(
+        &dir,
+        "data_clinical_samples.txt",
+        "#P\tS\tT\n#P\tS\tT\n#STRING\tSTRING\tNUMBER\n#1\t1\t1\nPATIENT_ID\tSAMPLE_ID\tTMB_NONSYNONYMOUS\nP1\tS1\t4\nP1\tS1\t40\n",
+    );
+    let (code, _, err, out) = cohort(&dir, "dup");
+    assert_eq!(code, Some(0), "{err}");
+    let p = json(&out.join("patients.json"));
+    let p1 = &p["patients"][0];
+    assert!(p1["actionable"].is_null(), "{p1}");
+    assert!(p1["unknown"].to_string().contains("disagrees"), "{p1}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&out);
+}

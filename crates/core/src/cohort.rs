@@ -311,9 +311,32 @@ pub fn summarise_patient(
     anaplastic: bool,
     as_of: jiff::civil::Date,
 ) -> PatientSummary {
+    // Tumour-wide values that disagree between rows (two TMB values for the patient) are no
+    // finding: the merge below reports the disagreement.
+    let distinct = |pick: fn(&Finding) -> Option<String>| {
+        samples
+            .iter()
+            .flat_map(|s| s.findings.iter().filter_map(|f| pick(&f.finding)))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            > 1
+    };
+    let tmb_split = distinct(|f| match f {
+        Finding::Tmb { mut_per_mb } => Some(mut_per_mb.to_string()),
+        _ => None,
+    });
+    let msi_split = distinct(|f| match f {
+        Finding::Msi { status } => Some(format!("{status:?}")),
+        _ => None,
+    });
     let mut hits: Vec<(usize, String, Option<String>, String)> = Vec::new();
     for s in samples {
         for f in &s.findings {
+            if (tmb_split && matches!(f.finding, Finding::Tmb { .. }))
+                || (msi_split && matches!(f.finding, Finding::Msi { .. }))
+            {
+                continue;
+            }
             let a = annotate_finding(kb, &f.finding);
             if a.highest_level.is_some() {
                 hits.push((
