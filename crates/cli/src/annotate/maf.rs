@@ -65,14 +65,16 @@ pub fn run(
     check_not_annotated(&shown, maf.header(), &ADDED)?;
     let mut out = Output::create(out_path)?;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
-    let totals =
-        annotate(maf, out.file(), skip_invalid, kb, BLOCK, workers).map_err(|e| match e {
-            Stop::Invalid(e) => invalid(format!(
-                "{shown}: {e} (use --skip-invalid to skip and count such rows)"
-            )),
-            Stop::Write(e) => other(format!("{}: {e}", out_path.display())),
-            Stop::Internal => other(format!("{shown}: internal error while annotating")),
-        })?;
+    let totals = with_early_writeback(out.file(), |w| {
+        annotate(maf, w, skip_invalid, kb, BLOCK, workers)
+    })
+    .map_err(|e| match e {
+        Stop::Invalid(e) => invalid(format!(
+            "{shown}: {e} (use --skip-invalid to skip and count such rows)"
+        )),
+        Stop::Write(e) => other(format!("{}: {e}", out_path.display())),
+        Stop::Internal => other(format!("{shown}: internal error while annotating")),
+    })?;
     let Totals {
         rows,
         actionable,
@@ -88,6 +90,89 @@ pub fn run(
         eprintln!("warning: {skipped} malformed rows skipped in {shown}");
     }
     Ok(summary)
+}
+
+/// Output bytes between two early writebacks (see [`with_early_writeback`]).
+const WRITEBACK: u64 = 16 << 20;
+
+/// Runs `f` writing to `file` through a writer that, every [`WRITEBACK`] bytes, has a helper
+/// thread write the file's data so far to disk (`File::sync_data` on a second handle) while
+/// annotation goes on: the output is synced before it is moved into place (`commit_all`), and
+/// that final sync then only has the last few megabytes left instead of the whole file, on the
+/// critical path after the workers. An error of an early sync fails the run as a write error (a
+/// sync reports an error once per open file: it must not be lost before the final sync).
+fn with_early_writeback<T>(
+    file: &mut std::fs::File,
+    f: impl FnOnce(&mut EarlyWriteback<'_>) -> Result<T, Stop>,
+) -> Result<T, Stop> {
+    let Ok(clone) = file.try_clone() else {
+        // No second handle: the final sync does it all.
+        let (tx, _) = std::sync::mpsc::channel();
+        return f(&mut EarlyWriteback::new(file, tx));
+    };
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let syncer = s.spawn(move || -> std::io::Result<()> {
+            while rx.recv().is_ok() {
+                // Requests that came meanwhile are covered by this sync.
+                while rx.try_recv().is_ok() {}
+                clone.sync_data()?;
+            }
+            Ok(())
+        });
+        let r = f(&mut EarlyWriteback::new(file, tx));
+        // The writer (and its sender) is gone: the helper ends after its current sync.
+        let synced = syncer.join().map_err(|_| Stop::Internal)?;
+        let t = r?;
+        synced.map_err(Stop::Write)?;
+        Ok(t)
+    })
+}
+
+/// The output file, asking for an early writeback every [`WRITEBACK`] bytes.
+struct EarlyWriteback<'f> {
+    file: &'f mut std::fs::File,
+    written: u64,
+    next: u64,
+    tx: std::sync::mpsc::Sender<()>,
+}
+
+impl<'f> EarlyWriteback<'f> {
+    fn new(file: &'f mut std::fs::File, tx: std::sync::mpsc::Sender<()>) -> Self {
+        EarlyWriteback {
+            file,
+            written: 0,
+            next: WRITEBACK,
+            tx,
+        }
+    }
+
+    fn wrote(&mut self, n: usize) {
+        self.written += n as u64;
+        if self.written >= self.next {
+            self.next = self.written + WRITEBACK;
+            // No helper (or it stopped on an error, reported when it is joined): nothing to do.
+            let _ = self.tx.send(());
+        }
+    }
+}
+
+impl Write for EarlyWriteback<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.wrote(n);
+        Ok(n)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.file.write_all(buf)?;
+        self.wrote(buf.len());
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
 }
 
 /// Why annotation stopped.
@@ -209,7 +294,7 @@ impl<'k> Annotator<'k> {
         if protein.is_empty() {
             protein = row.bytes(c.hgvsp);
         }
-        contradiction(class, protein, missense)
+        quick_contradiction(class, protein, missense)
     }
 
     /// The added columns of a row of a known gene (with the end of line), and whether it has a
@@ -282,6 +367,7 @@ pub(super) fn protein_from_coding(
 
 /// Whether a protein change written `p.V600V`, `p.Val600Val`, `p.V600=` (with or without `p.`
 /// and parentheses) is synonymous, from its bytes (no allocation).
+#[inline]
 fn looks_synonymous(p: &[u8]) -> bool {
     let p = p.strip_prefix(b"p.").unwrap_or(p);
     let p = p.strip_prefix(b"(").unwrap_or(p);
@@ -313,6 +399,23 @@ pub(super) fn contradiction(class: &[u8], protein: &[u8], missense: bool) -> Opt
             String::from_utf8_lossy(class)
         )
     })
+}
+
+/// [`contradiction`] for a protein change already trimmed of ASCII white space (`Row::bytes`),
+/// with the common answers found from its bytes: an ASCII change that does not look synonymous
+/// contradicts no missense class, and one that does contradicts no non-coding class (the text
+/// [`contradiction`] would read is then these very bytes: `str::trim` only removes `\x0B` more
+/// from ASCII). The other cases, and any non-ASCII change, go to [`contradiction`].
+#[inline]
+fn quick_contradiction(class: &[u8], protein: &[u8], missense: bool) -> Option<String> {
+    if protein.is_ascii()
+        && protein.first() != Some(&0x0B)
+        && protein.last() != Some(&0x0B)
+        && looks_synonymous(protein) != missense
+    {
+        return None;
+    }
+    contradiction(class, protein, missense)
 }
 
 /// Whether a class is one whose protein change is checked (see [`contradiction`]).
@@ -359,23 +462,14 @@ impl Cached {
             let p = u128::from(a) * u128::from(b);
             (p as u64) ^ ((p >> 64) as u64)
         };
-        let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
-        let mut h = 0x243F_6A88_85A3_08D3;
+        // Each span is mixed on its own (with its place in the key) and the results summed:
+        // the multiplications do not wait for each other.
+        let mut h: u64 = 0x243F_6A88_85A3_08D3;
+        let mut seed: u64 = 0x4528_21E6_38D0_1377;
         for s in spans {
-            let n = s.len();
-            let (a, b) = if n >= 16 {
-                (
-                    word(&s[..8]) ^ word(&s[n - 16..n - 8]).rotate_left(29),
-                    word(&s[8..16]) ^ word(&s[n - 8..]).rotate_left(29),
-                )
-            } else if n >= 8 {
-                (word(&s[..8]), word(&s[n - 8..]))
-            } else {
-                let mut w = [0; 8];
-                w[..n].copy_from_slice(s);
-                (u64::from_le_bytes(w), 0)
-            };
-            h = mix(h ^ a ^ n as u64, b ^ 0x1319_8A2E_0370_7344);
+            let (a, b) = words(s);
+            h = h.wrapping_add(mix(a ^ seed ^ s.len() as u64, b ^ 0x1319_8A2E_0370_7344));
+            seed = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
         }
         mix(h, 0xA409_3822_299F_31D0)
     }
@@ -384,7 +478,7 @@ impl Cached {
     fn is(&self, spans: &[&[u8]]) -> bool {
         let mut at = 0;
         for (s, &n) in spans.iter().zip(&self.lens) {
-            if s.len() != n || self.key.get(at..at + n) != Some(*s) {
+            if s.len() != n || !self.key.get(at..at + n).is_some_and(|k| same(k, s)) {
                 return false;
             }
             at += n;
@@ -405,6 +499,47 @@ impl Cached {
             out.extend_from_slice(&self.suffix);
         }
     }
+}
+
+/// Two words of a span from its first and last 16 bytes (every byte of a span of at most 16),
+/// with fixed work (no loop over the bytes, no variable-length copy through memory).
+#[inline]
+fn words(s: &[u8]) -> (u64, u64) {
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or_default());
+    let half = |b: &[u8]| u64::from(u32::from_le_bytes(b.try_into().unwrap_or_default()));
+    let n = s.len();
+    if n >= 16 {
+        (
+            word(&s[..8]) ^ word(&s[n - 16..n - 8]).rotate_left(29),
+            word(&s[8..16]) ^ word(&s[n - 8..]).rotate_left(29),
+        )
+    } else if n >= 8 {
+        (word(&s[..8]), word(&s[n - 8..]))
+    } else if n >= 4 {
+        // Two overlapping 4-byte reads.
+        (half(&s[..4]), half(&s[n - 4..]))
+    } else if n > 0 {
+        // 1 to 3 bytes (an allele): the first, middle and last.
+        (
+            u64::from(s[0]) | u64::from(s[n / 2]) << 8 | u64::from(s[n - 1]) << 16,
+            0,
+        )
+    } else {
+        (0, 0)
+    }
+}
+
+/// `a == b`, inline for spans of fewer than 16 bytes (of the same length, [`words`] then holds
+/// every byte in place).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.len() >= 16 {
+        return a == b;
+    }
+    words(a) == words(b)
 }
 
 /// Added columns of at most this length are kept padded to it, for a fixed-length copy.
@@ -451,6 +586,27 @@ impl<'a, 'k> Worker<'a, 'k> {
                     break;
                 }
             };
+            let gene = row.bytes(Some(a.columns.gene));
+            // The key of a gene that may be known, and its hash.
+            let mut spans: [&[u8]; KEY_COLUMNS] = [&[]; KEY_COLUMNS];
+            let mut hash = None;
+            if a.may_know(gene) {
+                for (s, &(first, last)) in spans.iter_mut().zip(&a.runs[..a.nruns]) {
+                    *s = row.span(first, last);
+                }
+                let spans = &spans[..a.nruns];
+                let h = Cached::hash(spans);
+                // A cached key is one of a row without a contradiction (the key holds the
+                // class and protein columns): a hit needs no check.
+                if let Some(cached) = self.cache.find(h, |c| c.is(spans)) {
+                    totals.rows += 1;
+                    output.extend_from_slice(row.raw());
+                    totals.actionable += usize::from(cached.hit);
+                    cached.write(&mut output);
+                    continue;
+                }
+                hash = Some(h);
+            }
             if let Some(message) = a.contradiction(&row) {
                 if skip_invalid {
                     totals.skipped += 1;
@@ -464,50 +620,35 @@ impl<'a, 'k> Worker<'a, 'k> {
             }
             totals.rows += 1;
             output.extend_from_slice(row.raw());
-            let gene = row.bytes(Some(a.columns.gene));
-            if !a.may_know(gene) {
+            // Only rows of known genes are cached: a hit needs no look-up of the gene.
+            let Some(hash) = hash.filter(|_| a.known.contains(gene)) else {
                 output.extend_from_slice(&a.unknown_suffix);
                 continue;
-            }
-            let mut spans: [&[u8]; KEY_COLUMNS] = [&[]; KEY_COLUMNS];
-            for (s, &(first, last)) in spans.iter_mut().zip(&a.runs[..a.nruns]) {
-                *s = row.span(first, last);
-            }
+            };
             let spans = &spans[..a.nruns];
-            let hash = Cached::hash(spans);
-            let cached = match self.cache.find(hash, |c| c.is(spans)) {
-                Some(c) => c,
-                None => {
-                    // Only rows of known genes are cached: a hit needs no look-up of the gene.
-                    if !a.known.contains(gene) {
-                        output.extend_from_slice(&a.unknown_suffix);
-                        continue;
-                    }
-                    if self.cache.len() >= CACHE_MAX {
-                        self.cache.clear();
-                    }
-                    let (suffix, hit) = a.suffix(&row);
-                    let mut lens = [0; KEY_COLUMNS];
-                    for (n, s) in lens.iter_mut().zip(spans) {
-                        *n = s.len();
-                    }
-                    let mut padded = [0; PAD];
-                    if let Some(p) = padded.get_mut(..suffix.len()) {
-                        p.copy_from_slice(&suffix);
-                    }
-                    let entry = Cached {
-                        hash,
-                        lens,
-                        key: spans.concat().into(),
-                        suffix: suffix.into(),
-                        padded,
-                        hit,
-                    };
-                    self.cache.insert_unique(hash, entry, |c| c.hash).into_mut()
-                }
+            if self.cache.len() >= CACHE_MAX {
+                self.cache.clear();
+            }
+            let (suffix, hit) = a.suffix(&row);
+            let mut lens = [0; KEY_COLUMNS];
+            for (n, s) in lens.iter_mut().zip(spans) {
+                *n = s.len();
+            }
+            let mut padded = [0; PAD];
+            if let Some(p) = padded.get_mut(..suffix.len()) {
+                p.copy_from_slice(&suffix);
+            }
+            let cached = Cached {
+                hash,
+                lens,
+                key: spans.concat().into(),
+                suffix: suffix.into(),
+                padded,
+                hit,
             };
             totals.actionable += usize::from(cached.hit);
             cached.write(&mut output);
+            self.cache.insert_unique(hash, cached, |c| c.hash);
         }
         let lines = rows.line_no();
         Done {
@@ -731,7 +872,18 @@ mod tests {
                 }
                 Err(e) => return (w, Err(e)),
             };
-            if let Some(message) = ann.contradiction(&row) {
+            // The check as written (`contradiction`, without the quick answers).
+            let class = row.bytes(c.classification);
+            let missense = class.eq_ignore_ascii_case(b"Missense_Mutation");
+            let mut protein = row.bytes(c.hgvsp_short);
+            if protein.is_empty() {
+                protein = row.bytes(c.hgvsp);
+            }
+            let checked = missense || NON_CODING.iter().any(|n| class.eq_ignore_ascii_case(n));
+            if let Some(message) = checked
+                .then(|| contradiction(class, protein, missense))
+                .flatten()
+            {
                 if skip_invalid {
                     t.skipped += 1;
                     continue;
@@ -877,6 +1029,12 @@ mod tests {
             Just("12x".to_string()),
             Just("GRCh38".to_string()),
             Just("Nonsense_Mutation".to_string()),
+            Just("Missense_Mutation".to_string()),
+            Just("silent".to_string()),
+            Just("p.V600V".to_string()),
+            Just("p.V600=".to_string()),
+            Just("\u{b}V600V ".to_string()),
+            Just("p.V600E\u{a0}".to_string()),
             "[ -~]{0,6}",
         ]
     }
@@ -887,6 +1045,96 @@ mod tests {
             1 => proptest::collection::vec(cell(), 1..cols + 3).prop_map(|v| v.join("\t")),
             1 => prop_oneof![Just(String::new()), Just("#c".to_string()), Just("\r".to_string())],
         ]
+    }
+
+    #[test]
+    fn same_is_eq() {
+        let bytes: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37)).collect();
+        for n in 0..bytes.len() {
+            let a = &bytes[..n];
+            assert!(same(a, a));
+            for i in 0..n {
+                let mut b = a.to_vec();
+                b[i] ^= 1;
+                assert!(!same(a, &b), "{n} {i}");
+            }
+            assert!(!same(a, &bytes[..(n + 1).min(bytes.len())]) || n == bytes.len());
+        }
+        // A word equal to its rotation (all ones) and zero: told apart.
+        assert!(!same(&[0xFF; 16], &[0; 16]));
+    }
+
+    #[test]
+    fn quick_contradiction_is_contradiction() {
+        let proteins = [
+            "",
+            "NA",
+            "[Not Available]",
+            "p.V600E",
+            "V600E",
+            "p.V600V",
+            "p.Val600Val",
+            "p.V600=",
+            "(p.V600=)",
+            "p.=",
+            "V600V\u{b}",
+            "\u{b}p.V600V",
+            "\u{b}p.V600E",
+            "p.V600V\u{a0}",
+            "\u{3000}p.V600E",
+            "p.V600E\u{85}",
+            "p.R213*",
+            "p.K123fs",
+            "p.S100=",
+            "600",
+            "VV",
+            "p.V600E\u{1c}",
+            "\u{1f}p.V600V",
+        ];
+        for class in ["Missense_Mutation", "Silent", "intron", "RNA"] {
+            let missense = class.eq_ignore_ascii_case("Missense_Mutation");
+            for p in proteins {
+                let b = p.as_bytes().trim_ascii();
+                assert_eq!(
+                    quick_contradiction(class.as_bytes(), b, missense),
+                    contradiction(class.as_bytes(), b, missense),
+                    "{class} {p:?}"
+                );
+            }
+            let mut bad = b"p.V600V".to_vec();
+            bad.push(0xFF);
+            assert_eq!(
+                quick_contradiction(class.as_bytes(), &bad, missense),
+                contradiction(class.as_bytes(), &bad, missense)
+            );
+        }
+    }
+
+    #[test]
+    fn cached_keys_still_check_contradictions() {
+        // The same key after rows that cached it, but a contradicting row has another key
+        // (its class or protein differ): it is refused wherever it falls.
+        let mut text = format!("{HEADER}\n");
+        for i in 0..50 {
+            text.push_str(&row(i));
+            text.push('\n');
+        }
+        text.push_str("GRCh37\tBRAF\tMissense_Mutation\tS\tp.V600V\t\t7\t140453136\tA\tT\n");
+        text.push_str("GRCh37\tBRAF\tSilent\tS\tp.V600E\t\t7\t140453136\tA\tT\n");
+        text.push_str(&row(0));
+        text.push('\n');
+        for skip in [false, true] {
+            for workers in [1, 2] {
+                let (out, r) = parallel(text.as_bytes(), skip, 512, workers);
+                let (want, w) = reference(text.as_bytes(), skip);
+                assert_eq!(r, w);
+                assert!(out == want);
+            }
+        }
+        let (_, r) = parallel(text.as_bytes(), false, 512, 2);
+        assert_eq!(r.map_err(|e| e.line), Err(52));
+        let (_, r) = parallel(text.as_bytes(), true, 512, 2);
+        assert_eq!(r.map(|t| (t.rows, t.skipped)), Ok((51, 2)));
     }
 
     proptest! {
