@@ -5,7 +5,7 @@
 //! Where: `--db PATH` (a SQLite file), else `--database-url URL` (`sqlite:PATH` or
 //! `postgres://...`), else `ATCPATH_DATABASE_URL`, else `sqlite:atcpath.db`. Who: `--user`, else
 //! `ATCPATH_USER`, else the operating-system user. Why: `--reason`, required for every command
-//! that reads patient data (`list`, `show`, `audit export`). Exit status: 0 done; 2 invalid input
+//! that reads patient data (`list`, `show`, `metrics`, `audit export`). Exit status: 0 done; 2 invalid input
 //! (a rejected case, an unknown patient, a missing reason, a broken audit chain); 1 other errors.
 
 use std::io::{IsTerminal, Read, Write};
@@ -110,6 +110,32 @@ Exit status: 0 all stored; 2 some case rejected (the valid ones are stored); 1 o
         /// Case version to show (default: the current one).
         #[arg(long, value_name = "N")]
         version: Option<i64>,
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Fast-track interval metrics (clinical-pathway §8) over the patients' current versions:
+    /// per interval n, median and interquartile range of days (quantiles of type 7, R's
+    /// default), share within target, and the patients overdue as of --as-of.
+    #[command(after_help = "Examples:
+  atcpath registry metrics --reason \"quarterly audit\"
+  atcpath registry metrics --centre lyon --from 2024-01-01 --to 2024-12-31 --as-of 2025-01-15 --reason \"audit\" --format json
+
+Only intervals whose start (the interval's `from` event) is within --from/--to count, the
+overdue list included. n counts completed intervals with dates; a step done whose date is not
+recorded is counted apart.")]
+    Metrics {
+        /// Only this centre's patients (default: every centre).
+        #[arg(long, value_name = "CODE")]
+        centre: Option<String>,
+        /// Earliest start date counted (included).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// Latest start date counted (included).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// Date overdue is measured to (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        as_of: Option<String>,
         #[arg(long, value_enum, default_value_t = DataFormat::Text)]
         format: DataFormat,
     },
@@ -236,6 +262,7 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
         args.command,
         RegistryCommand::List { .. }
             | RegistryCommand::Show { .. }
+            | RegistryCommand::Metrics { .. }
             | RegistryCommand::Audit(AuditCommand::Export { .. })
     );
     if needs_reason && actor.reason().is_none() {
@@ -298,6 +325,33 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
             match format {
                 DataFormat::Json => json(&rec),
                 DataFormat::Text => Ok(show_text(&rec)),
+            }
+        }
+        RegistryCommand::Metrics {
+            centre,
+            from,
+            to,
+            as_of,
+            format,
+        } => {
+            let query = atcpath_registry::MetricsQuery {
+                centre,
+                window: atcpath_core::fasttrack::Window {
+                    from: date_arg("--from", from.as_deref())?,
+                    to: date_arg("--to", to.as_deref())?,
+                },
+                as_of: date_arg("--as-of", as_of.as_deref())?,
+            };
+            if let (Some(f), Some(t)) = (query.window.from, query.window.to)
+                && f > t
+            {
+                return Err(invalid(format!("--from {f} is after --to {t}")));
+            }
+            let kb = crate::load_kb(None)?;
+            let m = reg.metrics(&kb, &query, actor).await.map_err(fail)?;
+            match format {
+                DataFormat::Json => json(&m),
+                DataFormat::Text => Ok(metrics_text(&m)),
             }
         }
         RegistryCommand::Event(EventCommand::Add {
@@ -621,6 +675,82 @@ fn import_text(s: &ImportSummary) -> String {
         s.unchanged,
         s.rejected
     ));
+    out
+}
+
+fn date_arg(flag: &str, v: Option<&str>) -> Result<Option<jiff::civil::Date>, Fail> {
+    v.map(|s| {
+        s.parse::<jiff::civil::Date>()
+            .map_err(|e| invalid(format!("{flag}: {s:?} is not a date YYYY-MM-DD: {e}")))
+    })
+    .transpose()
+}
+
+fn metrics_text(m: &atcpath_registry::Metrics) -> String {
+    let opt = |d: Option<jiff::civil::Date>| d.map_or_else(|| "-".to_string(), |d| d.to_string());
+    let num = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |x| format!("{x}"));
+    let mut out = format!(
+        "Fast-track intervals as of {} (centre {}, start from {} to {}): {} patients\n\
+         Quantiles: {}\n",
+        m.as_of,
+        m.centre.as_deref().unwrap_or("all"),
+        opt(m.from),
+        opt(m.to),
+        m.patients,
+        m.quantiles
+    );
+    if !m.unreadable.is_empty() {
+        out.push_str(&format!(
+            "Left out (current version no longer validates): {}\n",
+            m.unreadable.join(", ")
+        ));
+    }
+    for s in &m.intervals {
+        out.push_str(&format!(
+            "\n{} ({} -> {}), target {}\n",
+            s.id,
+            s.from,
+            s.to,
+            s.target_days
+                .map_or_else(|| "none".to_string(), |t| format!("{t} days"))
+        ));
+        out.push_str(&format!(
+            "  n {}  median {}  IQR {} to {} (width {})\n",
+            s.n,
+            num(s.median_days),
+            num(s.q1_days),
+            num(s.q3_days),
+            num(s.iqr_days)
+        ));
+        if s.n_done_date_not_recorded > 0 {
+            out.push_str(&format!(
+                "  done, date not recorded: {}\n",
+                s.n_done_date_not_recorded
+            ));
+        }
+        out.push_str(&format!(
+            "  within target {}/{}{}\n  open {}  overdue {}{}\n",
+            s.n_within_target,
+            s.n_with_target,
+            s.share_within_target
+                .map(|x| format!(" ({:.1}%)", 100.0 * x))
+                .unwrap_or_default(),
+            s.n_open,
+            s.overdue.len(),
+            if s.overdue.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": {}",
+                    s.overdue
+                        .iter()
+                        .map(|o| format!("{} ({} days)", o.pseudonym, o.days))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ));
+    }
     out
 }
 

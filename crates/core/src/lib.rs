@@ -14,6 +14,7 @@ pub mod case;
 pub mod cells;
 pub mod cohort;
 pub mod dosing;
+pub mod fasttrack;
 pub mod genomics;
 pub mod hgvs;
 pub mod molecular;

@@ -29,6 +29,7 @@ pub mod db;
 pub mod edit;
 mod error;
 pub mod import;
+pub mod metrics;
 pub mod projection;
 pub mod queries;
 pub mod schema;
@@ -44,6 +45,7 @@ pub use db::{Backend, DEFAULT_SQLITE_FILE, Target};
 pub use edit::EventAdded;
 pub use error::{Error, Result};
 pub use import::{CaseInput, DEFAULT_CENTRE, Identifier, StoreResult, Stored};
+pub use metrics::{Metrics, MetricsQuery};
 pub use projection::Outcome;
 pub use queries::{AssessmentInfo, EventRow, PatientRecord, PatientSummary, VersionInfo};
 pub use schema::SCHEMA_VERSION;
@@ -209,6 +211,16 @@ impl Registry {
         actor: &Actor,
     ) -> Result<StoredAssessment> {
         assess::assess(&self.pool, self.backend(), kb, config, pseudonym, actor).await
+    }
+
+    /// Fast-track interval metrics over the patients' current versions (see [`metrics`]);
+    /// `query.as_of` defaults to today (as `event add` dates it). Needs a reason.
+    ///
+    /// # Errors
+    /// [`Error::ReasonRequired`], database errors.
+    pub async fn metrics(&self, kb: &Kb, query: &MetricsQuery, actor: &Actor) -> Result<Metrics> {
+        let today = db::today();
+        metrics::metrics(&self.pool, self.backend(), kb, query, today, actor).await
     }
 
     /// Recomputes the audit chain.
