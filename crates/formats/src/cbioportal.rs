@@ -180,13 +180,10 @@ pub fn parse_panel_matrix(text: &str) -> Result<PanelMatrix, FormatError> {
     Ok(m)
 }
 
-/// `hg19`/`GRCh37` → `GRCh37`, `hg38`/`GRCh38` → `GRCh38` (cBioPortal `reference_genome`).
+/// A cBioPortal `reference_genome` (`hg19`, `hg38`, ...) in the knowledge base's spelling
+/// (`GRCh37`, `GRCh38`): `atcpath_core::genomics::reference_build`.
 pub fn build_name(reference_genome: &str) -> Option<&'static str> {
-    match reference_genome.trim().to_ascii_lowercase().as_str() {
-        "hg19" | "grch37" | "b37" => Some("GRCh37"),
-        "hg38" | "grch38" => Some("GRCh38"),
-        _ => None,
-    }
+    atcpath_core::genomics::reference_build(reference_genome)
 }
 
 #[cfg(test)]

@@ -82,8 +82,8 @@
 use std::collections::VecDeque;
 use std::io::BufRead;
 
-use atcpath_core::genomics::VariantClass;
 use atcpath_core::genomics::finding::{Finding, Sourced};
+use atcpath_core::genomics::{VariantClass, so_severity_rank};
 use atcpath_core::hgvs::{self, CodingChange, Consequence, ProteinChange};
 use atcpath_kb::Kb;
 use noodles_vcf as nv;
@@ -1007,49 +1007,10 @@ fn check_hotspot_agreement(
     Ok(())
 }
 
-/// Sequence Ontology consequence terms, most to least severe: the order of
-/// `VariantClass::from_so_term` in atcpath-core (Ensembl VEP's severity table), kept equal to it
-/// (a test checks that every term here gives the class core gives).
-const SO_SEVERITY: [&str; 24] = [
-    "splice_acceptor_variant",
-    "splice_donor_variant",
-    "stop_gained",
-    "frameshift_variant",
-    "stop_lost",
-    "start_lost",
-    "inframe_insertion",
-    "disruptive_inframe_insertion",
-    "conservative_inframe_insertion",
-    "inframe_deletion",
-    "disruptive_inframe_deletion",
-    "conservative_inframe_deletion",
-    "missense_variant",
-    "protein_altering_variant",
-    "splice_donor_5th_base_variant",
-    "splice_region_variant",
-    "splice_donor_region_variant",
-    "splice_polypyrimidine_tract_variant",
-    "start_retained_variant",
-    "stop_retained_variant",
-    "synonymous_variant",
-    "5_prime_UTR_premature_start_codon_gain_variant",
-    "5_prime_UTR_variant",
-    "upstream_gene_variant",
-];
-
-/// The severity rank of a consequence (one term or several joined by `&`, any case): the index
-/// of its most severe term in [`SO_SEVERITY`], `SO_SEVERITY.len()` when no term is listed
-/// (e.g. `downstream_gene_variant`, `intron_variant`): lower is more severe.
+/// The severity rank of a consequence (lower is more severe; core's VEP order), after every
+/// listed term when no term is known (e.g. `downstream_gene_variant`, `intron_variant`).
 fn so_rank(consequence: &str) -> usize {
-    consequence
-        .split('&')
-        .filter_map(|t| {
-            SO_SEVERITY
-                .iter()
-                .position(|term| term.eq_ignore_ascii_case(t.trim()))
-        })
-        .min()
-        .unwrap_or(SO_SEVERITY.len())
+    so_severity_rank(consequence).unwrap_or(usize::MAX)
 }
 
 /// The annotation of ALT `k` (0-based) from the record's CSQ/ANN entries.
@@ -1101,8 +1062,7 @@ fn annotate(
         .find(|f| flag(f, layout.pick, "1"))
         .or_else(|| {
             with_gene.iter().min_by_key(|f| {
-                let severity =
-                    get(f, layout.consequence).map_or(SO_SEVERITY.len(), |c| so_rank(&c));
+                let severity = get(f, layout.consequence).map_or(usize::MAX, |c| so_rank(&c));
                 (severity, !flag(f, layout.canonical, "YES"))
             })
         })
@@ -1338,20 +1298,10 @@ mod tests {
     }
 
     #[test]
-    fn so_severity_is_core_s_order() {
-        for (i, term) in SO_SEVERITY.iter().enumerate() {
-            assert_eq!(so_rank(term), i);
-            // With any less severe term, this one gives core's class.
-            for later in &SO_SEVERITY[i..] {
-                assert_eq!(
-                    VariantClass::from_so_term(&format!("{later}&{term}")),
-                    VariantClass::from_so_term(term),
-                    "{term} {later}"
-                );
-            }
-        }
-        assert_eq!(so_rank("downstream_gene_variant"), SO_SEVERITY.len());
+    fn unknown_consequences_rank_last() {
+        assert_eq!(so_rank("downstream_gene_variant"), usize::MAX);
         assert_eq!(so_rank("intron_variant&Missense_Variant"), 12);
+        assert!(so_rank("stop_gained") < so_rank("missense_variant"));
     }
 
     #[test]

@@ -72,44 +72,7 @@ impl VariantClass {
     /// Source: Ensembl VEP "Calculated variant consequences" (severity table); SnpEff manual
     /// (effect names are SO terms).
     pub fn from_so_term(s: &str) -> VariantClass {
-        // Most to least severe (Ensembl VEP order); terms absent here rank after all of these.
-        const ORDER: [(&str, VariantClass); 24] = [
-            ("splice_acceptor_variant", VariantClass::Splice),
-            ("splice_donor_variant", VariantClass::Splice),
-            ("stop_gained", VariantClass::Nonsense),
-            ("frameshift_variant", VariantClass::Frameshift),
-            ("stop_lost", VariantClass::Nonsense),
-            ("start_lost", VariantClass::Other),
-            ("inframe_insertion", VariantClass::InFrame),
-            ("disruptive_inframe_insertion", VariantClass::InFrame),
-            ("conservative_inframe_insertion", VariantClass::InFrame),
-            ("inframe_deletion", VariantClass::InFrame),
-            ("disruptive_inframe_deletion", VariantClass::InFrame),
-            ("conservative_inframe_deletion", VariantClass::InFrame),
-            ("missense_variant", VariantClass::Missense),
-            ("protein_altering_variant", VariantClass::Other),
-            ("splice_donor_5th_base_variant", VariantClass::Other),
-            ("splice_region_variant", VariantClass::Other),
-            ("splice_donor_region_variant", VariantClass::Other),
-            ("splice_polypyrimidine_tract_variant", VariantClass::Other),
-            ("start_retained_variant", VariantClass::Silent),
-            ("stop_retained_variant", VariantClass::Silent),
-            ("synonymous_variant", VariantClass::Silent),
-            (
-                "5_prime_UTR_premature_start_codon_gain_variant",
-                VariantClass::Promoter,
-            ),
-            ("5_prime_UTR_variant", VariantClass::Promoter),
-            ("upstream_gene_variant", VariantClass::Promoter),
-        ];
-        s.split('&')
-            .filter_map(|t| {
-                ORDER
-                    .iter()
-                    .position(|(term, _)| term.eq_ignore_ascii_case(t.trim()))
-            })
-            .min()
-            .map_or(VariantClass::Other, |i| ORDER[i].1)
+        so_severity_rank(s).map_or(VariantClass::Other, |i| SO_ORDER[i].1)
     }
 
     /// Whether it truncates the protein.
@@ -119,6 +82,52 @@ impl VariantClass {
             VariantClass::Nonsense | VariantClass::Frameshift | VariantClass::Splice
         )
     }
+}
+
+/// Sequence Ontology consequence terms, most to least severe (Ensembl VEP's severity table), with
+/// the class each gives; terms absent here rank after all of these.
+const SO_ORDER: [(&str, VariantClass); 24] = [
+    ("splice_acceptor_variant", VariantClass::Splice),
+    ("splice_donor_variant", VariantClass::Splice),
+    ("stop_gained", VariantClass::Nonsense),
+    ("frameshift_variant", VariantClass::Frameshift),
+    ("stop_lost", VariantClass::Nonsense),
+    ("start_lost", VariantClass::Other),
+    ("inframe_insertion", VariantClass::InFrame),
+    ("disruptive_inframe_insertion", VariantClass::InFrame),
+    ("conservative_inframe_insertion", VariantClass::InFrame),
+    ("inframe_deletion", VariantClass::InFrame),
+    ("disruptive_inframe_deletion", VariantClass::InFrame),
+    ("conservative_inframe_deletion", VariantClass::InFrame),
+    ("missense_variant", VariantClass::Missense),
+    ("protein_altering_variant", VariantClass::Other),
+    ("splice_donor_5th_base_variant", VariantClass::Other),
+    ("splice_region_variant", VariantClass::Other),
+    ("splice_donor_region_variant", VariantClass::Other),
+    ("splice_polypyrimidine_tract_variant", VariantClass::Other),
+    ("start_retained_variant", VariantClass::Silent),
+    ("stop_retained_variant", VariantClass::Silent),
+    ("synonymous_variant", VariantClass::Silent),
+    (
+        "5_prime_UTR_premature_start_codon_gain_variant",
+        VariantClass::Promoter,
+    ),
+    ("5_prime_UTR_variant", VariantClass::Promoter),
+    ("upstream_gene_variant", VariantClass::Promoter),
+];
+
+/// The severity rank of a consequence (one SO term or several joined by `&`, any case): the
+/// index of its most severe term in Ensembl VEP's order (0 = most severe); `None` when no term is
+/// one [`VariantClass::from_so_term`] knows (e.g. `downstream_gene_variant`).
+pub fn so_severity_rank(consequence: &str) -> Option<usize> {
+    consequence
+        .split('&')
+        .filter_map(|t| {
+            SO_ORDER
+                .iter()
+                .position(|(term, _)| term.eq_ignore_ascii_case(t.trim()))
+        })
+        .min()
 }
 
 /// A point variant as the annotator sees it.
