@@ -65,9 +65,14 @@ pub fn run(
     check_not_annotated(&shown, maf.header(), &ADDED)?;
     let mut out = Output::create(out_path)?;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_WORKERS));
-    let totals = with_early_writeback(out.file(), |w| {
-        annotate(maf, w, skip_invalid, kb, BLOCK, workers)
-    })
+    // Only an output that replaces a file is synced (see the module's documentation).
+    let totals = if out.replaces() {
+        with_early_writeback(out.file(), |w| {
+            annotate(maf, w, skip_invalid, kb, BLOCK, workers)
+        })
+    } else {
+        annotate(maf, out.file(), skip_invalid, kb, BLOCK, workers)
+    }
     .map_err(|e| match e {
         Stop::Invalid(e) => invalid(format!(
             "{shown}: {e} (use --skip-invalid to skip and count such rows)"

@@ -10,7 +10,10 @@
 //! writing (an output that is an input, by any path, is refused); a folder given as a file is
 //! refused; every output is written to a temporary file beside it and renamed into place only
 //! when the whole run succeeded, so an error never leaves a partial output; the output's folder
-//! is created when missing; an input that already carries the added columns is refused.
+//! is created when missing; an input that already carries the added columns is refused. An output
+//! that replaces an existing file is synced to disk before the rename, so that even a power loss
+//! cannot leave the old file replaced by a partial new one; a new output is not synced (as `cp`,
+//! `sort -o` and oncokb-annotator do not): a power loss may lose it, but nothing that existed.
 
 mod maf;
 mod tables;
@@ -78,6 +81,9 @@ pub struct Output {
     file: Option<std::fs::File>,
     tmp: PathBuf,
     path: PathBuf,
+    /// Whether a file was at `path` when the output was created (it is then synced before the
+    /// rename).
+    replaces: bool,
 }
 
 impl Output {
@@ -106,6 +112,7 @@ impl Output {
                         file: Some(f),
                         tmp,
                         path: path.to_path_buf(),
+                        replaces: std::fs::symlink_metadata(path).is_ok(),
                     });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
@@ -117,6 +124,11 @@ impl Output {
     /// The file to write to.
     pub fn file(&mut self) -> &mut std::fs::File {
         self.file.as_mut().expect("open until committed")
+    }
+
+    /// Whether the output replaces an existing file (and is synced to disk before the rename).
+    pub fn replaces(&self) -> bool {
+        self.replaces
     }
 }
 
@@ -131,7 +143,7 @@ impl Drop for Output {
 /// Moves every finished output into place (after the whole run succeeded).
 fn commit_all(outputs: Vec<Output>) -> Result<(), Fail> {
     for mut o in outputs {
-        if let Some(f) = o.file.take() {
+        if let Some(f) = o.file.take().filter(|_| o.replaces) {
             f.sync_all()
                 .map_err(|e| other(format!("{}: cannot write: {e}", o.path.display())))?;
         }
@@ -243,4 +255,34 @@ pub fn run(a: AnnotateArgs, kb: &Kb) -> Result<String, Fail> {
     summary.push_str(&tables::run(&a, kb, &mut written)?);
     commit_all(written)?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_knows_whether_it_replaces_a_file_and_commits_both() {
+        let dir = std::env::temp_dir().join(format!("atcpath-output-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (new, old) = (dir.join("new.txt"), dir.join("old.txt"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&old, "before").unwrap();
+        let Ok(mut a) = Output::create(&new) else {
+            panic!("create new")
+        };
+        let Ok(mut b) = Output::create(&old) else {
+            panic!("create old")
+        };
+        assert_eq!((a.replaces(), b.replaces()), (false, true));
+        use std::io::Write;
+        a.file().write_all(b"a").unwrap();
+        b.file().write_all(b"b").unwrap();
+        assert!(commit_all(vec![a, b]).is_ok());
+        assert_eq!(std::fs::read_to_string(&new).unwrap(), "a");
+        assert_eq!(std::fs::read_to_string(&old).unwrap(), "b");
+        // No temporary file is left.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
