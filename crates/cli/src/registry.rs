@@ -139,6 +139,18 @@ recorded is counted apart.")]
         #[arg(long, value_enum, default_value_t = DataFormat::Text)]
         format: DataFormat,
     },
+    /// Overall survival (OS) from diagnosis by stage, era of diagnosis and first treatment:
+    /// Kaplan-Meier medians and one-year OS with 95% confidence limits, log-rank tests, beside
+    /// the published benchmarks of the knowledge base.
+    #[command(after_help = "Example:
+  atcpath registry outcomes --reason \"network annual report\" --format json")]
+    Outcomes {
+        /// Only this centre's patients (default: every centre).
+        #[arg(long, value_name = "CODE")]
+        centre: Option<String>,
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
     /// Timeline events.
     #[command(subcommand)]
     Event(EventCommand),
@@ -263,6 +275,7 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
         RegistryCommand::List { .. }
             | RegistryCommand::Show { .. }
             | RegistryCommand::Metrics { .. }
+            | RegistryCommand::Outcomes { .. }
             | RegistryCommand::Audit(AuditCommand::Export { .. })
     );
     if needs_reason && actor.reason().is_none() {
@@ -352,6 +365,17 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
             match format {
                 DataFormat::Json => json(&m),
                 DataFormat::Text => Ok(metrics_text(&m)),
+            }
+        }
+        RegistryCommand::Outcomes { centre, format } => {
+            let kb = crate::load_kb(None)?;
+            let o = reg
+                .outcomes(&kb, centre.as_deref(), actor)
+                .await
+                .map_err(fail)?;
+            match format {
+                DataFormat::Json => json(&o),
+                DataFormat::Text => Ok(outcomes_text(&o, centre.as_deref())),
             }
         }
         RegistryCommand::Event(EventCommand::Add {
@@ -684,6 +708,81 @@ fn date_arg(flag: &str, v: Option<&str>) -> Result<Option<jiff::civil::Date>, Fa
             .map_err(|e| invalid(format!("{flag}: {s:?} is not a date YYYY-MM-DD: {e}")))
     })
     .transpose()
+}
+
+fn outcomes_text(o: &atcpath_core::outcomes::Outcomes, centre: Option<&str>) -> String {
+    use atcpath_core::outcomes::{BenchmarkRef, GroupOs};
+    let months = |x: Option<f64>| x.map_or_else(|| "NR".to_string(), |x| format!("{x:.1}"));
+    let pct = |x: Option<f64>| x.map_or_else(|| "-".to_string(), |x| format!("{:.0}%", 100.0 * x));
+    let row = |g: &GroupOs| {
+        if g.n == 0 {
+            return format!("  {:<22} n {:>6}\n", g.group, 0);
+        }
+        format!(
+            "  {:<22} n {:>6}  deaths {:>6}  median OS {} mo ({} to {})  1-yr OS {} ({} to {}), {} at risk\n",
+            g.group,
+            g.n,
+            g.deaths,
+            months(g.median_months),
+            months(g.median_lower_months),
+            months(g.median_upper_months),
+            pct(g.one_year),
+            pct(g.one_year_lower),
+            pct(g.one_year_upper),
+            g.at_risk_one_year,
+        )
+    };
+    let published = |groups: &[&GroupOs]| {
+        let mut seen: Vec<&BenchmarkRef> = Vec::new();
+        for b in groups.iter().flat_map(|g| &g.benchmarks) {
+            if !seen.iter().any(|s| s.id == b.id) {
+                seen.push(b);
+            }
+        }
+        seen.iter()
+            .map(|b| {
+                format!(
+                    "    {} (n {}): {} [{}]\n",
+                    b.cohort,
+                    b.n,
+                    b.result,
+                    b.references.join(", ")
+                )
+            })
+            .collect::<String>()
+    };
+    let mut out = format!(
+        "Overall survival from diagnosis (centre {}): {} patients, {} not analysable (no diagnosis date or no date after it)\n\
+         Medians in months with 95% confidence limits (NR: not reached); one-year OS with 95% limits.\n\n",
+        centre.unwrap_or("all"),
+        o.patients,
+        o.not_analysable
+    );
+    out.push_str(&row(&o.overall));
+    let p = published(&[&o.overall]);
+    if !p.is_empty() {
+        out.push_str("  Published benchmarks:\n");
+        out.push_str(&p);
+    }
+    for g in &o.by {
+        out.push_str(&format!("\nBy {}", g.by.replace('_', " ")));
+        match (g.log_rank_chisq, g.log_rank_df, g.log_rank_p) {
+            (Some(c), Some(df), Some(p)) => out.push_str(&format!(
+                " (log-rank chi-square {c:.2}, df {df}, p {p:.3})\n"
+            )),
+            _ => out.push_str(" (log-rank: fewer than two groups with patients)\n"),
+        }
+        for x in &g.groups {
+            out.push_str(&row(x));
+        }
+        let p = published(&g.groups.iter().collect::<Vec<_>>());
+        if !p.is_empty() {
+            out.push_str("  Published benchmarks:\n");
+            out.push_str(&p);
+        }
+    }
+    out.push_str(&format!("\nDefinitions: {}\n", o.definitions));
+    out
 }
 
 fn metrics_text(m: &atcpath_registry::Metrics) -> String {

@@ -2,9 +2,10 @@
 //! knowledge base, the number of completed intervals, the median and interquartile range of their
 //! days, the share within target, and the patients currently overdue.
 //!
-//! Pure: the per-patient intervals come from the pathway's own interval rules (through
-//! [`crate::assess`], which measures them); this module only derives each interval's start date
-//! and aggregates.
+//! Pure: each patient's intervals are the pathway's own spans
+//! ([`crate::pathway::intervals::spans`]: start and end events, independent of the date they are
+//! looked at, so a registry can store them once per case version), measured as of the metrics'
+//! date by [`crate::pathway::intervals::measure`], the rule the pathway itself uses.
 //!
 //! Definitions:
 //! - **n**: completed intervals with a measured number of days (status `within_target`,
@@ -17,35 +18,26 @@
 //! - **share within target**: intervals `within_target` divided by intervals with a target
 //!   (`within_target` + `over_target`);
 //! - **overdue**: status `overdue` as the pathway gives it with the case's `as_of` set to the
-//!   metrics' date (started, not completed, more days elapsed than the target);
+//!   metrics' date (started, not completed, more days elapsed than the target); events after
+//!   the metrics' date have not happened yet;
 //! - **window**: an interval is counted (in every figure, the overdue list included) when its
 //!   start date (the `from` event the pathway used) is within `[from, to]`, bounds included; with
 //!   no bound every started interval counts.
 
-use atcpath_kb::{EventKind, IntervalDef, Kb};
+use atcpath_kb::IntervalDef;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::case::Case;
-use crate::pathway::Config;
-use crate::report::Interval;
+use crate::pathway::intervals::measure;
+pub use crate::pathway::intervals::{Span, spans};
 
-/// One patient's measure of one interval, with the date it started.
+/// One patient's spans, one per interval definition (in definition order).
 #[derive(Debug, Clone, Serialize)]
-pub struct PatientInterval {
-    /// The interval as the pathway measures it.
-    pub interval: Interval,
-    /// The date of the `from` event the pathway used; `None` when not started.
-    pub start: Option<Date>,
-}
-
-/// One patient's interval report.
-#[derive(Debug, Clone, Serialize)]
-pub struct PatientIntervals {
+pub struct PatientSpans {
     /// The patient's pseudonym.
     pub pseudonym: String,
-    /// One entry per interval definition, in definition order.
-    pub intervals: Vec<PatientInterval>,
+    /// One span per interval definition, in definition order.
+    pub spans: Vec<Span>,
 }
 
 /// Which intervals count, by their start date (bounds included).
@@ -126,82 +118,20 @@ pub fn quantile_type7(sorted: &[f64], p: f64) -> Option<f64> {
     Some(sorted[i] + frac * (hi - sorted[i]))
 }
 
-const EPISODE_KINDS: [EventKind; 3] = [
-    EventKind::FirstContact,
-    EventKind::Biopsy,
-    EventKind::PathologyConfirmed,
-];
-
-/// Measures every interval of `defs` on `case` as of `as_of`, with each interval's start date.
-///
-/// The measures are the pathway's own ([`crate::assess`] with `defs` as the intervals and
-/// `as_of` as the decision date). The start date is obtained from the same rules: on a copy of
-/// the case without the interval's `to` events (and without resulted tests, so that the step
-/// cannot count as "done, date not recorded"), the interval is open and its days are
-/// `as_of - start`. When the removed events are of a kind that opens the ATC episode, their
-/// earliest date is kept in the diagnosis date so that the episode start (which decides whether a
-/// surgery starts an interval) is unchanged. An interval whose `from` and `to` kinds are the same
-/// gets no start date.
-pub fn patient_intervals(
-    case: &Case,
-    kb: &Kb,
-    defs: &[IntervalDef],
-    as_of: Date,
-) -> Vec<PatientInterval> {
-    let mut config = Config::from_kb(kb);
-    config.intervals = defs.to_vec();
-    let mut at = case.clone();
-    at.as_of = as_of;
-    let measured = crate::assess(&at, kb, &config).intervals;
-    measured
-        .into_iter()
-        .zip(defs)
-        .map(|(interval, def)| {
-            let start = if interval.status == "not_started" || def.from == def.to {
-                None
-            } else {
-                start_date(&at, kb, def, as_of)
-            };
-            PatientInterval { interval, start }
-        })
-        .collect()
-}
-
-fn start_date(case: &Case, kb: &Kb, def: &IntervalDef, as_of: Date) -> Option<Date> {
-    let mut open = case.clone();
-    let removed = open
-        .events
-        .iter()
-        .filter(|e| e.kind == def.to)
-        .map(|e| e.date)
-        .min();
-    open.events.retain(|e| e.kind != def.to);
-    if EPISODE_KINDS.contains(&def.to) {
-        open.diagnosis.date = open.diagnosis.date.into_iter().chain(removed).min();
-    }
-    open.molecular.resulted.clear();
-    let mut config = Config::from_kb(kb);
-    config.intervals = vec![def.clone()];
-    let i = crate::assess(&open, kb, &config)
-        .intervals
-        .into_iter()
-        .next()?;
-    if i.complete {
-        return None;
-    }
-    let days = i.days?;
-    as_of.checked_sub(jiff::Span::new().days(days)).ok()
-}
-
-/// Aggregates the patients' reports per interval definition (in `defs` order), counting only
-/// intervals whose start is within `window`.
+/// Aggregates the patients' spans per interval definition (in `defs` order), measured as of
+/// `as_of`, counting only intervals whose start is within `window`. A patient with fewer spans
+/// than definitions has the missing ones not started.
 pub fn aggregate(
     defs: &[IntervalDef],
-    patients: &[PatientIntervals],
+    patients: &[PatientSpans],
     window: Window,
+    as_of: Date,
 ) -> Vec<IntervalStats> {
+    let mut pts: Vec<&PatientSpans> = patients.iter().collect();
+    pts.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
     defs.iter()
-        .map(|def| {
+        .enumerate()
+        .map(|(k, def)| {
             let mut days = Vec::new();
             let mut s = IntervalStats {
                 id: def.id.clone(),
@@ -220,14 +150,16 @@ pub fn aggregate(
                 n_open: 0,
                 overdue: Vec::new(),
             };
-            let mut pts: Vec<&PatientIntervals> = patients.iter().collect();
-            pts.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
-            for p in pts {
-                for pi in p.intervals.iter().filter(|pi| pi.interval.id == def.id) {
-                    let i = &pi.interval;
-                    if i.status == "not_started" || !window.contains(pi.start) {
-                        continue;
-                    }
+            for p in &pts {
+                let Some(&span) = p.spans.get(k) else {
+                    continue;
+                };
+                let start = span.from.filter(|f| *f <= as_of);
+                if start.is_none() || !window.contains(start) {
+                    continue;
+                }
+                let i = measure(def, span, as_of);
+                {
                     match (i.complete, i.days) {
                         (true, Some(d)) => {
                             s.n += 1;
@@ -247,7 +179,7 @@ pub fn aggregate(
                             if i.status == "overdue" {
                                 s.overdue.push(Overdue {
                                     pseudonym: p.pseudonym.clone(),
-                                    start: pi.start,
+                                    start,
                                     days: d.unwrap_or_default(),
                                 });
                             }
@@ -270,6 +202,9 @@ pub fn aggregate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::case::Case;
+    use crate::report::Interval;
+    use atcpath_kb::{EventKind, Kb};
 
     #[test]
     fn type7_by_hand() {
@@ -298,7 +233,12 @@ mod tests {
     #[test]
     fn empty_gives_zero() {
         let kb = Kb::embedded().unwrap();
-        let s = aggregate(&kb.facts.intervals, &[], Window::default());
+        let s = aggregate(
+            &kb.facts.intervals,
+            &[],
+            Window::default(),
+            "2024-01-01".parse().unwrap(),
+        );
         assert_eq!(s.len(), kb.facts.intervals.len());
         for x in s {
             assert_eq!(x.n, 0);
@@ -326,8 +266,17 @@ mod tests {
         format!(r#"{{"kind": "{kind}", "date": "{date}"}}"#)
     }
 
+    /// One patient's intervals as the aggregate measures them.
+    fn measured(c: &Case, defs: &[IntervalDef], as_of: Date) -> Vec<(Option<Date>, Interval)> {
+        spans(c, defs)
+            .into_iter()
+            .zip(defs)
+            .map(|(s, d)| (s.from, measure(d, s, as_of)))
+            .collect()
+    }
+
     #[test]
-    fn start_dates_follow_the_pathway_rules() {
+    fn spans_follow_the_pathway_rules_and_match_assess() {
         let d = |s: &str| s.parse::<Date>().unwrap();
         // An earlier surgery (before the episode) starts nothing; the later one does.
         let (c, kb) = case(
@@ -340,51 +289,82 @@ mod tests {
             ]
             .join(","),
         );
-        let r = patient_intervals(&c, &kb, &kb.facts.intervals, d("2024-06-01"));
-        let get = |id: &str| r.iter().find(|p| p.interval.id == id).unwrap();
+        let defs = &kb.facts.intervals;
+        let r = measured(&c, defs, c.as_of);
+        // The same measure as the decision report's.
+        let report = crate::assess(&c, &kb, &crate::pathway::Config::from_kb(&kb));
+        let json = |v: Vec<Interval>| serde_json::to_string(&v).unwrap();
+        assert_eq!(
+            json(r.iter().map(|(_, i)| i.clone()).collect()),
+            json(report.intervals)
+        );
+        let get = |id: &str| r.iter().find(|(_, i)| i.id == id).unwrap().clone();
         let rt = get("surgery_to_radiotherapy_start");
-        assert_eq!(
-            (rt.start, rt.interval.days),
-            (Some(d("2024-03-10")), Some(31))
-        );
+        assert_eq!((rt.0, rt.1.days), (Some(d("2024-03-10")), Some(31)));
         let fc = get("first_contact_to_pathology_confirmed");
-        assert_eq!(
-            (fc.start, fc.interval.days),
-            (Some(d("2024-03-01")), Some(4))
-        );
+        assert_eq!((fc.0, fc.1.days), (Some(d("2024-03-01")), Some(4)));
         let braf = get("biopsy_to_braf_result");
-        assert_eq!(
-            (braf.start, braf.interval.status.as_str()),
-            (None, "not_started")
-        );
-        // Open: start = as_of - days.
+        assert_eq!((braf.0, braf.1.status.as_str()), (None, "not_started"));
         let tx = get("pathology_confirmed_to_treatment_start");
         assert_eq!(
-            (tx.start, tx.interval.complete),
-            (Some(d("2024-03-05")), false)
+            (tx.0, tx.1.complete, tx.1.days),
+            (Some(d("2024-03-05")), false, Some(88))
         );
 
-        // The `to` kind opens the episode: removing it must not move the episode start
-        // (pathology 2024-03-01 is the only episode event; the surgery after it starts).
+        // As of an earlier date: the radiotherapy has not happened yet, the surgery has.
+        let early = measured(&c, defs, d("2024-03-20"));
+        let rt = early
+            .iter()
+            .find(|(_, i)| i.id == "surgery_to_radiotherapy_start")
+            .unwrap();
+        assert_eq!((rt.1.complete, rt.1.days), (false, Some(10)));
+        // Before the first contact: nothing started.
+        let none = measured(&c, defs, d("2024-02-01"));
+        assert!(none.iter().all(|(_, i)| i.status == "not_started"));
+    }
+
+    #[test]
+    fn aggregate_counts_by_hand() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
         let def = IntervalDef {
-            id: "surgery_to_pathology".into(),
-            from: EventKind::Surgery,
-            to: EventKind::PathologyConfirmed,
+            id: "a_to_b".into(),
+            from: EventKind::FirstContact,
+            to: EventKind::Mdt,
             target_days: Some(7),
             source: "test".into(),
             references: vec![],
         };
-        let (c, kb) = case(
-            &[
-                ev("pathology_confirmed", "2024-03-01"),
-                ev("surgery", "2024-03-10"),
-                ev("pathology_confirmed", "2024-03-20"),
-            ]
-            .join(","),
+        let span = |from: &str, to: Option<&str>| Span {
+            from: Some(d(from)),
+            to: to.map(d),
+            done_undated: false,
+        };
+        let p = |id: &str, s: Span| PatientSpans {
+            pseudonym: id.into(),
+            spans: vec![s],
+        };
+        let patients = [
+            p("a", span("2024-01-01", Some("2024-01-03"))), // 2 days, within
+            p("b", span("2024-01-01", Some("2024-01-11"))), // 10 days, over
+            p("c", span("2024-01-05", Some("2024-01-09"))), // 4 days, within
+            p("d", span("2024-01-20", None)),               // open, 12 days by 02-01: overdue
+            p("e", span("2024-01-30", None)),               // open, 2 days: not overdue
+            p("f", span("2024-01-25", Some("2024-03-01"))), // done after as_of: open, 7 days (not over)
+        ];
+        let s = &aggregate(&[def], &patients, Window::default(), d("2024-02-01"))[0];
+        assert_eq!(
+            (s.n, s.n_with_target, s.n_within_target, s.n_open),
+            (3, 3, 2, 3)
         );
-        let r = patient_intervals(&c, &kb, std::slice::from_ref(&def), d("2024-06-01"));
-        assert_eq!(r[0].interval.days, Some(10));
-        assert_eq!(r[0].start, Some(d("2024-03-10")));
+        assert_eq!(s.median_days, Some(4.0));
+        assert_eq!((s.q1_days, s.q3_days), (Some(3.0), Some(7.0)));
+        assert_eq!(s.share_within_target, Some(2.0 / 3.0));
+        let overdue: Vec<(&str, i64)> = s
+            .overdue
+            .iter()
+            .map(|o| (o.pseudonym.as_str(), o.days))
+            .collect();
+        assert_eq!(overdue, [("d", 12)]);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod fasttrack;
 pub mod genomics;
 pub mod hgvs;
 pub mod molecular;
+pub mod outcomes;
 pub mod pathway;
 pub mod radiobiology;
 pub mod renal;

@@ -208,6 +208,44 @@ pub struct Facts {
     pub drug_names: DrugNames,
     #[serde(default)]
     pub cross_resistance: Vec<CrossResistance>,
+    /// Eras of diagnosis for the outcome analysis, in order.
+    #[serde(rename = "outcome_era", default)]
+    pub outcome_eras: Vec<OutcomeEra>,
+    /// First-treatment groups for the outcome analysis, in precedence order.
+    #[serde(rename = "treatment_group", default)]
+    pub treatment_groups: Vec<TreatmentGroup>,
+}
+
+/// An era of diagnosis (calendar years, bounds included; an absent bound is open).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeEra {
+    pub id: String,
+    pub first_year: Option<i16>,
+    pub last_year: Option<i16>,
+    /// Ids of `benchmarks.toml` entries to show beside this era's figures.
+    pub benchmarks: Vec<String>,
+}
+
+impl OutcomeEra {
+    /// Whether a diagnosis in `year` belongs to this era.
+    pub fn contains(&self, year: i16) -> bool {
+        self.first_year.is_none_or(|f| year >= f) && self.last_year.is_none_or(|l| year <= l)
+    }
+}
+
+/// A group of first treatments: drugs (generic names) or timeline event kinds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreatmentGroup {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub drugs: Vec<String>,
+    #[serde(default)]
+    pub events: Vec<EventKind>,
+    /// Ids of `benchmarks.toml` entries to show beside this group's figures.
+    pub benchmarks: Vec<String>,
 }
 
 /// Options sharing resistance.
@@ -781,8 +819,58 @@ impl Kb {
         Ok(kb)
     }
 
+    /// Eras cover every year once; every known drug is in exactly one treatment group; every
+    /// benchmark named exists.
+    fn validate_outcome_groups(&self, problems: &mut Vec<String>) {
+        let f = &self.facts;
+        for y in 1900..=2100 {
+            let n = f.outcome_eras.iter().filter(|e| e.contains(y)).count();
+            if n != 1 {
+                problems.push(format!(
+                    "facts.toml: year {y} is in {n} outcome eras (must be 1)"
+                ));
+                break;
+            }
+        }
+        for d in &f.drug_names.known {
+            let n = f
+                .treatment_groups
+                .iter()
+                .filter(|g| g.drugs.contains(d))
+                .count();
+            if n != 1 {
+                problems.push(format!(
+                    "facts.toml: drug {d:?} is in {n} treatment groups (must be 1)"
+                ));
+            }
+        }
+        for g in &f.treatment_groups {
+            for d in &g.drugs {
+                if !f.drug_names.known.contains(d) {
+                    problems.push(format!(
+                        "facts.toml: treatment group {} lists {d:?}, not in drug_names.known",
+                        g.id
+                    ));
+                }
+            }
+        }
+        let named = f
+            .outcome_eras
+            .iter()
+            .map(|e| (&e.id, &e.benchmarks))
+            .chain(f.treatment_groups.iter().map(|g| (&g.id, &g.benchmarks)));
+        for (id, list) in named {
+            for b in list {
+                if !self.benchmarks.iter().any(|x| &x.id == b) {
+                    problems.push(format!("facts.toml: {id} names unknown benchmark {b:?}"));
+                }
+            }
+        }
+    }
+
     fn validate(&self) -> Result<(), KbError> {
         let mut problems = Vec::new();
+        self.validate_outcome_groups(&mut problems);
         let mut keys = BTreeSet::new();
         for r in &self.references {
             if !keys.insert(r.key.as_str()) {

@@ -164,6 +164,7 @@ pub(crate) async fn add_event(
             sha256: &sha,
             source: "edit",
             case: &case,
+            kb,
             user_id,
         },
     )

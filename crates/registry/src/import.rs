@@ -2,7 +2,7 @@
 //! becomes a new case version, exactly as accepted, with its projections and audit rows, in one
 //! write transaction. A case that does not validate is rejected whole: nothing of it is stored.
 
-use atcpath_core::case::{Case, Problem, read_case};
+use atcpath_core::case::{Case, Problem, read_record};
 use atcpath_kb::Kb;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, Transaction};
@@ -131,9 +131,11 @@ fn problem(path: &str, message: String) -> Error {
     }])
 }
 
-/// Validates a case's bytes as `atcpath assess` does, plus: the decision date is not after today.
+/// Validates a case's bytes as a registry record (`atcpath assess`'s checks, except that the
+/// record may end with the patient's death: [`atcpath_core::case::read_record`]), plus: the
+/// decision date is not after today.
 pub(crate) fn validate(bytes: &[u8], kb: &Kb) -> Result<(Case, String)> {
-    let case = read_case(bytes, kb, None).map_err(Error::InvalidCase)?;
+    let case = read_record(bytes, kb, None).map_err(Error::InvalidCase)?;
     let today = db::today();
     if case.as_of > today {
         return Err(problem(
@@ -209,6 +211,8 @@ pub(crate) struct NewVersion<'a> {
     pub sha256: &'a str,
     pub source: &'a str,
     pub case: &'a Case,
+    /// The knowledge base the analysis projections are derived with.
+    pub kb: &'a Kb,
     pub user_id: i64,
 }
 
@@ -231,7 +235,7 @@ pub(crate) async fn insert_version(
     .bind(v.user_id)
     .fetch_one(&mut **tx)
     .await?;
-    projection::rebuild(tx, v.patient.id, id, v.case).await?;
+    projection::rebuild(tx, v.patient.id, id, v.case, v.kb).await?;
     Ok(id)
 }
 
@@ -323,6 +327,7 @@ pub(crate) async fn import(
                     sha256: &sha,
                     source: input.source,
                     case: &case,
+                    kb,
                     user_id,
                 },
             )

@@ -30,6 +30,7 @@ pub mod edit;
 mod error;
 pub mod import;
 pub mod metrics;
+pub mod outcomes;
 pub mod projection;
 pub mod queries;
 pub mod schema;
@@ -221,6 +222,21 @@ impl Registry {
     pub async fn metrics(&self, kb: &Kb, query: &MetricsQuery, actor: &Actor) -> Result<Metrics> {
         let today = db::today();
         metrics::metrics(&self.pool, self.backend(), kb, query, today, actor).await
+    }
+
+    /// Overall survival by stage, era and first treatment, beside the knowledge base's
+    /// benchmarks (see [`outcomes`] and [`atcpath_core::outcomes`]); only `centre`'s patients
+    /// when given. Needs a reason.
+    ///
+    /// # Errors
+    /// [`Error::ReasonRequired`], database errors.
+    pub async fn outcomes(
+        &self,
+        kb: &Kb,
+        centre: Option<&str>,
+        actor: &Actor,
+    ) -> Result<atcpath_core::outcomes::Outcomes> {
+        outcomes::outcomes(&self.pool, self.backend(), kb, centre, actor).await
     }
 
     /// Recomputes the audit chain.

@@ -1,12 +1,12 @@
 //! `metrics`: fast-track interval statistics over the registry's patients (clinical-pathway §8).
 //!
-//! An adapter: reads each patient's current case version, has `atcpath-core` measure the
-//! intervals ([`atcpath_core::fasttrack::patient_intervals`]) and aggregate them
-//! ([`atcpath_core::fasttrack::aggregate`]; quantile definition and counting rules there). Reads
-//! patient data, so it needs a reason; one audit row per patient read, plus one for the query.
+//! An adapter: reads the `fasttrack_spans` projection (each patient's interval start and end
+//! events, derived from the current version on import) and has `atcpath-core` measure and
+//! aggregate them ([`atcpath_core::fasttrack::aggregate`]; quantile definition and counting rules
+//! there). Reads patient data, so it needs a reason; one audit row for the query and one per
+//! patient named in the output.
 
-use atcpath_core::case::read_case;
-use atcpath_core::fasttrack::{self, IntervalStats, PatientIntervals, Window};
+use atcpath_core::fasttrack::{self, IntervalStats, PatientSpans, Span, Window};
 use atcpath_kb::Kb;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -15,7 +15,8 @@ use sqlx::AnyPool;
 use crate::actor::Actor;
 use crate::audit::{self, Action, Entry};
 use crate::db::{self, Backend};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::projection;
 
 /// What to measure.
 #[derive(Debug, Clone, Default)]
@@ -50,14 +51,9 @@ pub struct Metrics {
     pub intervals: Vec<IntervalStats>,
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    pseudonym: String,
-    version: i64,
-    case_json: String,
-}
-
-/// Computes the metrics over the current versions. `as_of` defaults to `today`.
+/// Computes the metrics over the current versions' fast-track spans (`fasttrack_spans`,
+/// refreshed first when the knowledge base's interval definitions changed). `as_of` defaults to
+/// `today`. Audit: one row for the query, and one per patient named in the output (overdue).
 pub(crate) async fn metrics(
     pool: &AnyPool,
     backend: Backend,
@@ -70,51 +66,68 @@ pub(crate) async fn metrics(
     let as_of = query.as_of.unwrap_or(today);
     let mut tx = db::begin_write(pool, backend).await?;
     db::ensure_user(&mut tx, actor.user(), "clinician").await?;
-    // One SQL text per case (no parameter compared with a literal: PostgreSQL types it).
-    let base = "SELECT p.pseudonym, v.version, v.case_json
-         FROM patients p
-         JOIN centres c ON c.id = p.centre_id
-         JOIN case_versions v ON v.patient_id = p.id
-         WHERE v.version = (SELECT MAX(version) FROM case_versions WHERE patient_id = p.id)";
-    let rows: Vec<Row> = match &query.centre {
-        Some(c) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "{base} AND c.code = $1 ORDER BY p.pseudonym"
-            )))
-            .bind(c.clone())
-            .fetch_all(&mut *tx)
-            .await?
-        }
-        None => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{base} ORDER BY p.pseudonym")))
-                .fetch_all(&mut *tx)
-                .await?
-        }
+    projection::refresh_analysis(&mut tx, kb).await?;
+    let (centre_join, centre_cond) = match query.centre {
+        Some(_) => (
+            " JOIN patients p ON p.id = s.patient_id JOIN centres c ON c.id = p.centre_id",
+            " AND c.code = $1",
+        ),
+        None => ("", ""),
     };
-    let defs = &kb.facts.intervals;
-    let mut reports = Vec::with_capacity(rows.len());
-    let mut unreadable = Vec::new();
-    for r in &rows {
-        match read_case(r.case_json.as_bytes(), kb, None) {
-            Ok(case) => reports.push(PatientIntervals {
-                pseudonym: r.pseudonym.clone(),
-                intervals: fasttrack::patient_intervals(&case, kb, defs, as_of),
-            }),
-            Err(_) => unreadable.push(r.pseudonym.clone()),
-        }
-        audit::append(
-            &mut tx,
-            &Entry {
-                user: actor.user(),
-                action: Action::Read,
-                record: "case_versions",
-                patient: Some(&r.pseudonym),
-                detail: format!("fast-track metrics (current version {})", r.version),
-                reason: Some(reason),
-            },
-        )
-        .await?;
+    let spans_sql = format!(
+        "SELECT s.patient_id, s.interval_id, s.from_date, s.to_date, s.done_undated
+         FROM fasttrack_spans s{centre_join} WHERE 1 = 1{centre_cond}"
+    );
+    let patients_sql = format!(
+        "SELECT p.id, p.pseudonym, CASE WHEN s.patient_id IS NULL THEN 1 ELSE 0 END FROM patients p
+         JOIN centres c ON c.id = p.centre_id
+         LEFT JOIN survival s ON s.patient_id = p.id WHERE 1 = 1{}",
+        centre_cond
+    );
+    let mut spans_q = sqlx::query_as::<_, (i64, String, String, Option<String>, i64)>(
+        sqlx::AssertSqlSafe(spans_sql),
+    );
+    let mut patients_q = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(patients_sql));
+    if let Some(c) = &query.centre {
+        spans_q = spans_q.bind(c.clone());
+        patients_q = patients_q.bind(c.clone());
     }
+    let patients_rows = patients_q.fetch_all(&mut *tx).await?;
+    let span_rows = spans_q.fetch_all(&mut *tx).await?;
+    let defs = &kb.facts.intervals;
+    let mut index = std::collections::HashMap::with_capacity(patients_rows.len());
+    let mut patients = Vec::with_capacity(patients_rows.len());
+    let mut unreadable = Vec::new();
+    for (id, pseudonym, missing) in patients_rows {
+        if missing != 0 {
+            unreadable.push(pseudonym);
+            continue;
+        }
+        index.insert(id, patients.len());
+        patients.push(PatientSpans {
+            pseudonym,
+            spans: vec![Span::default(); defs.len()],
+        });
+    }
+    let date = |s: &str| {
+        s.parse::<Date>()
+            .map_err(|e| Error::Corrupt(format!("fasttrack_spans: date {s:?}: {e}")))
+    };
+    for (patient_id, interval_id, from, to, done_undated) in span_rows {
+        let (Some(&p), Some(k)) = (
+            index.get(&patient_id),
+            defs.iter().position(|d| d.id == interval_id),
+        ) else {
+            continue;
+        };
+        patients[p].spans[k] = Span {
+            from: Some(date(&from)?),
+            to: to.as_deref().map(date).transpose()?,
+            done_undated: done_undated != 0,
+        };
+    }
+    unreadable.sort();
+    let intervals = fasttrack::aggregate(defs, &patients, query.window, as_of);
     let show = |d: Option<Date>| d.map_or_else(|| "-".to_string(), |d| d.to_string());
     audit::append(
         &mut tx,
@@ -125,7 +138,7 @@ pub(crate) async fn metrics(
             patient: None,
             detail: format!(
                 "fast-track metrics over {} patients (centre {}, from {}, to {}, as of {as_of})",
-                rows.len(),
+                patients.len(),
                 query.centre.as_deref().unwrap_or("all"),
                 show(query.window.from),
                 show(query.window.to),
@@ -134,6 +147,30 @@ pub(crate) async fn metrics(
         },
     )
     .await?;
+    // Patients named in the output: one row each (with the intervals they are overdue on).
+    let mut named: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for i in &intervals {
+        for o in &i.overdue {
+            named
+                .entry(o.pseudonym.as_str())
+                .or_default()
+                .push(i.id.as_str());
+        }
+    }
+    for (pseudonym, ids) in named {
+        audit::append(
+            &mut tx,
+            &Entry {
+                user: actor.user(),
+                action: Action::Read,
+                record: "fasttrack_spans",
+                patient: Some(pseudonym),
+                detail: format!("fast-track metrics: overdue on {}", ids.join(", ")),
+                reason: Some(reason),
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Metrics {
         as_of,
@@ -141,8 +178,8 @@ pub(crate) async fn metrics(
         from: query.window.from,
         to: query.window.to,
         quantiles: "Hyndman-Fan type 7 (R default)",
-        patients: rows.len(),
+        patients: patients.len(),
         unreadable,
-        intervals: fasttrack::aggregate(defs, &reports, query.window),
+        intervals,
     })
 }

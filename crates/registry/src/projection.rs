@@ -1,14 +1,24 @@
 //! The projection tables: the CURRENT case version of a patient laid out for fast queries
-//! (`events`, `molecular*`, `treatments`, `outcomes`). Derived, never authoritative: rebuilt from
-//! the case in the same transaction that stores each new version.
+//! (`events`, `molecular*`, `treatments`, `outcomes`, and for the analyses `fasttrack_spans` and
+//! `survival`). Derived, never authoritative: rebuilt from the case in the same transaction that
+//! stores each new version. The analysis projections depend on the knowledge base (interval
+//! definitions, treatment groups): its fingerprint is kept in `projection_state`, and when it
+//! changes [`refresh_analysis`] rebuilds them from every current version.
 
-use atcpath_core::case::{Case, EventKind, id_of};
+use atcpath_core::case::{Case, EventKind, id_of, read_record};
+use atcpath_core::fasttrack;
+use atcpath_core::outcomes::survival_record;
+use atcpath_kb::Kb;
+use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
 
+use crate::db;
 use crate::error::Result;
 
 /// Clears each projection table for one patient.
-const CLEAR: [&str; 7] = [
+const CLEAR: [&str; 9] = [
+    "DELETE FROM fasttrack_spans WHERE patient_id = $1",
+    "DELETE FROM survival WHERE patient_id = $1",
     "DELETE FROM events WHERE patient_id = $1",
     "DELETE FROM molecular WHERE patient_id = $1",
     "DELETE FROM molecular_tests WHERE patient_id = $1",
@@ -82,10 +92,13 @@ pub(crate) async fn rebuild(
     patient_id: i64,
     case_version_id: i64,
     case: &Case,
+    kb: &Kb,
 ) -> Result<()> {
     for sql in CLEAR {
         sqlx::query(sql).bind(patient_id).execute(&mut **tx).await?;
     }
+    insert_analysis(tx, patient_id, case_version_id, case, kb).await?;
+    adopt_state(tx, kb).await?;
     for (seq, e) in (1i64..).zip(&case.events) {
         sqlx::query(
             "INSERT INTO events (patient_id, case_version_id, seq, kind, date) VALUES ($1, $2, $3, $4, $5)",
@@ -189,4 +202,132 @@ pub(crate) async fn rebuild(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The fingerprint of what the analysis projections depend on in a knowledge base: SHA-256 of
+/// the interval definitions and treatment groups (as JSON).
+pub fn analysis_fingerprint(kb: &Kb) -> String {
+    let json = serde_json::to_string(&(&kb.facts.intervals, &kb.facts.treatment_groups))
+        .unwrap_or_default();
+    crate::audit::hex(&Sha256::digest(json.as_bytes()))
+}
+
+/// Inserts a patient's analysis rows (`fasttrack_spans`, `survival`); the caller cleared them.
+async fn insert_analysis(
+    tx: &mut Transaction<'static, Any>,
+    patient_id: i64,
+    case_version_id: i64,
+    case: &Case,
+    kb: &Kb,
+) -> Result<()> {
+    let defs = &kb.facts.intervals;
+    for (span, def) in fasttrack::spans(case, defs).into_iter().zip(defs) {
+        let Some(from) = span.from else { continue };
+        sqlx::query(
+            "INSERT INTO fasttrack_spans (patient_id, case_version_id, interval_id, from_date, to_date, done_undated)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(patient_id)
+        .bind(case_version_id)
+        .bind(&def.id)
+        .bind(from.to_string())
+        .bind(span.to.map(|d| d.to_string()))
+        .bind(i64::from(span.done_undated))
+        .execute(&mut **tx)
+        .await?;
+    }
+    let r = survival_record(case, kb);
+    sqlx::query(
+        "INSERT INTO survival (patient_id, case_version_id, diagnosis_date, end_date, died, stage, first_treatment, first_treatment_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(patient_id)
+    .bind(case_version_id)
+    .bind(r.diagnosis.map(|d| d.to_string()))
+    .bind(r.end.map(|d| d.to_string()))
+    .bind(i64::from(r.died))
+    .bind(&r.stage)
+    .bind(&r.first_treatment)
+    .bind(r.first_treatment_date.map(|d| d.to_string()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records this knowledge base's fingerprint when no state is recorded yet and every patient
+/// has its analysis rows (a registry created at schema 2: its rows were all derived on import).
+/// A registry upgraded from schema 1 has patients without them: no state is recorded, and the
+/// next [`refresh_analysis`] rebuilds them all.
+async fn adopt_state(tx: &mut Transaction<'static, Any>, kb: &Kb) -> Result<()> {
+    let stored: Option<(String,)> =
+        sqlx::query_as("SELECT fingerprint FROM projection_state WHERE name = 'analysis'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    if stored.is_some() {
+        return Ok(());
+    }
+    let (missing,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM patients p WHERE NOT EXISTS (SELECT 1 FROM survival s WHERE s.patient_id = p.id)",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    if missing == 0 {
+        sqlx::query(
+            "INSERT INTO projection_state (name, fingerprint, built_at) VALUES ('analysis', $1, $2)",
+        )
+        .bind(analysis_fingerprint(kb))
+        .bind(db::now_utc())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the analysis projections of every patient from the current versions when they were
+/// built with another knowledge base (or never: a registry upgraded from schema 1). Returns the
+/// pseudonyms of current versions this knowledge base no longer reads (left without analysis
+/// rows). Run inside the caller's write transaction.
+pub(crate) async fn refresh_analysis(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+) -> Result<Vec<String>> {
+    let fingerprint = analysis_fingerprint(kb);
+    let stored: Option<(String,)> =
+        sqlx::query_as("SELECT fingerprint FROM projection_state WHERE name = 'analysis'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    if stored.as_ref().is_some_and(|(f,)| *f == fingerprint) {
+        return Ok(Vec::new());
+    }
+    sqlx::query("DELETE FROM fasttrack_spans")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM survival")
+        .execute(&mut **tx)
+        .await?;
+    let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT p.id, p.pseudonym, v.id, v.case_json FROM patients p
+         JOIN case_versions v ON v.patient_id = p.id
+         WHERE v.version = (SELECT MAX(version) FROM case_versions WHERE patient_id = p.id)",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut unreadable = Vec::new();
+    for (patient_id, pseudonym, version_id, json) in rows {
+        match read_record(json.as_bytes(), kb, None) {
+            Ok(case) => insert_analysis(tx, patient_id, version_id, &case, kb).await?,
+            Err(_) => unreadable.push(pseudonym),
+        }
+    }
+    sqlx::query("DELETE FROM projection_state WHERE name = 'analysis'")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO projection_state (name, fingerprint, built_at) VALUES ('analysis', $1, $2)",
+    )
+    .bind(fingerprint)
+    .bind(db::now_utc())
+    .execute(&mut **tx)
+    .await?;
+    Ok(unreadable)
 }

@@ -21,15 +21,23 @@ struct Version {
 
 /// Every schema version, oldest first. A new version adds a file to BOTH folders and a line here
 /// (the tests check that the folders and this list agree).
-const VERSIONS: &[Version] = &[Version {
-    number: 1,
-    description: "registry",
-    sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
-    postgres: include_str!("../migrations/postgres/0001_registry.sql"),
-}];
+const VERSIONS: &[Version] = &[
+    Version {
+        number: 1,
+        description: "registry",
+        sqlite: include_str!("../migrations/sqlite/0001_registry.sql"),
+        postgres: include_str!("../migrations/postgres/0001_registry.sql"),
+    },
+    Version {
+        number: 2,
+        description: "analysis",
+        sqlite: include_str!("../migrations/sqlite/0002_analysis.sql"),
+        postgres: include_str!("../migrations/postgres/0002_analysis.sql"),
+    },
+];
 
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The migration file names this build embeds, per backend folder (for the consistency test).
 pub fn embedded_files() -> Vec<(i64, String)> {

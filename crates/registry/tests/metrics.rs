@@ -118,8 +118,14 @@ fn metrics_known_numbers() {
             .metrics(&kb, &query(None, None, None, "2024-03-30"), &reader())
             .await
             .unwrap();
-        // One audit row per patient read, plus one for the query.
-        assert_eq!(audit_rows(&db).await - before, 8 + 1);
+        // One audit row for the query, plus one per patient the output names (overdue).
+        let named: std::collections::BTreeSet<&str> = m
+            .intervals
+            .iter()
+            .flat_map(|i| i.overdue.iter().map(|o| o.pseudonym.as_str()))
+            .collect();
+        assert!(named.contains("p5"));
+        assert_eq!(audit_rows(&db).await - before, 1 + named.len() as i64);
         assert_eq!(m.patients, 8);
         assert!(m.unreadable.is_empty());
         assert_eq!(m.intervals.len(), kb.facts.intervals.len());

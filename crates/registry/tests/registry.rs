@@ -93,6 +93,17 @@ const LOGICAL_SCHEMA: &[(&str, &[&str])] = &[
         &["case_version_id", "date", "kind", "patient_id", "seq"],
     ),
     (
+        "fasttrack_spans",
+        &[
+            "case_version_id",
+            "done_undated",
+            "from_date",
+            "interval_id",
+            "patient_id",
+            "to_date",
+        ],
+    ),
+    (
         "identifiers",
         &[
             "centre_id",
@@ -155,6 +166,20 @@ const LOGICAL_SCHEMA: &[(&str, &[&str])] = &[
     (
         "patients",
         &["centre_id", "created_at", "created_by", "id", "pseudonym"],
+    ),
+    ("projection_state", &["built_at", "fingerprint", "name"]),
+    (
+        "survival",
+        &[
+            "case_version_id",
+            "diagnosis_date",
+            "died",
+            "end_date",
+            "first_treatment",
+            "first_treatment_date",
+            "patient_id",
+            "stage",
+        ],
     ),
     (
         "treatments",

@@ -13,9 +13,21 @@
 use crate::case::{Case, TestId};
 use crate::report::Interval;
 use atcpath_kb::{EventKind, IntervalDef};
+use jiff::civil::Date;
 
-/// Measures every interval definition on the case's events.
-pub fn intervals(case: &Case, defs: &[IntervalDef]) -> Vec<Interval> {
+/// Where one interval stands on a case's events, independent of the date it is looked at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Span {
+    /// The earliest `from` event (a surgery before the episode excluded); `None`: not started.
+    pub from: Option<Date>,
+    /// The earliest `to` event on or after `from`.
+    pub to: Option<Date>,
+    /// Done with its date not recorded (a result listed as resulted, no dated event).
+    pub done_undated: bool,
+}
+
+/// The span of every interval definition on the case's events (in `defs` order).
+pub fn spans(case: &Case, defs: &[IntervalDef]) -> Vec<Span> {
     let dates = |k: EventKind| {
         case.events
             .iter()
@@ -38,9 +50,8 @@ pub fn intervals(case: &Case, defs: &[IntervalDef]) -> Vec<Interval> {
                 .filter(|f| d.from != EventKind::Surgery || episode_start.is_some_and(|s| *f >= s))
                 .min();
             let to = from.and_then(|f| dates(d.to).filter(|t| *t >= f).min());
-            let days_between =
-                |a: jiff::civil::Date, b: jiff::civil::Date| i64::from((b - a).get_days());
-            let done_undated = to.is_none()
+            let done_undated = from.is_some()
+                && to.is_none()
                 && match d.to {
                     EventKind::BrafResult => {
                         resulted(&[TestId::BrafV600eIhc, TestId::BrafV600ePcr, TestId::NgsDna])
@@ -48,36 +59,58 @@ pub fn intervals(case: &Case, defs: &[IntervalDef]) -> Vec<Interval> {
                     EventKind::NgsResult => resulted(&[TestId::NgsDna, TestId::NgsRna]),
                     _ => false,
                 };
-            let (days, complete) = match (from, to) {
-                (Some(f), Some(t)) => (Some(days_between(f, t)), true),
-                (Some(_), None) if done_undated => (None, true),
-                (Some(f), None) => (Some(days_between(f, case.as_of)), false),
-                _ => (None, false),
-            };
-            let status = match (from, days, complete, d.target_days) {
-                (None, ..) => "not_started",
-                (Some(_), None, true, _) => "done_date_not_recorded",
-                (Some(_), Some(_), true, None) => "no_target",
-                (Some(_), Some(x), true, Some(t)) => {
-                    if x <= i64::from(t) {
-                        "within_target"
-                    } else {
-                        "over_target"
-                    }
-                }
-                (Some(_), Some(x), false, Some(t)) if x > i64::from(t) => "overdue",
-                _ => "open",
-            };
-            Interval {
-                id: d.id.clone(),
-                from: d.from.id().to_string(),
-                to: d.to.id().to_string(),
-                days,
-                complete,
-                target_days: d.target_days,
-                status: status.to_string(),
-                source: d.source.clone(),
+            Span {
+                from,
+                to,
+                done_undated,
             }
         })
+        .collect()
+}
+
+/// Measures one interval from its span as of `as_of`: events after `as_of` have not happened
+/// yet (not started, or still open), an open interval's days run to `as_of`.
+pub fn measure(d: &IntervalDef, span: Span, as_of: Date) -> Interval {
+    let from = span.from.filter(|f| *f <= as_of);
+    let to = from.and(span.to.filter(|t| *t <= as_of));
+    let days_between = |a: Date, b: Date| i64::from((b - a).get_days());
+    let (days, complete) = match (from, to) {
+        (Some(f), Some(t)) => (Some(days_between(f, t)), true),
+        (Some(_), None) if span.done_undated => (None, true),
+        (Some(f), None) => (Some(days_between(f, as_of)), false),
+        _ => (None, false),
+    };
+    let status = match (from, days, complete, d.target_days) {
+        (None, ..) => "not_started",
+        (Some(_), None, true, _) => "done_date_not_recorded",
+        (Some(_), Some(_), true, None) => "no_target",
+        (Some(_), Some(x), true, Some(t)) => {
+            if x <= i64::from(t) {
+                "within_target"
+            } else {
+                "over_target"
+            }
+        }
+        (Some(_), Some(x), false, Some(t)) if x > i64::from(t) => "overdue",
+        _ => "open",
+    };
+    Interval {
+        id: d.id.clone(),
+        from: d.from.id().to_string(),
+        to: d.to.id().to_string(),
+        days,
+        complete,
+        target_days: d.target_days,
+        status: status.to_string(),
+        source: d.source.clone(),
+    }
+}
+
+/// Measures every interval definition on the case's events, as of the case's `as_of`.
+pub fn intervals(case: &Case, defs: &[IntervalDef]) -> Vec<Interval> {
+    spans(case, defs)
+        .into_iter()
+        .zip(defs)
+        .map(|(span, d)| measure(d, span, case.as_of))
         .collect()
 }

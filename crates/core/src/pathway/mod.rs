@@ -2,7 +2,7 @@
 //! base to an [`Assessment`]. Pure: no I/O, no clock (the decision date is the case's `as_of`).
 
 mod alerts;
-mod intervals;
+pub mod intervals;
 pub mod options;
 pub mod situation;
 mod trials;
