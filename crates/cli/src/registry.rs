@@ -827,6 +827,12 @@ fn metrics_text(m: &atcpath_registry::Metrics) -> String {
                 s.n_done_date_not_recorded
             ));
         }
+        if s.n_ended_by_death > 0 {
+            out.push_str(&format!(
+                "  not done when the patient died: {}\n",
+                s.n_ended_by_death
+            ));
+        }
         out.push_str(&format!(
             "  within target {}/{}{}\n  open {}  overdue {}{}\n",
             s.n_within_target,

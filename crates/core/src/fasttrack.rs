@@ -20,6 +20,8 @@
 //! - **overdue**: status `overdue` as the pathway gives it with the case's `as_of` set to the
 //!   metrics' date (started, not completed, more days elapsed than the target); events after
 //!   the metrics' date have not happened yet;
+//! - **ended by death**: a step not done when the patient died (on or before the metrics' date)
+//!   is counted apart: neither open nor overdue;
 //! - **window**: an interval is counted (in every figure, the overdue list included) when its
 //!   start date (the `from` event the pathway used) is within `[from, to]`, bounds included; with
 //!   no bound every started interval counts.
@@ -38,6 +40,8 @@ pub struct PatientSpans {
     pub pseudonym: String,
     /// One span per interval definition, in definition order.
     pub spans: Vec<Span>,
+    /// Date of death, if recorded.
+    pub death: Option<Date>,
 }
 
 /// Which intervals count, by their start date (bounds included).
@@ -98,8 +102,10 @@ pub struct IntervalStats {
     pub n_within_target: usize,
     /// `n_within_target / n_with_target`; `None` when no interval has a target.
     pub share_within_target: Option<f64>,
-    /// Started, not completed (overdue included).
+    /// Started, not completed (overdue included), patient alive.
     pub n_open: usize,
+    /// Started, not completed when the patient died.
+    pub n_ended_by_death: usize,
     /// Patients overdue, by pseudonym.
     pub overdue: Vec<Overdue>,
 }
@@ -148,6 +154,7 @@ pub fn aggregate(
                 n_within_target: 0,
                 share_within_target: None,
                 n_open: 0,
+                n_ended_by_death: 0,
                 overdue: Vec::new(),
             };
             for p in &pts {
@@ -174,6 +181,9 @@ pub fn aggregate(
                             }
                         }
                         (true, None) => s.n_done_date_not_recorded += 1,
+                        (false, _) if p.death.is_some_and(|x| x <= as_of) => {
+                            s.n_ended_by_death += 1;
+                        }
                         (false, d) => {
                             s.n_open += 1;
                             if i.status == "overdue" {
@@ -342,6 +352,7 @@ mod tests {
         let p = |id: &str, s: Span| PatientSpans {
             pseudonym: id.into(),
             spans: vec![s],
+            death: None,
         };
         let patients = [
             p("a", span("2024-01-01", Some("2024-01-03"))), // 2 days, within
@@ -350,12 +361,21 @@ mod tests {
             p("d", span("2024-01-20", None)),               // open, 12 days by 02-01: overdue
             p("e", span("2024-01-30", None)),               // open, 2 days: not overdue
             p("f", span("2024-01-25", Some("2024-03-01"))), // done after as_of: open, 7 days (not over)
+            PatientSpans {
+                death: Some(d("2024-01-28")),
+                ..p("g", span("2024-01-10", None)) // died before the step: ended by death
+            },
+            PatientSpans {
+                death: Some(d("2024-03-01")),
+                ..p("h", span("2024-01-10", None)) // dies after as_of: overdue now
+            },
         ];
         let s = &aggregate(&[def], &patients, Window::default(), d("2024-02-01"))[0];
         assert_eq!(
             (s.n, s.n_with_target, s.n_within_target, s.n_open),
-            (3, 3, 2, 3)
+            (3, 3, 2, 4)
         );
+        assert_eq!(s.n_ended_by_death, 1);
         assert_eq!(s.median_days, Some(4.0));
         assert_eq!((s.q1_days, s.q3_days), (Some(3.0), Some(7.0)));
         assert_eq!(s.share_within_target, Some(2.0 / 3.0));
@@ -364,7 +384,7 @@ mod tests {
             .iter()
             .map(|o| (o.pseudonym.as_str(), o.days))
             .collect();
-        assert_eq!(overdue, [("d", 12)]);
+        assert_eq!(overdue, [("d", 12), ("h", 22)]);
     }
 
     #[test]

@@ -79,7 +79,9 @@ pub(crate) async fn metrics(
          FROM fasttrack_spans s{centre_join} WHERE 1 = 1{centre_cond}"
     );
     let patients_sql = format!(
-        "SELECT p.id, p.pseudonym, CASE WHEN s.patient_id IS NULL THEN 1 ELSE 0 END FROM patients p
+        "SELECT p.id, p.pseudonym, CASE WHEN s.patient_id IS NULL THEN 1 ELSE 0 END,
+                CASE WHEN s.died = 1 THEN s.end_date END
+         FROM patients p
          JOIN centres c ON c.id = p.centre_id
          LEFT JOIN survival s ON s.patient_id = p.id WHERE 1 = 1{}",
         centre_cond
@@ -87,7 +89,8 @@ pub(crate) async fn metrics(
     let mut spans_q = sqlx::query_as::<_, (i64, String, String, Option<String>, i64)>(
         sqlx::AssertSqlSafe(spans_sql),
     );
-    let mut patients_q = sqlx::query_as::<_, (i64, String, i64)>(sqlx::AssertSqlSafe(patients_sql));
+    let mut patients_q =
+        sqlx::query_as::<_, (i64, String, i64, Option<String>)>(sqlx::AssertSqlSafe(patients_sql));
     if let Some(c) = &query.centre {
         spans_q = spans_q.bind(c.clone());
         patients_q = patients_q.bind(c.clone());
@@ -98,7 +101,11 @@ pub(crate) async fn metrics(
     let mut index = std::collections::HashMap::with_capacity(patients_rows.len());
     let mut patients = Vec::with_capacity(patients_rows.len());
     let mut unreadable = Vec::new();
-    for (id, pseudonym, missing) in patients_rows {
+    let date = |s: &str| {
+        s.parse::<Date>()
+            .map_err(|e| Error::Corrupt(format!("analysis projection: date {s:?}: {e}")))
+    };
+    for (id, pseudonym, missing, death) in patients_rows {
         if missing != 0 {
             unreadable.push(pseudonym);
             continue;
@@ -107,12 +114,9 @@ pub(crate) async fn metrics(
         patients.push(PatientSpans {
             pseudonym,
             spans: vec![Span::default(); defs.len()],
+            death: death.as_deref().map(date).transpose()?,
         });
     }
-    let date = |s: &str| {
-        s.parse::<Date>()
-            .map_err(|e| Error::Corrupt(format!("fasttrack_spans: date {s:?}: {e}")))
-    };
     for (patient_id, interval_id, from, to, done_undated) in span_rows {
         let (Some(&p), Some(k)) = (
             index.get(&patient_id),
@@ -157,20 +161,18 @@ pub(crate) async fn metrics(
                 .push(i.id.as_str());
         }
     }
-    for (pseudonym, ids) in named {
-        audit::append(
-            &mut tx,
-            &Entry {
-                user: actor.user(),
-                action: Action::Read,
-                record: "fasttrack_spans",
-                patient: Some(pseudonym),
-                detail: format!("fast-track metrics: overdue on {}", ids.join(", ")),
-                reason: Some(reason),
-            },
-        )
-        .await?;
-    }
+    let entries: Vec<Entry<'_>> = named
+        .into_iter()
+        .map(|(pseudonym, ids)| Entry {
+            user: actor.user(),
+            action: Action::Read,
+            record: "fasttrack_spans",
+            patient: Some(pseudonym),
+            detail: format!("fast-track metrics: overdue on {}", ids.join(", ")),
+            reason: Some(reason),
+        })
+        .collect();
+    audit::append_many(&mut tx, &entries).await?;
     tx.commit().await?;
     Ok(Metrics {
         as_of,
