@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes N synthetic registry cases (atcpath.case/1 JSON, one file each) for the registry
 benchmark: stages IVA/IVB/IVC about 10/40/50% (review: IVC in about half at diagnosis), BRAF
-V600E in about 40%, fast-track events with random delays, first treatments by stage and BRAF,
+V600E in about 40%, BRAF results for 95% and NGS results for 85% (the others pending), fast-track
+events with random delays, first treatments by stage and BRAF,
 and deaths drawn from exponential survival with stage medians near the review's Table 1 (IVA 8,
 IVB 5, IVC 3 months; BRAF-treated longer), censored at a last follow-up before 2026-06-30.
 Invented data, not patients. Usage: gen_cases.py N OUT_DIR [SEED]"""
@@ -38,12 +39,12 @@ for i in range(n):
         {"kind": "pathology_confirmed", "date": d(diag)},
     ]
     resulted, pending = [], []
-    if rng.random() < 0.9:
+    if rng.random() < 0.95:
         events.append({"kind": "braf_result", "date": d(biopsy + timedelta(days=rng.randrange(1, 8)))})
         resulted.append("braf_v600e_ihc")
     else:
         pending.append("braf_v600e_ihc")
-    if rng.random() < 0.7:
+    if rng.random() < 0.85:
         events.append({"kind": "ngs_result", "date": d(biopsy + timedelta(days=rng.randrange(7, 30)))})
         resulted += ["ngs_dna", "ngs_rna"]
     else:

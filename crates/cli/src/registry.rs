@@ -845,13 +845,23 @@ fn metrics_text(m: &atcpath_registry::Metrics) -> String {
             if s.overdue.is_empty() {
                 String::new()
             } else {
+                // The 20 longest overdue on a terminal; every one in --format json.
+                let mut longest: Vec<_> = s.overdue.iter().collect();
+                longest.sort_by(|a, b| b.days.cmp(&a.days).then(a.pseudonym.cmp(&b.pseudonym)));
+                let more = longest.len().saturating_sub(20);
                 format!(
-                    ": {}",
-                    s.overdue
+                    ": {}{}",
+                    longest
                         .iter()
+                        .take(20)
                         .map(|o| format!("{} ({} days)", o.pseudonym, o.days))
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    if more > 0 {
+                        format!(" and {more} more (--format json lists all)")
+                    } else {
+                        String::new()
+                    }
                 )
             }
         ));

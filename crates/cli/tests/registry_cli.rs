@@ -193,7 +193,7 @@ fn case_file_count() -> usize {
 fn registry_commands_end_to_end() {
     for reg in registries("registry_commands_end_to_end") {
         let n = case_file_count();
-        assert!(ok(&reg, &["init"]).contains("schema version 1"));
+        assert!(ok(&reg, &["init"]).contains("schema version 2"));
         let [cases, examples] = case_dirs();
         let s = json(&reg, &["import", &cases, &examples, "--format", "json"]);
         assert_eq!(s["files"], n);

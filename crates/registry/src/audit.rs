@@ -250,8 +250,9 @@ pub(crate) async fn append_many(
         None => (1, GENESIS.to_string()),
     };
     let at = crate::db::now_utc();
-    // 100 rows of 10 parameters per statement (within SQLite's and PostgreSQL's limits).
-    for chunk in entries.chunks(100) {
+    // 20 rows of 10 parameters per statement (sqlx looks parameters up by name: long
+    // statements cost more per row).
+    for chunk in entries.chunks(20) {
         let mut sql = String::from(
             "INSERT INTO audit (seq, at, user_name, action, record, patient, detail, reason, prev_hash, hash) VALUES ",
         );

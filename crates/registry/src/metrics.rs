@@ -1,6 +1,6 @@
 //! `metrics`: fast-track interval statistics over the registry's patients (clinical-pathway §8).
 //!
-//! An adapter: reads the `fasttrack_spans` projection (each patient's interval start and end
+//! An adapter: reads the `fasttrack` projection (each patient's interval start and end
 //! events, derived from the current version on import) and has `atcpath-core` measure and
 //! aggregate them ([`atcpath_core::fasttrack::aggregate`]; quantile definition and counting rules
 //! there). Reads patient data, so it needs a reason; one audit row for the query and one per
@@ -16,7 +16,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Action, Entry};
 use crate::db::{self, Backend};
 use crate::error::{Error, Result};
-use crate::projection;
+use crate::projection::{self, StoredSpan};
 
 /// What to measure.
 #[derive(Debug, Clone, Default)]
@@ -51,7 +51,7 @@ pub struct Metrics {
     pub intervals: Vec<IntervalStats>,
 }
 
-/// Computes the metrics over the current versions' fast-track spans (`fasttrack_spans`,
+/// Computes the metrics over the current versions' fast-track spans (`fasttrack`,
 /// refreshed first when the knowledge base's interval definitions changed). `as_of` defaults to
 /// `today`. Audit: one row for the query, and one per patient named in the output (overdue).
 pub(crate) async fn metrics(
@@ -67,68 +67,58 @@ pub(crate) async fn metrics(
     let mut tx = db::begin_write(pool, backend).await?;
     db::ensure_user(&mut tx, actor.user(), "clinician").await?;
     projection::refresh_analysis(&mut tx, kb).await?;
-    let (centre_join, centre_cond) = match query.centre {
-        Some(_) => (
-            " JOIN patients p ON p.id = s.patient_id JOIN centres c ON c.id = p.centre_id",
-            " AND c.code = $1",
-        ),
-        None => ("", ""),
+    let centre_cond = if query.centre.is_some() {
+        " WHERE c.code = $1"
+    } else {
+        ""
     };
-    let spans_sql = format!(
-        "SELECT s.patient_id, s.interval_id, s.from_date, s.to_date, s.done_undated
-         FROM fasttrack_spans s{centre_join} WHERE 1 = 1{centre_cond}"
-    );
-    let patients_sql = format!(
-        "SELECT p.id, p.pseudonym, CASE WHEN s.patient_id IS NULL THEN 1 ELSE 0 END,
-                CASE WHEN s.died = 1 THEN s.end_date END
+    // One row per patient: its spans (JSON) and death date; no analysis row = unreadable.
+    let sql = format!(
+        "SELECT p.pseudonym, CASE WHEN s.patient_id IS NULL THEN 1 ELSE 0 END,
+                CASE WHEN s.died = 1 THEN s.end_date END, f.spans
          FROM patients p
          JOIN centres c ON c.id = p.centre_id
-         LEFT JOIN survival s ON s.patient_id = p.id WHERE 1 = 1{}",
-        centre_cond
+         LEFT JOIN survival s ON s.patient_id = p.id
+         LEFT JOIN fasttrack f ON f.patient_id = p.id{centre_cond}"
     );
-    let mut spans_q = sqlx::query_as::<_, (i64, String, String, Option<String>, i64)>(
-        sqlx::AssertSqlSafe(spans_sql),
+    let mut q = sqlx::query_as::<_, (String, i64, Option<String>, Option<String>)>(
+        sqlx::AssertSqlSafe(sql),
     );
-    let mut patients_q =
-        sqlx::query_as::<_, (i64, String, i64, Option<String>)>(sqlx::AssertSqlSafe(patients_sql));
     if let Some(c) = &query.centre {
-        spans_q = spans_q.bind(c.clone());
-        patients_q = patients_q.bind(c.clone());
+        q = q.bind(c.clone());
     }
-    let patients_rows = patients_q.fetch_all(&mut *tx).await?;
-    let span_rows = spans_q.fetch_all(&mut *tx).await?;
+    let rows = q.fetch_all(&mut *tx).await?;
     let defs = &kb.facts.intervals;
-    let mut index = std::collections::HashMap::with_capacity(patients_rows.len());
-    let mut patients = Vec::with_capacity(patients_rows.len());
+    let mut patients = Vec::with_capacity(rows.len());
     let mut unreadable = Vec::new();
-    let date = |s: &str| {
-        s.parse::<Date>()
-            .map_err(|e| Error::Corrupt(format!("analysis projection: date {s:?}: {e}")))
-    };
-    for (id, pseudonym, missing, death) in patients_rows {
-        if missing != 0 {
+    for (pseudonym, missing, death, spans) in rows {
+        let Some(spans) = spans.filter(|_| missing == 0) else {
             unreadable.push(pseudonym);
             continue;
+        };
+        let stored: Vec<StoredSpan> = serde_json::from_str(&spans)
+            .map_err(|e| Error::Corrupt(format!("fasttrack of {pseudonym}: {e}")))?;
+        let mut aligned = vec![Span::default(); defs.len()];
+        for s in stored {
+            if let Some(k) = defs.iter().position(|d| d.id == s.interval) {
+                aligned[k] = Span {
+                    from: Some(s.from),
+                    to: s.to,
+                    done_undated: s.done_undated,
+                };
+            }
         }
-        index.insert(id, patients.len());
+        let death = death
+            .map(|d| {
+                d.parse::<Date>()
+                    .map_err(|e| Error::Corrupt(format!("survival of {pseudonym}: {d:?}: {e}")))
+            })
+            .transpose()?;
         patients.push(PatientSpans {
             pseudonym,
-            spans: vec![Span::default(); defs.len()],
-            death: death.as_deref().map(date).transpose()?,
+            spans: aligned,
+            death,
         });
-    }
-    for (patient_id, interval_id, from, to, done_undated) in span_rows {
-        let (Some(&p), Some(k)) = (
-            index.get(&patient_id),
-            defs.iter().position(|d| d.id == interval_id),
-        ) else {
-            continue;
-        };
-        patients[p].spans[k] = Span {
-            from: Some(date(&from)?),
-            to: to.as_deref().map(date).transpose()?,
-            done_undated: done_undated != 0,
-        };
     }
     unreadable.sort();
     let intervals = fasttrack::aggregate(defs, &patients, query.window, as_of);
@@ -166,7 +156,7 @@ pub(crate) async fn metrics(
         .map(|(pseudonym, ids)| Entry {
             user: actor.user(),
             action: Action::Read,
-            record: "fasttrack_spans",
+            record: "fasttrack",
             patient: Some(pseudonym),
             detail: format!("fast-track metrics: overdue on {}", ids.join(", ")),
             reason: Some(reason),

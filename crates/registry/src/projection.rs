@@ -1,5 +1,5 @@
 //! The projection tables: the CURRENT case version of a patient laid out for fast queries
-//! (`events`, `molecular*`, `treatments`, `outcomes`, and for the analyses `fasttrack_spans` and
+//! (`events`, `molecular*`, `treatments`, `outcomes`, and for the analyses `fasttrack` and
 //! `survival`). Derived, never authoritative: rebuilt from the case in the same transaction that
 //! stores each new version. The analysis projections depend on the knowledge base (interval
 //! definitions, treatment groups): its fingerprint is kept in `projection_state`, and when it
@@ -17,7 +17,7 @@ use crate::error::Result;
 
 /// Clears each projection table for one patient.
 const CLEAR: [&str; 9] = [
-    "DELETE FROM fasttrack_spans WHERE patient_id = $1",
+    "DELETE FROM fasttrack WHERE patient_id = $1",
     "DELETE FROM survival WHERE patient_id = $1",
     "DELETE FROM events WHERE patient_id = $1",
     "DELETE FROM molecular WHERE patient_id = $1",
@@ -212,7 +212,17 @@ pub fn analysis_fingerprint(kb: &Kb) -> String {
     crate::audit::hex(&Sha256::digest(json.as_bytes()))
 }
 
-/// Inserts a patient's analysis rows (`fasttrack_spans`, `survival`); the caller cleared them.
+/// One started interval as stored in `fasttrack.spans` (a JSON array of these).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct StoredSpan {
+    /// The interval definition's id.
+    pub interval: String,
+    pub from: jiff::civil::Date,
+    pub to: Option<jiff::civil::Date>,
+    pub done_undated: bool,
+}
+
+/// Inserts a patient's analysis rows (`fasttrack`, `survival`); the caller cleared them.
 async fn insert_analysis(
     tx: &mut Transaction<'static, Any>,
     patient_id: i64,
@@ -221,21 +231,24 @@ async fn insert_analysis(
     kb: &Kb,
 ) -> Result<()> {
     let defs = &kb.facts.intervals;
-    for (span, def) in fasttrack::spans(case, defs).into_iter().zip(defs) {
-        let Some(from) = span.from else { continue };
-        sqlx::query(
-            "INSERT INTO fasttrack_spans (patient_id, case_version_id, interval_id, from_date, to_date, done_undated)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
+    let spans: Vec<StoredSpan> = fasttrack::spans(case, defs)
+        .into_iter()
+        .zip(defs)
+        .filter_map(|(span, def)| {
+            Some(StoredSpan {
+                interval: def.id.clone(),
+                from: span.from?,
+                to: span.to,
+                done_undated: span.done_undated,
+            })
+        })
+        .collect();
+    sqlx::query("INSERT INTO fasttrack (patient_id, case_version_id, spans) VALUES ($1, $2, $3)")
         .bind(patient_id)
         .bind(case_version_id)
-        .bind(&def.id)
-        .bind(from.to_string())
-        .bind(span.to.map(|d| d.to_string()))
-        .bind(i64::from(span.done_undated))
+        .bind(serde_json::to_string(&spans).unwrap_or_else(|_| "[]".into()))
         .execute(&mut **tx)
         .await?;
-    }
     let r = survival_record(case, kb);
     sqlx::query(
         "INSERT INTO survival (patient_id, case_version_id, diagnosis_date, end_date, died, stage, first_treatment, first_treatment_date)
@@ -299,7 +312,7 @@ pub(crate) async fn refresh_analysis(
     if stored.as_ref().is_some_and(|(f,)| *f == fingerprint) {
         return Ok(Vec::new());
     }
-    sqlx::query("DELETE FROM fasttrack_spans")
+    sqlx::query("DELETE FROM fasttrack")
         .execute(&mut **tx)
         .await?;
     sqlx::query("DELETE FROM survival")

@@ -92,17 +92,7 @@ const LOGICAL_SCHEMA: &[(&str, &[&str])] = &[
         "events",
         &["case_version_id", "date", "kind", "patient_id", "seq"],
     ),
-    (
-        "fasttrack_spans",
-        &[
-            "case_version_id",
-            "done_undated",
-            "from_date",
-            "interval_id",
-            "patient_id",
-            "to_date",
-        ],
-    ),
+    ("fasttrack", &["case_version_id", "patient_id", "spans"]),
     (
         "identifiers",
         &[

@@ -2,18 +2,15 @@
 -- Projections for the network's analyses, derived like the others from each patient's CURRENT
 -- version, so that `metrics` and `outcomes` read a few columns instead of every case.
 
--- One row per fast-track interval a patient has started (clinical-pathway §8): its start and end
--- events as the pathway finds them (atcpath_core::pathway::intervals::spans).
-CREATE TABLE fasttrack_spans (
-    patient_id INTEGER NOT NULL REFERENCES patients (id),
+-- One row per patient: the fast-track intervals it has started (clinical-pathway §8), their
+-- start and end events as the pathway finds them (atcpath_core::pathway::intervals::spans), as a
+-- JSON array of {"interval", "from", "to", "done_undated"} (one row per patient keeps `metrics`
+-- over a whole network to one read of each patient).
+CREATE TABLE fasttrack (
+    patient_id INTEGER PRIMARY KEY REFERENCES patients (id),
     case_version_id INTEGER NOT NULL REFERENCES case_versions (id),
-    interval_id TEXT NOT NULL,
-    from_date TEXT NOT NULL,
-    to_date TEXT,
-    done_undated INTEGER NOT NULL CHECK (done_undated IN (0, 1)),
-    PRIMARY KEY (patient_id, interval_id)
+    spans TEXT NOT NULL
 );
-CREATE INDEX fasttrack_spans_interval ON fasttrack_spans (interval_id, from_date);
 
 -- One row per patient: overall survival data (atcpath_core::outcomes::survival_record).
 CREATE TABLE survival (
