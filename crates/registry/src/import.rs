@@ -2,7 +2,7 @@
 //! becomes a new case version, exactly as accepted, with its projections and audit rows, in one
 //! write transaction. A case that does not validate is rejected whole: nothing of it is stored.
 
-use atcpath_core::case::{Case, Problem, read_case};
+use atcpath_core::case::{Case, Problem, read_record};
 use atcpath_kb::Kb;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, Transaction};
@@ -131,9 +131,10 @@ fn problem(path: &str, message: String) -> Error {
     }])
 }
 
-/// Validates a case's bytes as `atcpath assess` does, plus: the decision date is not after today.
+/// Validates a case's bytes as a registry record (`read_record`: as `atcpath assess` does, except
+/// that a recorded death is accepted), plus: the decision date is not after today.
 pub(crate) fn validate(bytes: &[u8], kb: &Kb) -> Result<(Case, String)> {
-    let case = read_case(bytes, kb, None).map_err(Error::InvalidCase)?;
+    let case = read_record(bytes, kb, None).map_err(Error::InvalidCase)?;
     let today = db::today();
     if case.as_of > today {
         return Err(problem(

@@ -5,7 +5,7 @@
 //! ([`atcpath_core::fasttrack::aggregate`]; quantile definition and counting rules there). Reads
 //! patient data, so it needs a reason; one audit row per patient read, plus one for the query.
 
-use atcpath_core::case::read_case;
+use atcpath_core::case::read_record;
 use atcpath_core::fasttrack::{self, IntervalStats, PatientIntervals, Window};
 use atcpath_kb::Kb;
 use jiff::civil::Date;
@@ -95,7 +95,7 @@ pub(crate) async fn metrics(
     let mut reports = Vec::with_capacity(rows.len());
     let mut unreadable = Vec::new();
     for r in &rows {
-        match read_case(r.case_json.as_bytes(), kb, None) {
+        match read_record(r.case_json.as_bytes(), kb, None) {
             Ok(case) => reports.push(PatientIntervals {
                 pseudonym: r.pseudonym.clone(),
                 intervals: fasttrack::patient_intervals(&case, kb, defs, as_of),

@@ -1,7 +1,7 @@
 //! Reading patient data: the patient list and one patient's record. Every read appends its audit
 //! rows in the same transaction, and needs a reason.
 
-use atcpath_core::case::read_case;
+use atcpath_core::case::read_record;
 use atcpath_core::staging;
 use atcpath_kb::Kb;
 use serde::Serialize;
@@ -104,7 +104,7 @@ pub struct PatientRecord {
 
 /// Stage group and provisional stage of a stored case, by `atcpath-core`'s staging.
 fn stage_of(text: &str, kb: &Kb) -> (String, Option<String>) {
-    match read_case(text.as_bytes(), kb, None) {
+    match read_record(text.as_bytes(), kb, None) {
         Ok(case) => {
             let s = staging::stage(&case.tumor);
             (
@@ -279,7 +279,7 @@ pub(crate) async fn show(
         (events, outcome)
     } else {
         // An older version: its timeline from the case itself (projections hold the current one).
-        let case = read_case(case_json.as_bytes(), kb, None).map_err(|p| {
+        let case = read_record(case_json.as_bytes(), kb, None).map_err(|p| {
             Error::Corrupt(format!(
                 "version {shown} no longer validates against this knowledge base ({} problems)",
                 p.len()
