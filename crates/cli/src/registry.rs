@@ -5,7 +5,7 @@
 //! Where: `--db PATH` (a SQLite file), else `--database-url URL` (`sqlite:PATH` or
 //! `postgres://...`), else `ATCPATH_DATABASE_URL`, else `sqlite:atcpath.db`. Who: `--user`, else
 //! `ATCPATH_USER`, else the operating-system user. Why: `--reason`, required for every command
-//! that reads patient data (`list`, `show`, `metrics`, `audit export`). Exit status: 0 done; 2 invalid input
+//! that reads patient data (`list`, `show`, `metrics`, `export`, `audit export`). Exit status: 0 done; 2 invalid input
 //! (a rejected case, an unknown patient, a missing reason, a broken audit chain); 1 other errors.
 
 use std::io::{IsTerminal, Read, Write};
@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use atcpath_core::case::MAX_CASE_BYTES;
 use atcpath_registry::{
-    Actor, CaseInput, Error, ExportFormat, Identifier, PatientRecord, PatientSummary, Registry,
-    StoreResult, Stored, Target,
+    Actor, CaseInput, Error, ExportFormat, ExportOptions, ExportReport, Identifier, PatientRecord,
+    PatientSummary, Registry, StoreResult, Stored, StudyImport, Target,
 };
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -74,23 +74,72 @@ enum RegistryCommand {
         #[arg(long, value_enum, default_value_t = DataFormat::Text)]
         format: DataFormat,
     },
-    /// Import case files (folders are searched for *.json, not *.expected.json). A case already
-    /// in the registry (same id) becomes a new version unless identical.
+    /// Import case files (folders are searched for *.json, not *.expected.json), or a
+    /// cBioPortal study folder (--cbioportal DIR: one case per patient). A case already in the
+    /// registry (same id) becomes a new version unless identical.
     #[command(after_help = "Examples:
   atcpath registry import cases/ --db atcpath.db
   atcpath registry import new-patient.json --centre lyon --identifier hospital_number=123456
+  atcpath registry import --cbioportal study/ --as-of 2025-01-31
+
+A cBioPortal study gives age, sex, ECOG, histology, T/N/M and stage, TMB, MSI, variants and
+fusions; events, treatments and vital status only when the patient file has
+ATCPATH_DIAGNOSIS_DATE (an `export --with-dates`): without it they are left absent and the
+summary says so.
 
 Exit status: 0 all stored; 2 some case rejected (the valid ones are stored); 1 other error.")]
     Import {
         /// Case files or folders.
-        #[arg(required = true, value_name = "CASE_FILE_OR_DIR")]
+        #[arg(
+            required_unless_present = "cbioportal",
+            conflicts_with = "cbioportal",
+            value_name = "CASE_FILE_OR_DIR"
+        )]
         paths: Vec<PathBuf>,
+        /// A cBioPortal study folder to import instead of case files.
+        #[arg(long, value_name = "DIR", conflicts_with = "identifier")]
+        cbioportal: Option<PathBuf>,
+        /// Decision date of the cases built from a cBioPortal study (default: today).
+        #[arg(long, value_name = "YYYY-MM-DD", requires = "cbioportal")]
+        as_of: Option<String>,
         /// Centre of new patients (default: local).
         #[arg(long, value_name = "CODE")]
         centre: Option<String>,
         /// Direct identifier to record, KIND=VALUE (one case file only); never printed.
         #[arg(long, value_name = "KIND=VALUE")]
         identifier: Vec<String>,
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Export every patient's current case version: a cBioPortal study folder (--cbioportal) or
+    /// one case file per patient (--cases). Reads patient data: needs --reason.
+    #[command(after_help = "Examples:
+  atcpath registry export --cbioportal study/ --reason \"research extract 2026-01\"
+  atcpath registry export --cbioportal study/ --with-dates --study-id atc_lyon --reason \"internal portal\"
+  atcpath registry export --cases backup/ --reason \"backup\"
+
+The cBioPortal export is pseudonymised: no absolute dates (timeline and OS_MONTHS count days
+from diagnosis), no identifiers; --with-dates adds ATCPATH_DIAGNOSIS_DATE so that ATCPath (or an
+internal portal) can restore dates. --cases writes <pseudonym>.json exactly as stored (dates
+included). DIR must not exist or be empty; it appears whole or not at all.")]
+    Export {
+        /// Write a cBioPortal study folder here.
+        #[arg(
+            long,
+            value_name = "DIR",
+            conflicts_with = "cases",
+            required_unless_present = "cases"
+        )]
+        cbioportal: Option<PathBuf>,
+        /// Write one case file per patient here.
+        #[arg(long, value_name = "DIR")]
+        cases: Option<PathBuf>,
+        /// cancer_study_identifier of the cBioPortal study.
+        #[arg(long, value_name = "ID", default_value = atcpath_registry::DEFAULT_STUDY_ID)]
+        study_id: String,
+        /// cBioPortal: add each patient's diagnosis date (ATCPATH_DIAGNOSIS_DATE).
+        #[arg(long)]
+        with_dates: bool,
         #[arg(long, value_enum, default_value_t = DataFormat::Text)]
         format: DataFormat,
     },
@@ -276,6 +325,7 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
             | RegistryCommand::Show { .. }
             | RegistryCommand::Metrics { .. }
             | RegistryCommand::Outcomes { .. }
+            | RegistryCommand::Export { .. }
             | RegistryCommand::Audit(AuditCommand::Export { .. })
     );
     if needs_reason && actor.reason().is_none() {
@@ -312,11 +362,59 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
     match cmd {
         RegistryCommand::Init { .. } => Ok(String::new()),
         RegistryCommand::Import {
+            cbioportal: Some(dir),
+            as_of,
+            centre,
+            format,
+            ..
+        } => {
+            let as_of = date_arg("--as-of", as_of.as_deref())?;
+            let kb = crate::load_kb(None)?;
+            let r = reg
+                .import_cbioportal(&kb, &dir, as_of, centre.as_deref(), actor)
+                .await
+                .map_err(fail)?;
+            study_import_out(&r, format)
+        }
+        RegistryCommand::Import {
             paths,
             centre,
             identifier,
             format,
+            ..
         } => import(reg, actor, &paths, centre.as_deref(), &identifier, format).await,
+        RegistryCommand::Export {
+            cbioportal,
+            cases,
+            study_id,
+            with_dates,
+            format,
+        } => {
+            let kb = crate::load_kb(None)?;
+            let r = match (cbioportal, cases) {
+                (Some(dir), _) => {
+                    let opts = ExportOptions {
+                        study_id,
+                        with_dates,
+                    };
+                    reg.export_cbioportal(&kb, &dir, &opts, actor).await
+                }
+                (None, Some(dir)) => {
+                    if with_dates {
+                        return Err(invalid(
+                            "--with-dates applies to --cbioportal (case files always hold their dates)",
+                        ));
+                    }
+                    reg.export_cases(&kb, &dir, actor).await
+                }
+                (None, None) => return Err(invalid("give --cbioportal DIR or --cases DIR")),
+            }
+            .map_err(fail)?;
+            match format {
+                DataFormat::Json => json(&r),
+                DataFormat::Text => Ok(export_text(&r)),
+            }
+        }
         RegistryCommand::List { format } => {
             let kb = crate::load_kb(None)?;
             let patients = reg.list(&kb, actor).await.map_err(fail)?;
@@ -655,6 +753,87 @@ async fn import(
             if r.problems.len() == 1 { "" } else { "s" }
         ));
         for p in r.problems.iter().take(crate::MAX_PROBLEMS_SHOWN) {
+            msg.push_str(&format!("  {p}\n"));
+        }
+    }
+    Err(invalid(msg))
+}
+
+fn export_text(r: &ExportReport) -> String {
+    let mut out = format!(
+        "{} patient{} exported to {} ({} files)\n",
+        r.patients,
+        if r.patients == 1 { "" } else { "s" },
+        r.folder,
+        r.files.len()
+    );
+    for n in &r.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    for l in &r.left_out {
+        out.push_str(&format!("left out: {l}\n"));
+    }
+    out
+}
+
+fn study_import_out(r: &StudyImport, format: DataFormat) -> Result<String, Fail> {
+    let out = match format {
+        DataFormat::Json => json(r)?,
+        DataFormat::Text => {
+            let mut out = String::new();
+            for c in &r.cases {
+                let what = match c.stored {
+                    Stored::Created => "new patient",
+                    Stored::NewVersion => "new version",
+                    Stored::Unchanged => "unchanged",
+                };
+                out.push_str(&format!(
+                    "{:<12} {:<32} version {}\n",
+                    what, c.pseudonym, c.version
+                ));
+            }
+            for x in &r.rejected {
+                out.push_str(&format!("{:<12} {}\n", "REJECTED", x.patient));
+            }
+            for n in &r.notes {
+                out.push_str(&format!("note: {n}\n"));
+            }
+            if !r.undated.is_empty() {
+                out.push_str(&format!(
+                    "not dated (no ATCPATH_DIAGNOSIS_DATE): events, treatments and vital status / OS left absent for {}\n",
+                    r.undated.join(", ")
+                ));
+            }
+            out.push_str(&format!(
+                "cBioPortal study {} ({}), as of {}: {} stored (new patients), {} new version{}, {} unchanged, {} rejected\n",
+                r.study_id.as_deref().unwrap_or("(no meta_study.txt)"),
+                r.folder,
+                r.as_of,
+                r.stored,
+                r.new_versions,
+                if r.new_versions == 1 { "" } else { "s" },
+                r.unchanged,
+                r.rejected.len()
+            ));
+            out
+        }
+    };
+    if r.rejected.is_empty() {
+        return Ok(out);
+    }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush());
+    let mut msg = String::new();
+    for x in &r.rejected {
+        msg.push_str(&format!(
+            "patient {}: rejected, nothing stored ({} problem{}):\n",
+            x.patient,
+            x.problems.len(),
+            if x.problems.len() == 1 { "" } else { "s" }
+        ));
+        for p in x.problems.iter().take(crate::MAX_PROBLEMS_SHOWN) {
             msg.push_str(&format!("  {p}\n"));
         }
     }

@@ -640,3 +640,64 @@ fn where_the_registry_is() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn export_and_import_cbioportal_and_case_files() {
+    for reg in registries("export_and_import_cbioportal_and_case_files") {
+        let [cases, examples] = case_dirs();
+        ok(&reg, &["init"]);
+        ok(&reg, &["import", &cases, &examples]);
+        let n = case_file_count();
+        let study = reg.dir.join("study");
+        let study_s = study.display().to_string();
+        // A read of patient data: no reason, no export (exit 2), nothing written.
+        let out = atc(&reg, &["export", "--cbioportal", &study_s]);
+        assert_eq!(out.status.code(), Some(2), "{}", reg.backend);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("reason"));
+        assert!(!study.exists());
+        let r = json(
+            &reg,
+            &[
+                "export",
+                "--cbioportal",
+                &study_s,
+                "--with-dates",
+                "--reason",
+                "cli test",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(r["patients"], n);
+        assert!(study.join("meta_study.txt").is_file());
+        // The same folder again: refused (exit 2), left as it was.
+        let out = atc(
+            &reg,
+            &["export", "--cbioportal", &study_s, "--reason", "again"],
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
+        // Import the study back: every patient is already there, as a new version built from
+        // the study (the decision date and layout differ from the typed case file).
+        let r = json(
+            &reg,
+            &[
+                "import",
+                "--cbioportal",
+                &study_s,
+                "--as-of",
+                "2025-06-01",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(r["rejected"].as_array().unwrap().len(), 0, "{r}");
+        assert_eq!(r["new_versions"], n);
+        // Case files out and in: unchanged.
+        let files = reg.dir.join("cases");
+        let files_s = files.display().to_string();
+        ok(&reg, &["export", "--cases", &files_s, "--reason", "backup"]);
+        let r = json(&reg, &["import", &files_s, "--format", "json"]);
+        assert_eq!(r["unchanged"], n, "{r}");
+    }
+}

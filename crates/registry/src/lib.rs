@@ -14,7 +14,9 @@
 //! - [`projection`]: the current version laid out in tables (events, molecular, treatments,
 //!   outcomes);
 //! - [`queries`]: `list` and `show`; [`assess`]: assessments;
-//! - [`audit`]: the audit chain, its verification and export.
+//! - [`audit`]: the audit chain, its verification and export;
+//! - [`cbioportal`] and [`export`]: every patient's current case out as a cBioPortal study
+//!   folder or as case files, and a cBioPortal study in as one case per patient.
 //!
 //! The API is async (sqlx is); a caller without a runtime builds a current-thread tokio runtime
 //! and `block_on`s each call, as the `atcpath registry` command does. Every read of patient data
@@ -25,9 +27,11 @@
 pub mod actor;
 pub mod assess;
 pub mod audit;
+pub mod cbioportal;
 pub mod db;
 pub mod edit;
 mod error;
+pub mod export;
 pub mod import;
 pub mod metrics;
 pub mod outcomes;
@@ -42,9 +46,11 @@ use sqlx::AnyPool;
 pub use actor::{Actor, os_user};
 pub use assess::StoredAssessment;
 pub use audit::{AuditRow, ExportFormat, Verification};
+pub use cbioportal::write::{DEFAULT_STUDY_ID, ExportOptions};
 pub use db::{Backend, DEFAULT_SQLITE_FILE, Target};
 pub use edit::EventAdded;
 pub use error::{Error, Result};
+pub use export::{ExportReport, StudyImport, StudyRejection};
 pub use import::{CaseInput, DEFAULT_CENTRE, Identifier, StoreResult, Stored};
 pub use metrics::{Metrics, MetricsQuery};
 pub use projection::Outcome;
@@ -237,6 +243,73 @@ impl Registry {
         actor: &Actor,
     ) -> Result<atcpath_core::outcomes::Outcomes> {
         outcomes::outcomes(&self.pool, self.backend(), kb, centre, actor).await
+    }
+
+    /// Writes every patient's current case version to `dir` as a cBioPortal study folder (see
+    /// [`cbioportal::write`]): pseudonymised (no absolute dates, no identifiers) unless
+    /// `opts.with_dates`. Needs a reason; one `export` audit row per patient. `dir` must not
+    /// exist or be empty; the folder appears whole or not at all.
+    ///
+    /// # Errors
+    /// [`Error::ReasonRequired`], [`Error::Invalid`] (a non-empty `dir`, a bad study id, a
+    /// pseudonym that is not a cBioPortal id), write failures, database errors.
+    pub async fn export_cbioportal(
+        &self,
+        kb: &Kb,
+        dir: &std::path::Path,
+        opts: &ExportOptions,
+        actor: &Actor,
+    ) -> Result<ExportReport> {
+        export::export(
+            &self.pool,
+            self.backend(),
+            kb,
+            dir,
+            export::Kind::Cbioportal(opts),
+            actor,
+        )
+        .await
+    }
+
+    /// Writes every patient's current case version to `dir` as `<pseudonym>.json`, exactly as
+    /// stored (importing them again changes nothing). Same rules as
+    /// [`Registry::export_cbioportal`].
+    ///
+    /// # Errors
+    /// As [`Registry::export_cbioportal`].
+    pub async fn export_cases(
+        &self,
+        kb: &Kb,
+        dir: &std::path::Path,
+        actor: &Actor,
+    ) -> Result<ExportReport> {
+        export::export(
+            &self.pool,
+            self.backend(),
+            kb,
+            dir,
+            export::Kind::Cases,
+            actor,
+        )
+        .await
+    }
+
+    /// Imports a cBioPortal study folder as one case per patient (id = `PATIENT_ID`, decision
+    /// date `as_of`, default today; see [`cbioportal::read`]). A patient whose case does not
+    /// validate is rejected whole and reported; the others are stored.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] (a malformed file: the message names the file and line; `as_of`
+    /// after today; a bad centre), read failures, database errors.
+    pub async fn import_cbioportal(
+        &self,
+        kb: &Kb,
+        dir: &std::path::Path,
+        as_of: Option<jiff::civil::Date>,
+        centre: Option<&str>,
+        actor: &Actor,
+    ) -> Result<StudyImport> {
+        export::import_study(&self.pool, self.backend(), kb, dir, as_of, centre, actor).await
     }
 
     /// Recomputes the audit chain.
