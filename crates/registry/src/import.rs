@@ -249,12 +249,99 @@ pub(crate) async fn import(
     input: &CaseInput<'_>,
     actor: &Actor,
 ) -> Result<StoreResult> {
+    let checked = check(kb, input)?;
+    let mut tx = db::begin_write(pool, backend).await?;
+    let r = store(&mut tx, kb, input, checked, actor).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// A case that validated: the case, its text and SHA-256.
+pub(crate) struct Checked {
+    case: Case,
+    text: String,
+    sha: String,
+}
+
+/// The checks before any database work: the case validates, the centre code is well formed.
+fn check(kb: &Kb, input: &CaseInput<'_>) -> Result<Checked> {
     let (case, text) = validate(input.bytes, kb)?;
     if let Some(c) = input.centre {
         check_centre(c)?;
     }
-    let sha = sha256_hex(input.bytes);
+    Ok(Checked {
+        case,
+        text,
+        sha: sha256_hex(input.bytes),
+    })
+}
+
+/// Imports many cases in one transaction (one commit, hence one disk sync, for all), each in its
+/// own savepoint: a case refused ([`Error::InvalidCase`], [`Error::Invalid`]) leaves nothing
+/// and the others are stored, exactly as one [`import`] each would. The outer error is a
+/// database failure: then nothing of the batch is stored.
+pub(crate) async fn import_batch(
+    pool: &AnyPool,
+    backend: Backend,
+    kb: &Kb,
+    inputs: &[CaseInput<'_>],
+    actor: &Actor,
+) -> Result<Vec<Result<StoreResult>>> {
+    let checked: Vec<Result<Checked>> = inputs.iter().map(|i| check(kb, i)).collect();
+    // No transaction (nor disk sync) when every case was refused before the database.
+    if checked.iter().all(Result::is_err) {
+        return Ok(checked
+            .into_iter()
+            .filter_map(Result::err)
+            .map(Err)
+            .collect());
+    }
+    let mut out = Vec::with_capacity(inputs.len());
     let mut tx = db::begin_write(pool, backend).await?;
+    for (input, c) in inputs.iter().zip(checked) {
+        let c = match c {
+            Ok(c) => c,
+            Err(e) => {
+                out.push(Err(e));
+                continue;
+            }
+        };
+        sqlx::query("SAVEPOINT atcpath_case")
+            .execute(&mut *tx)
+            .await?;
+        match store(&mut tx, kb, input, c, actor).await {
+            Ok(r) => {
+                sqlx::query("RELEASE SAVEPOINT atcpath_case")
+                    .execute(&mut *tx)
+                    .await?;
+                out.push(Ok(r));
+            }
+            Err(e @ (Error::InvalidCase(_) | Error::Invalid(_))) => {
+                sqlx::query("ROLLBACK TO SAVEPOINT atcpath_case")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("RELEASE SAVEPOINT atcpath_case")
+                    .execute(&mut *tx)
+                    .await?;
+                out.push(Err(e));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Stores one checked case in `tx` (see [`import`]).
+async fn store(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+    input: &CaseInput<'_>,
+    checked: Checked,
+    actor: &Actor,
+) -> Result<StoreResult> {
+    let Checked { case, text, sha } = checked;
+    let mut tx = tx;
     let user_id = db::ensure_user(&mut tx, actor.user(), "clinician").await?;
     let (patient, stored, version) = match find_patient(&mut tx, &case.id).await? {
         None => {
@@ -267,7 +354,7 @@ pub(crate) async fn import(
             .bind(centre_id)
             .bind(db::now_utc())
             .bind(user_id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
             let patient = PatientRow {
                 id,
@@ -368,7 +455,6 @@ pub(crate) async fn import(
         )
         .await?;
     }
-    tx.commit().await?;
     Ok(StoreResult {
         pseudonym: patient.pseudonym,
         version,

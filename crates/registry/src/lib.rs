@@ -166,6 +166,21 @@ impl Registry {
         import::import(&self.pool, self.backend(), kb, input, actor).await
     }
 
+    /// Imports many cases in one transaction (one disk sync for all), each in its own savepoint:
+    /// the results are those of [`Registry::import`] on each in turn (a refused case leaves
+    /// nothing, the others are stored). A database failure stores nothing of the batch.
+    ///
+    /// # Errors
+    /// Database errors (the batch is rolled back); per-case refusals are in the list.
+    pub async fn import_batch(
+        &self,
+        kb: &Kb,
+        inputs: &[CaseInput<'_>],
+        actor: &Actor,
+    ) -> Result<Vec<Result<StoreResult>>> {
+        import::import_batch(&self.pool, self.backend(), kb, inputs, actor).await
+    }
+
     /// Every patient with the current version's stage and latest event. Needs a reason.
     ///
     /// # Errors
