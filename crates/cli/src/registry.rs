@@ -218,6 +218,44 @@ recorded is counted apart.")]
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent backup of the whole registry to a new SQLite file (from a SQLite or
+    /// PostgreSQL registry; other processes may go on writing). The backup's own audit row is
+    /// in it.
+    #[command(after_help = "Examples:
+  atcpath registry backup --to backups/atcpath-2026-12-01.db --db atcpath.db
+  atcpath registry backup --to atcpath.db.bak --database-url postgres://atcpath@db.example/atcpath
+
+Keep the audit head hash it prints elsewhere: it proves the backup's trail complete.")]
+    Backup {
+        /// The backup file to create (never replaced if it exists).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Restore a backup into a new or empty registry (--db or --database-url), then verify the
+    /// audit chain and every case version's SHA-256.
+    #[command(after_help = "Examples:
+  atcpath registry restore atcpath-2026-12-01.db --db restored.db
+  atcpath registry restore atcpath-2026-12-01.db --database-url postgres://atcpath@db.example/atcpath
+
+Do not run `registry init` first: restore creates the schema. A target that holds any row is
+refused, and so is a backup of another schema version.")]
+    Restore {
+        /// The backup file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = DataFormat::Text)]
+        format: DataFormat,
+    },
+    /// Write the registry's fields as a REDCap data dictionary (CSV).
+    #[command(after_help = "Example:
+  atcpath registry dictionary --out atcpath_redcap_dictionary.csv")]
+    Dictionary {
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -352,6 +390,19 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
             }),
         };
     }
+    match args.command {
+        RegistryCommand::Dictionary { out } => return dictionary(out.as_deref()),
+        RegistryCommand::Restore { file, format } => {
+            let r = Registry::restore(&target, &file, &actor)
+                .await
+                .map_err(fail)?;
+            return match format {
+                DataFormat::Json => json(&r),
+                DataFormat::Text => Ok(restore_text(&r)),
+            };
+        }
+        _ => {}
+    }
     let reg = Registry::open(&target).await.map_err(fail)?;
     let out = command(&reg, &actor, args.command).await;
     reg.close().await;
@@ -360,7 +411,16 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
 
 async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<String, Fail> {
     match cmd {
-        RegistryCommand::Init { .. } => Ok(String::new()),
+        RegistryCommand::Init { .. }
+        | RegistryCommand::Restore { .. }
+        | RegistryCommand::Dictionary { .. } => Ok(String::new()),
+        RegistryCommand::Backup { to, format } => {
+            let r = reg.backup(&to, actor).await.map_err(fail)?;
+            match format {
+                DataFormat::Json => json(&r),
+                DataFormat::Text => Ok(backup_text(&r)),
+            }
+        }
         RegistryCommand::Import {
             cbioportal: Some(dir),
             as_of,
@@ -572,6 +632,80 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
                     String::from_utf8(buf).map_err(|e| other(e.to_string()))
                 }
             }
+        }
+    }
+}
+
+fn tables_text(tables: &[atcpath_registry::TableRows]) -> String {
+    let mut out = String::new();
+    for t in tables {
+        out.push_str(&format!("  {:<20} {:>9}\n", t.table, t.rows));
+    }
+    out
+}
+
+fn backup_text(r: &atcpath_registry::BackupReport) -> String {
+    format!(
+        "Backup of {} written to {} (schema version {}): {} rows in {} tables, {} bytes\n{}Audit: {} rows; head hash {}\n",
+        r.database,
+        r.file,
+        r.schema_version,
+        r.total_rows,
+        r.tables.len(),
+        r.bytes,
+        tables_text(&r.tables),
+        r.audit_rows,
+        r.audit_head
+    )
+}
+
+fn restore_text(r: &atcpath_registry::RestoreReport) -> String {
+    format!(
+        "Restored {} into {} (schema version {}): {} rows in {} tables\n{}Audit chain intact: {} rows (backup head {}); head hash {}\nCase versions checked against their SHA-256: {}\n",
+        r.file,
+        r.database,
+        r.schema_version,
+        r.total_rows,
+        r.tables.len(),
+        tables_text(&r.tables),
+        r.audit_rows,
+        r.backup_audit_head,
+        r.audit_head,
+        r.case_versions_checked
+    )
+}
+
+/// `registry dictionary`: the REDCap data dictionary, to `out` (replaced through a temporary
+/// file beside it) or standard output.
+fn dictionary(out: Option<&Path>) -> Result<String, Fail> {
+    let mut buf = Vec::new();
+    atcpath_registry::dictionary::write_csv(&mut buf).map_err(fail)?;
+    match out {
+        None => String::from_utf8(buf).map_err(|e| other(e.to_string())),
+        Some(path) => {
+            let cannot =
+                |e: std::io::Error| other(format!("{}: cannot write: {e}", path.display()));
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| invalid(format!("{}: not a file path", path.display())))?;
+            let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+            let written = (|| {
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(&buf)?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, path)
+            })();
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(cannot(e));
+            }
+            eprintln!(
+                "REDCap data dictionary ({} fields) written to {}",
+                atcpath_registry::dictionary::SPECS.len(),
+                path.display()
+            );
+            Ok(String::new())
         }
     }
 }

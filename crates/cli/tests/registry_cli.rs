@@ -701,3 +701,70 @@ fn export_and_import_cbioportal_and_case_files() {
         assert_eq!(r["unchanged"], n, "{r}");
     }
 }
+
+#[test]
+fn backup_restore_and_dictionary_through_the_binary() {
+    for reg in registries("backup_restore_and_dictionary_through_the_binary") {
+        ok(&reg, &["init"]);
+        let [cases, examples] = case_dirs();
+        ok(&reg, &["import", &cases, &examples]);
+        let file = reg.dir.join("backup.db");
+        let f = file.display().to_string();
+        let b = json(&reg, &["backup", "--to", &f, "--format", "json"]);
+        assert_eq!(b["schema_version"], 2);
+        assert_eq!(b["tables"].as_array().unwrap().len(), 17);
+        assert!(b["bytes"].as_u64().unwrap() > 0);
+        assert_eq!(b["audit_head"].as_str().unwrap().len(), 64);
+        // An existing file is refused (exit 2) and kept.
+        let again = atc(&reg, &["backup", "--to", &f]);
+        assert_eq!(again.status.code(), Some(2), "{}", reg.backend);
+        // The last audit row of the backup is the backup's own.
+        let export = json(
+            &reg,
+            &["audit", "export", "--format", "json", "--reason", "check"],
+        );
+        assert!(
+            export
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["action"] == "backup" && r["hash"] == b["audit_head"])
+        );
+        // Restore into a new SQLite file, which then works as any registry.
+        let target = reg.dir.join("restored.db").display().to_string();
+        let to = Reg {
+            backend: "sqlite",
+            args: vec!["--db".into(), target.clone()],
+            raw_url: format!("sqlite://{target}?mode=rw"),
+            dir: temp_dir(),
+            pg: None,
+        };
+        let text = ok(&to, &["restore", &f]);
+        assert!(text.contains("Audit chain intact"), "{text}");
+        let v = ok(&to, &["audit", "verify"]);
+        assert!(v.contains("intact"), "{v}");
+        let s = json(&to, &["import", &examples, "--format", "json"]);
+        assert_eq!(s["new_versions"], 0);
+        // A second restore into it is refused: it holds data.
+        let refused = atc(&to, &["restore", &f]);
+        assert_eq!(refused.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"));
+    }
+    let dir = temp_dir();
+    let out = dir.join("dictionary.csv");
+    let r = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["registry", "dictionary", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(r.status.success());
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(csv.starts_with("Variable / Field Name,Form Name,Section Header,Field Type,"));
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("record_id,demographics,")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

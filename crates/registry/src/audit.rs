@@ -50,6 +50,10 @@ pub enum Action {
     Assess,
     /// Data left the registry (audit export).
     Export,
+    /// A backup of the whole registry was taken.
+    Backup,
+    /// The registry was restored from a backup.
+    Restore,
 }
 
 impl Action {
@@ -62,6 +66,8 @@ impl Action {
             Action::Update => "update",
             Action::Assess => "assess",
             Action::Export => "export",
+            Action::Backup => "backup",
+            Action::Restore => "restore",
         }
     }
 }

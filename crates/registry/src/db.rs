@@ -144,33 +144,7 @@ pub(crate) async fn connect(target: &Target, create: bool) -> Result<AnyPool> {
             if !create && !abs.is_file() {
                 return Err(Error::NotInitialised(path.display().to_string()));
             }
-            let Some(text) = abs.to_str() else {
-                return Err(Error::Url(format!(
-                    "{}: the path is not valid UTF-8",
-                    path.display()
-                )));
-            };
-            let url = format!(
-                "sqlite://{}?mode={}",
-                encode_path(text),
-                if create { "rwc" } else { "rw" }
-            );
-            let pool = AnyPoolOptions::new()
-                .max_connections(4)
-                .after_connect(|conn, _| {
-                    Box::pin(async move {
-                        // sqlx turns foreign keys on by default; both are set here so that the
-                        // registry's settings are in one place.
-                        conn.execute(sqlx::AssertSqlSafe(format!(
-                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"
-                        )))
-                        .await?;
-                        Ok(())
-                    })
-                })
-                .connect(&url)
-                .await?;
-            Ok(pool)
+            sqlite_pool(path, if create { "rwc" } else { "rw" }, 4).await
         }
         Target::Postgres(url) => Ok(AnyPoolOptions::new()
             .max_connections(4)
@@ -178,6 +152,36 @@ pub(crate) async fn connect(target: &Target, create: bool) -> Result<AnyPool> {
             .connect(url)
             .await?),
     }
+}
+
+/// Opens a pool of at most `max` connections on a SQLite file, with the registry's connection
+/// settings; `mode` is SQLite's open mode (`ro`, `rw`, `rwc`).
+pub(crate) async fn sqlite_pool(path: &Path, mode: &str, max: u32) -> Result<AnyPool> {
+    install_default_drivers();
+    let abs = absolute(path)?;
+    let Some(text) = abs.to_str() else {
+        return Err(Error::Url(format!(
+            "{}: the path is not valid UTF-8",
+            path.display()
+        )));
+    };
+    let url = format!("sqlite://{}?mode={mode}", encode_path(text));
+    let pool = AnyPoolOptions::new()
+        .max_connections(max)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                // sqlx turns foreign keys on by default; both are set here so that the
+                // registry's settings are in one place.
+                conn.execute(sqlx::AssertSqlSafe(format!(
+                    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"
+                )))
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
+    Ok(pool)
 }
 
 /// Puts a SQLite database in WAL mode (persistent in the file; done by `init` and checked on open).

@@ -17,6 +17,8 @@
 //! - [`audit`]: the audit chain, its verification and export;
 //! - [`cbioportal`] and [`export`]: every patient's current case out as a cBioPortal study
 //!   folder or as case files, and a cBioPortal study in as one case per patient.
+//! - [`backup`]: consistent online backups (one SQLite format for both backends) and restore;
+//! - [`dictionary`]: the registry's fields as a REDCap data dictionary.
 //!
 //! The API is async (sqlx is); a caller without a runtime builds a current-thread tokio runtime
 //! and `block_on`s each call, as the `atcpath registry` command does. Every read of patient data
@@ -27,8 +29,10 @@
 pub mod actor;
 pub mod assess;
 pub mod audit;
+pub mod backup;
 pub mod cbioportal;
 pub mod db;
+pub mod dictionary;
 pub mod edit;
 mod error;
 pub mod export;
@@ -46,6 +50,7 @@ use sqlx::AnyPool;
 pub use actor::{Actor, os_user};
 pub use assess::StoredAssessment;
 pub use audit::{AuditRow, ExportFormat, Verification};
+pub use backup::{BackupReport, RestoreReport, TableRows};
 pub use cbioportal::write::{DEFAULT_STUDY_ID, ExportOptions};
 pub use db::{Backend, DEFAULT_SQLITE_FILE, Target};
 pub use edit::EventAdded;
@@ -55,7 +60,7 @@ pub use import::{CaseInput, DEFAULT_CENTRE, Identifier, StoreResult, Stored};
 pub use metrics::{Metrics, MetricsQuery};
 pub use projection::Outcome;
 pub use queries::{AssessmentInfo, EventRow, PatientRecord, PatientSummary, VersionInfo};
-pub use schema::SCHEMA_VERSION;
+pub use schema::{SCHEMA_VERSION, TABLES};
 
 /// An open registry.
 #[derive(Debug, Clone)]
@@ -371,17 +376,45 @@ impl Registry {
         audit::export(&self.pool, seq, format, out).await
     }
 
-    /// Row counts of every table, by name (for checks and tests).
+    /// Row counts of every table ([`schema::TABLES`]), by name (for checks and tests).
     ///
     /// # Errors
     /// Database errors.
     pub async fn counts(&self) -> Result<Vec<(&'static str, i64)>> {
         let mut out = Vec::new();
-        for (name, sql) in COUNTS {
-            let (n,): (i64,) = sqlx::query_as(*sql).fetch_one(&self.pool).await?;
+        for name in schema::TABLES {
+            let (n,): (i64,) =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {name}")))
+                    .fetch_one(&self.pool)
+                    .await?;
             out.push((*name, n));
         }
         Ok(out)
+    }
+
+    /// Writes a consistent backup of the whole registry to the new file `to` (a SQLite file in
+    /// the SQLite schema, whichever the backend; see [`backup`]), after appending the backup's
+    /// own audit row, which the backup holds. Other processes may go on writing meanwhile.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] (`to` exists, or its folder does not), write failures, database errors.
+    pub async fn backup(&self, to: &std::path::Path, actor: &Actor) -> Result<BackupReport> {
+        backup::backup(&self.pool, &self.target, to, actor).await
+    }
+
+    /// Restores the backup `file` into the registry at `target`, which must be new or empty:
+    /// every table copied verbatim in one transaction ending with a `restore` audit row, then the
+    /// audit chain and every case version's SHA-256 checked (see [`backup`]).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] (no backup there, another schema version, a damaged backup, a target
+    /// that holds data), database errors.
+    pub async fn restore(
+        target: &Target,
+        file: &std::path::Path,
+        actor: &Actor,
+    ) -> Result<RestoreReport> {
+        backup::restore(target, file, actor).await
     }
 
     /// Closes the connections.
@@ -389,27 +422,3 @@ impl Registry {
         self.pool.close().await;
     }
 }
-
-/// Tables counted by [`Registry::counts`].
-const COUNTS: &[(&str, &str)] = &[
-    ("centres", "SELECT COUNT(*) FROM centres"),
-    ("users", "SELECT COUNT(*) FROM users"),
-    ("patients", "SELECT COUNT(*) FROM patients"),
-    ("identifiers", "SELECT COUNT(*) FROM identifiers"),
-    ("case_versions", "SELECT COUNT(*) FROM case_versions"),
-    ("events", "SELECT COUNT(*) FROM events"),
-    ("molecular", "SELECT COUNT(*) FROM molecular"),
-    ("molecular_tests", "SELECT COUNT(*) FROM molecular_tests"),
-    (
-        "molecular_variants",
-        "SELECT COUNT(*) FROM molecular_variants",
-    ),
-    (
-        "molecular_fusions",
-        "SELECT COUNT(*) FROM molecular_fusions",
-    ),
-    ("treatments", "SELECT COUNT(*) FROM treatments"),
-    ("outcomes", "SELECT COUNT(*) FROM outcomes"),
-    ("assessments", "SELECT COUNT(*) FROM assessments"),
-    ("audit", "SELECT COUNT(*) FROM audit"),
-];

@@ -86,6 +86,92 @@ fn real(x: Option<f64>) -> Option<String> {
     x.map(|v| v.to_string())
 }
 
+/// The projection rows one case gives: exactly what [`rebuild`] stores, each table's rows in
+/// order (`seq` is the position from 1), without the patient and case-version ids. Pure: the
+/// functional core of the projection, also what a consistency check compares stored rows with.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Projection {
+    /// `events`: (kind, date).
+    pub events: Vec<(String, String)>,
+    /// `molecular`: (pd_l1_tps_percent, mmr, msi, tmb_mut_per_mb).
+    pub molecular: (Option<f64>, Option<String>, Option<String>, Option<f64>),
+    /// `molecular_tests`: (test, status), each pair once.
+    pub molecular_tests: Vec<(String, String)>,
+    /// `molecular_variants`: (gene, hgvs_p, hgvs_c).
+    pub molecular_variants: Vec<(String, Option<String>, Option<String>)>,
+    /// `molecular_fusions`: (five_prime, three_prime).
+    pub molecular_fusions: Vec<(String, String)>,
+    /// `treatments`: (drug, start_date, end_date, cumulative_dose, cumulative_dose_unit).
+    #[allow(clippy::type_complexity)]
+    pub treatments: Vec<(
+        String,
+        Option<String>,
+        Option<String>,
+        Option<f64>,
+        Option<String>,
+    )>,
+    /// `outcomes`.
+    pub outcome: Outcome,
+}
+
+/// The projection rows of `case` (see [`Projection`]).
+pub fn derive(case: &Case) -> Projection {
+    let m = &case.molecular;
+    let mut tests: Vec<(String, String)> = Vec::new();
+    for (list, status) in [(&m.resulted, "resulted"), (&m.pending, "pending")] {
+        for t in list {
+            let row = (id_of(t), status.to_string());
+            if !tests.contains(&row) {
+                tests.push(row);
+            }
+        }
+    }
+    Projection {
+        events: case
+            .events
+            .iter()
+            .map(|e| (e.kind.id().to_string(), e.date.to_string()))
+            .collect(),
+        molecular: (
+            m.pd_l1_tps_percent,
+            m.mmr.map(|x| id_of(&x)),
+            m.msi.map(|x| id_of(&x)),
+            m.tmb_mut_per_mb,
+        ),
+        molecular_tests: tests,
+        molecular_variants: m
+            .variants
+            .iter()
+            .map(|v| {
+                (
+                    v.gene.clone(),
+                    v.protein.as_ref().map(|p| p.normalized.clone()),
+                    v.coding.as_ref().map(|c| c.normalized.clone()),
+                )
+            })
+            .collect(),
+        molecular_fusions: m
+            .fusions
+            .iter()
+            .map(|f| (f.five_prime.clone(), f.three_prime.clone()))
+            .collect(),
+        treatments: case
+            .treatments
+            .iter()
+            .map(|t| {
+                (
+                    t.drug.clone(),
+                    t.start.map(|d| d.to_string()),
+                    t.end.map(|d| d.to_string()),
+                    t.cumulative_dose.as_ref().map(|d| d.value),
+                    t.cumulative_dose.as_ref().map(|d| id_of(&d.unit)),
+                )
+            })
+            .collect(),
+        outcome: outcome(case),
+    }
+}
+
 /// Replaces the patient's projection rows with those of `case` (stored as `case_version_id`).
 pub(crate) async fn rebuild(
     tx: &mut Transaction<'static, Any>,
@@ -99,41 +185,33 @@ pub(crate) async fn rebuild(
     }
     insert_analysis(tx, patient_id, case_version_id, case, kb).await?;
     adopt_state(tx, kb).await?;
-    for (seq, e) in (1i64..).zip(&case.events) {
+    let p = derive(case);
+    for (seq, (kind, date)) in (1i64..).zip(&p.events) {
         sqlx::query(
             "INSERT INTO events (patient_id, case_version_id, seq, kind, date) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(patient_id)
         .bind(case_version_id)
         .bind(seq)
-        .bind(e.kind.id())
-        .bind(e.date.to_string())
+        .bind(kind)
+        .bind(date)
         .execute(&mut **tx)
         .await?;
     }
-    let m = &case.molecular;
+    let (pd_l1, mmr, msi, tmb) = &p.molecular;
     sqlx::query(
         "INSERT INTO molecular (patient_id, case_version_id, pd_l1_tps_percent, mmr, msi, tmb_mut_per_mb)
          VALUES ($1, $2, CAST($3 AS DOUBLE PRECISION), $4, $5, CAST($6 AS DOUBLE PRECISION))",
     )
     .bind(patient_id)
     .bind(case_version_id)
-    .bind(real(m.pd_l1_tps_percent))
-    .bind(m.mmr.map(|x| id_of(&x)))
-    .bind(m.msi.map(|x| id_of(&x)))
-    .bind(real(m.tmb_mut_per_mb))
+    .bind(real(*pd_l1))
+    .bind(mmr.clone())
+    .bind(msi.clone())
+    .bind(real(*tmb))
     .execute(&mut **tx)
     .await?;
-    let mut tests: Vec<(String, &str)> = Vec::new();
-    for (list, status) in [(&m.resulted, "resulted"), (&m.pending, "pending")] {
-        for t in list {
-            let row = (id_of(t), status);
-            if !tests.contains(&row) {
-                tests.push(row);
-            }
-        }
-    }
-    for (test, status) in tests {
+    for (test, status) in &p.molecular_tests {
         sqlx::query(
             "INSERT INTO molecular_tests (patient_id, case_version_id, test, status) VALUES ($1, $2, $3, $4)",
         )
@@ -144,7 +222,7 @@ pub(crate) async fn rebuild(
         .execute(&mut **tx)
         .await?;
     }
-    for (seq, v) in (1i64..).zip(&m.variants) {
+    for (seq, (gene, hgvs_p, hgvs_c)) in (1i64..).zip(&p.molecular_variants) {
         sqlx::query(
             "INSERT INTO molecular_variants (patient_id, case_version_id, seq, gene, hgvs_p, hgvs_c)
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -152,13 +230,13 @@ pub(crate) async fn rebuild(
         .bind(patient_id)
         .bind(case_version_id)
         .bind(seq)
-        .bind(&v.gene)
-        .bind(v.protein.as_ref().map(|p| p.normalized.clone()))
-        .bind(v.coding.as_ref().map(|c| c.normalized.clone()))
+        .bind(gene)
+        .bind(hgvs_p.clone())
+        .bind(hgvs_c.clone())
         .execute(&mut **tx)
         .await?;
     }
-    for (seq, f) in (1i64..).zip(&m.fusions) {
+    for (seq, (five, three)) in (1i64..).zip(&p.molecular_fusions) {
         sqlx::query(
             "INSERT INTO molecular_fusions (patient_id, case_version_id, seq, five_prime, three_prime)
              VALUES ($1, $2, $3, $4, $5)",
@@ -166,12 +244,12 @@ pub(crate) async fn rebuild(
         .bind(patient_id)
         .bind(case_version_id)
         .bind(seq)
-        .bind(&f.five_prime)
-        .bind(&f.three_prime)
+        .bind(five)
+        .bind(three)
         .execute(&mut **tx)
         .await?;
     }
-    for (seq, t) in (1i64..).zip(&case.treatments) {
+    for (seq, (drug, start, end, dose, unit)) in (1i64..).zip(&p.treatments) {
         sqlx::query(
             "INSERT INTO treatments (patient_id, case_version_id, seq, drug, start_date, end_date, cumulative_dose, cumulative_dose_unit)
              VALUES ($1, $2, $3, $4, $5, $6, CAST($7 AS DOUBLE PRECISION), $8)",
@@ -179,15 +257,15 @@ pub(crate) async fn rebuild(
         .bind(patient_id)
         .bind(case_version_id)
         .bind(seq)
-        .bind(&t.drug)
-        .bind(t.start.map(|d| d.to_string()))
-        .bind(t.end.map(|d| d.to_string()))
-        .bind(real(t.cumulative_dose.as_ref().map(|d| d.value)))
-        .bind(t.cumulative_dose.as_ref().map(|d| id_of(&d.unit)))
+        .bind(drug)
+        .bind(start.clone())
+        .bind(end.clone())
+        .bind(real(*dose))
+        .bind(unit.clone())
         .execute(&mut **tx)
         .await?;
     }
-    let o = outcome(case);
+    let o = &p.outcome;
     sqlx::query(
         "INSERT INTO outcomes (patient_id, case_version_id, vital_status, death_date, last_follow_up_date, progression_date, last_event_date)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

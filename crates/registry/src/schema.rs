@@ -39,6 +39,30 @@ const VERSIONS: &[Version] = &[
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i64 = 2;
 
+/// Every table of the registry schema, parents before children (foreign-key order): the one
+/// list that `counts`, `backup` and `restore` walk. A migration that adds a table adds it here
+/// too (a test checks that this list and the tables the migrations create agree, on both
+/// backends).
+pub const TABLES: &[&str] = &[
+    "centres",
+    "users",
+    "patients",
+    "identifiers",
+    "case_versions",
+    "events",
+    "molecular",
+    "molecular_tests",
+    "molecular_variants",
+    "molecular_fusions",
+    "treatments",
+    "outcomes",
+    "fasttrack",
+    "survival",
+    "projection_state",
+    "assessments",
+    "audit",
+];
+
 /// The migration file names this build embeds, per backend folder (for the consistency test).
 pub fn embedded_files() -> Vec<(i64, String)> {
     VERSIONS
