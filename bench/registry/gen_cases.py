@@ -58,8 +58,11 @@ for i in range(n):
         median = 12.0
     elif stage != "IVC" and rng.random() < 0.5:
         events.append({"kind": "surgery", "date": d(treat_day)})
-        rt = treat_day + timedelta(days=rng.randrange(20, 60))
+        # Adjuvant chemoradiation: weekly paclitaxel with the radiotherapy.
+        rt = treat_day + timedelta(days=rng.randrange(5, 60))
         events.append({"kind": "radiotherapy_start", "date": d(rt)})
+        events.append({"kind": "systemic_start", "date": d(rt)})
+        treatments = [{"drug": "paclitaxel", "start": d(rt)}]
         median = {"IVA": 10.0, "IVB": 6.0}[stage]
     elif rng.random() < 0.7:
         treatments = [{"drug": "paclitaxel", "start": d(treat_day)}]

@@ -785,6 +785,10 @@ struct ImportSummary {
     rejections: Vec<Rejection>,
 }
 
+/// Case files stored per transaction by `import`, and the most bytes of them held at once.
+const IMPORT_BATCH: usize = 200;
+const IMPORT_BATCH_BYTES: usize = 16 << 20;
+
 async fn import(
     reg: &Registry,
     actor: &Actor,
@@ -815,55 +819,83 @@ async fn import(
         cases: Vec::new(),
         rejections: Vec::new(),
     };
-    for path in &files {
-        let shown = path.display().to_string();
-        bar.set_message(shown.clone());
-        let source = path
-            .file_name()
-            .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
-        let outcome = match read_file(path) {
-            Err(e) => Err(vec![e]),
-            Ok(bytes) => {
-                let input = CaseInput {
-                    bytes: &bytes,
-                    source: &source,
+    // Cases are stored in batches: one transaction (one disk sync) per batch, a savepoint per
+    // case, so a refused case leaves nothing and the others are stored as one by one.
+    let mut next = files.iter().peekable();
+    while next.peek().is_some() {
+        // Up to IMPORT_BATCH files or IMPORT_BATCH_BYTES of them, whichever comes first.
+        let mut read: Vec<(String, String, Result<Vec<u8>, String>)> = Vec::new();
+        let mut bytes_read = 0;
+        while read.len() < IMPORT_BATCH && bytes_read < IMPORT_BATCH_BYTES {
+            let Some(path) = next.next() else { break };
+            let shown = path.display().to_string();
+            let source = path
+                .file_name()
+                .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
+            let bytes = read_file(path);
+            bytes_read += bytes.as_ref().map_or(0, Vec::len);
+            read.push((shown, source, bytes));
+        }
+        if let Some((shown, ..)) = read.last() {
+            bar.set_message(shown.clone());
+        }
+        let inputs: Vec<CaseInput<'_>> = read
+            .iter()
+            .filter_map(|(_, source, bytes)| {
+                bytes.as_ref().ok().map(|bytes| CaseInput {
+                    bytes,
+                    source,
                     centre,
                     identifiers: &ids,
-                };
-                match reg.import(&kb, &input, actor).await {
-                    Ok(r) => Ok(r),
-                    Err(Error::InvalidCase(problems)) => {
-                        Err(problems.iter().map(ToString::to_string).collect())
-                    }
-                    Err(e @ Error::Invalid(_)) => Err(vec![e.to_string()]),
-                    Err(e) => {
-                        bar.finish_and_clear();
-                        return Err(other(format!("{shown}: {}", fail(e).message)));
-                    }
-                }
+                })
+            })
+            .collect();
+        let mut results = match reg.import_batch(&kb, &inputs, actor).await {
+            Ok(r) => r.into_iter(),
+            Err(e) => {
+                bar.finish_and_clear();
+                let first = read.first().map_or("", |r| r.0.as_str());
+                return Err(other(format!(
+                    "{first} and the {} files after it: nothing of them stored: {}",
+                    read.len().saturating_sub(1),
+                    fail(e).message
+                )));
             }
         };
-        match outcome {
-            Ok(r) => {
-                match r.stored {
-                    Stored::Created => s.imported += 1,
-                    Stored::NewVersion => s.new_versions += 1,
-                    Stored::Unchanged => s.unchanged += 1,
+        for (shown, _, bytes) in read {
+            let outcome = match bytes {
+                Err(e) => Err(vec![e]),
+                Ok(_) => match results.next() {
+                    Some(Ok(r)) => Ok(r),
+                    Some(Err(Error::InvalidCase(problems))) => {
+                        Err(problems.iter().map(ToString::to_string).collect())
+                    }
+                    Some(Err(e)) => Err(vec![e.to_string()]),
+                    None => Err(vec!["internal error: no result for this file".to_string()]),
+                },
+            };
+            match outcome {
+                Ok(r) => {
+                    match r.stored {
+                        Stored::Created => s.imported += 1,
+                        Stored::NewVersion => s.new_versions += 1,
+                        Stored::Unchanged => s.unchanged += 1,
+                    }
+                    s.cases.push(ImportedCase {
+                        file: shown,
+                        result: r,
+                    });
                 }
-                s.cases.push(ImportedCase {
-                    file: shown,
-                    result: r,
-                });
+                Err(problems) => {
+                    s.rejected += 1;
+                    s.rejections.push(Rejection {
+                        file: shown,
+                        problems,
+                    });
+                }
             }
-            Err(problems) => {
-                s.rejected += 1;
-                s.rejections.push(Rejection {
-                    file: shown,
-                    problems,
-                });
-            }
+            bar.inc(1);
         }
-        bar.inc(1);
     }
     bar.finish_and_clear();
     let out = match format {

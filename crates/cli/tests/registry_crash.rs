@@ -336,6 +336,21 @@ fn check(reg: &Reg, kb: &Kb, round: &str) -> usize {
                 )| (p, (a, b, c, d, e, f)),
             )
             .await;
+        #[allow(clippy::type_complexity)]
+        let survival: Rows<(i64, Option<String>, Option<String>, i64, String, String)> = grouped(
+            &mut c,
+            "SELECT patient_id, case_version_id, diagnosis_date, end_date, died, stage, first_treatment FROM survival",
+            |(p, a, b, c, d, e, f): (i64, i64, Option<String>, Option<String>, i64, String, String)| {
+                (p, (a, b, c, d, e, f))
+            },
+        )
+        .await;
+        let fasttrack: Rows<i64> = grouped(
+            &mut c,
+            "SELECT patient_id, case_version_id FROM fasttrack",
+            |(p, a): (i64, i64)| (p, a),
+        )
+        .await;
         let audit: Vec<(String, i64)> = sqlx::query_as(
             "SELECT patient, COUNT(*) FROM audit WHERE action IN ('create', 'update') AND record IN ('patients', 'case_versions') AND patient IS NOT NULL GROUP BY patient",
         )
@@ -356,6 +371,8 @@ fn check(reg: &Reg, kb: &Kb, round: &str) -> usize {
             ("molecular_fusions", fusions.keys().copied().collect()),
             ("treatments", treatments.keys().copied().collect()),
             ("outcomes", outcomes.keys().copied().collect()),
+            ("survival", survival.keys().copied().collect()),
+            ("fasttrack", fasttrack.keys().copied().collect()),
         ] {
             for k in keys {
                 assert!(ids.contains(&k), "{round}: {what} rows of no patient ({k})");
@@ -453,6 +470,25 @@ fn check(reg: &Reg, kb: &Kb, round: &str) -> usize {
                     last_event_date
                 )],
                 "{round}: {pseudonym}: outcomes"
+            );
+            // The analysis projections, of the same version.
+            let r = atcpath_core::outcomes::survival_record(&case, kb);
+            assert_eq!(
+                survival.get(pid).cloned().unwrap_or_default(),
+                vec![(
+                    *cv,
+                    r.diagnosis.map(|d| d.to_string()),
+                    r.end.map(|d| d.to_string()),
+                    i64::from(r.died),
+                    r.stage,
+                    r.first_treatment
+                )],
+                "{round}: {pseudonym}: survival"
+            );
+            assert_eq!(
+                fasttrack.get(pid).cloned().unwrap_or_default(),
+                vec![*cv],
+                "{round}: {pseudonym}: fasttrack"
             );
         }
         patients.len()

@@ -165,6 +165,7 @@ pub(crate) async fn add_event(
             source: "edit",
             case: &case,
             kb,
+            new_patient: false,
             user_id,
         },
     )

@@ -213,6 +213,8 @@ pub(crate) struct NewVersion<'a> {
     pub case: &'a Case,
     /// The knowledge base the analysis projections are derived with.
     pub kb: &'a Kb,
+    /// The patient row was created in this transaction (no projection rows to clear).
+    pub new_patient: bool,
     pub user_id: i64,
 }
 
@@ -235,7 +237,7 @@ pub(crate) async fn insert_version(
     .bind(v.user_id)
     .fetch_one(&mut **tx)
     .await?;
-    projection::rebuild(tx, v.patient.id, id, v.case, v.kb).await?;
+    projection::rebuild(tx, v.patient.id, id, v.case, v.kb, v.new_patient).await?;
     Ok(id)
 }
 
@@ -415,6 +417,7 @@ async fn store(
                     source: input.source,
                     case: &case,
                     kb,
+                    new_patient: stored == Stored::Created,
                     user_id,
                 },
             )

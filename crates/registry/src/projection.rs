@@ -179,9 +179,14 @@ pub(crate) async fn rebuild(
     case_version_id: i64,
     case: &Case,
     kb: &Kb,
+    new_patient: bool,
 ) -> Result<()> {
-    for sql in CLEAR {
-        sqlx::query(sql).bind(patient_id).execute(&mut **tx).await?;
+    // A patient created in this transaction has no rows to clear.
+    for sql in CLEAR.iter().filter(|_| !new_patient) {
+        sqlx::query(*sql)
+            .bind(patient_id)
+            .execute(&mut **tx)
+            .await?;
     }
     insert_analysis(tx, patient_id, case_version_id, case, kb).await?;
     adopt_state(tx, kb).await?;
