@@ -213,6 +213,44 @@ fn registry_commands_end_to_end() {
         let list = json(&reg, &["list", "--format", "json", "--reason", "cli test"]);
         let patients = list["patients"].as_array().unwrap();
         assert_eq!(patients.len(), n);
+        // Network figures over every case: metrics and outcomes need a reason.
+        assert_eq!(atc(&reg, &["metrics"]).status.code(), Some(2));
+        assert_eq!(atc(&reg, &["outcomes"]).status.code(), Some(2));
+        let m = json(
+            &reg,
+            &[
+                "metrics",
+                "--format",
+                "json",
+                "--reason",
+                "cli test",
+                "--as-of",
+                "2026-01-01",
+            ],
+        );
+        assert_eq!(m["patients"], n);
+        let o = json(
+            &reg,
+            &["outcomes", "--format", "json", "--reason", "cli test"],
+        );
+        assert_eq!(o["patients"], n);
+        let analysable = o["overall"]["n"].as_u64().unwrap();
+        assert_eq!(analysable + o["not_analysable"].as_u64().unwrap(), n as u64);
+        // Every grouping partitions the analysable patients.
+        for g in o["by"].as_array().unwrap() {
+            let sum: u64 = g["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["n"].as_u64().unwrap())
+                .sum();
+            assert_eq!(sum, analysable, "{}", g["by"]);
+        }
+        let text = ok(&reg, &["outcomes", "--reason", "cli test"]);
+        assert!(
+            text.contains("By stage") && text.contains("Published benchmarks"),
+            "{text}"
+        );
         let braf = patients
             .iter()
             .find(|p| p["pseudonym"] == "example-ivc-braf")

@@ -30,7 +30,7 @@ use atcpath_kb::IntervalDef;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::pathway::intervals::measure;
+use crate::pathway::intervals::classify;
 pub use crate::pathway::intervals::{Span, spans};
 
 /// One patient's spans, one per interval definition (in definition order).
@@ -133,8 +133,6 @@ pub fn aggregate(
     window: Window,
     as_of: Date,
 ) -> Vec<IntervalStats> {
-    let mut pts: Vec<&PatientSpans> = patients.iter().collect();
-    pts.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
     defs.iter()
         .enumerate()
         .map(|(k, def)| {
@@ -157,7 +155,7 @@ pub fn aggregate(
                 n_ended_by_death: 0,
                 overdue: Vec::new(),
             };
-            for p in &pts {
+            for p in patients {
                 let Some(&span) = p.spans.get(k) else {
                     continue;
                 };
@@ -165,38 +163,36 @@ pub fn aggregate(
                 if start.is_none() || !window.contains(start) {
                     continue;
                 }
-                let i = measure(def, span, as_of);
-                {
-                    match (i.complete, i.days) {
-                        (true, Some(d)) => {
-                            s.n += 1;
-                            days.push(d as f64);
-                            match i.status.as_str() {
-                                "within_target" => {
-                                    s.n_with_target += 1;
-                                    s.n_within_target += 1;
-                                }
-                                "over_target" => s.n_with_target += 1,
-                                _ => {}
+                match classify(def, span, as_of) {
+                    (Some(d), true, status) => {
+                        s.n += 1;
+                        days.push(d as f64);
+                        match status {
+                            "within_target" => {
+                                s.n_with_target += 1;
+                                s.n_within_target += 1;
                             }
+                            "over_target" => s.n_with_target += 1,
+                            _ => {}
                         }
-                        (true, None) => s.n_done_date_not_recorded += 1,
-                        (false, _) if p.death.is_some_and(|x| x <= as_of) => {
-                            s.n_ended_by_death += 1;
-                        }
-                        (false, d) => {
-                            s.n_open += 1;
-                            if i.status == "overdue" {
-                                s.overdue.push(Overdue {
-                                    pseudonym: p.pseudonym.clone(),
-                                    start,
-                                    days: d.unwrap_or_default(),
-                                });
-                            }
+                    }
+                    (None, true, _) => s.n_done_date_not_recorded += 1,
+                    (_, false, _) if p.death.is_some_and(|x| x <= as_of) => {
+                        s.n_ended_by_death += 1;
+                    }
+                    (d, false, status) => {
+                        s.n_open += 1;
+                        if status == "overdue" {
+                            s.overdue.push(Overdue {
+                                pseudonym: p.pseudonym.clone(),
+                                start,
+                                days: d.unwrap_or_default(),
+                            });
                         }
                     }
                 }
             }
+            s.overdue.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
             days.sort_by(f64::total_cmp);
             s.median_days = quantile_type7(&days, 0.5);
             s.q1_days = quantile_type7(&days, 0.25);
@@ -213,6 +209,7 @@ pub fn aggregate(
 mod tests {
     use super::*;
     use crate::case::Case;
+    use crate::pathway::intervals::measure;
     use crate::report::Interval;
     use atcpath_kb::{EventKind, Kb};
 

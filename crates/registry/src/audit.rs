@@ -256,9 +256,9 @@ pub(crate) async fn append_many(
         None => (1, GENESIS.to_string()),
     };
     let at = crate::db::now_utc();
-    // 20 rows of 10 parameters per statement (sqlx looks parameters up by name: long
-    // statements cost more per row).
-    for chunk in entries.chunks(20) {
+    // 100 rows of 10 parameters per statement (sqlx's SQLite driver looks each parameter up by
+    // name: much longer statements cost more per row).
+    for chunk in entries.chunks(100) {
         let mut sql = String::from(
             "INSERT INTO audit (seq, at, user_name, action, record, patient, detail, reason, prev_hash, hash) VALUES ",
         );

@@ -6,7 +6,7 @@
 //! there). Reads patient data, so it needs a reason; one audit row for the query and one per
 //! patient named in the output.
 
-use atcpath_core::fasttrack::{self, IntervalStats, PatientSpans, Span, Window};
+use atcpath_core::fasttrack::{self, IntervalStats, PatientSpans, Window};
 use atcpath_kb::Kb;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -16,7 +16,7 @@ use crate::actor::Actor;
 use crate::audit::{self, Action, Entry};
 use crate::db::{self, Backend};
 use crate::error::{Error, Result};
-use crate::projection::{self, StoredSpan};
+use crate::projection;
 
 /// What to measure.
 #[derive(Debug, Clone, Default)]
@@ -67,61 +67,104 @@ pub(crate) async fn metrics(
     let mut tx = db::begin_write(pool, backend).await?;
     db::ensure_user(&mut tx, actor.user(), "clinician").await?;
     projection::refresh_analysis(&mut tx, kb).await?;
-    let centre_cond = if query.centre.is_some() {
-        " WHERE c.code = $1"
-    } else {
-        ""
+    let (centre_join, centre_cond) = match query.centre {
+        Some(_) => (
+            " JOIN patients p ON p.id = f.patient_id JOIN centres c ON c.id = p.centre_id",
+            " WHERE c.code = $1",
+        ),
+        None => ("", ""),
     };
-    // One row per patient: its spans (JSON) and death date; no analysis row = unreadable.
-    let sql = format!(
-        "SELECT p.pseudonym, CASE WHEN s.patient_id IS NULL THEN 1 ELSE 0 END,
-                CASE WHEN s.died = 1 THEN s.end_date END, f.spans
-         FROM patients p
-         JOIN centres c ON c.id = p.centre_id
-         LEFT JOIN survival s ON s.patient_id = p.id
-         LEFT JOIN fasttrack f ON f.patient_id = p.id{centre_cond}"
+    // Every patient's death date and spans as one text of lines `ID|DEATH|SPANS` (one value, not
+    // 100,000 rows; the spans format is the projection's own, without `|` or newlines).
+    let line = db::concat_lines(
+        backend,
+        "CAST(f.patient_id AS TEXT) || '|' || COALESCE(f.death_date, '') || '|' || f.spans",
     );
-    let mut q = sqlx::query_as::<_, (String, i64, Option<String>, Option<String>)>(
-        sqlx::AssertSqlSafe(sql),
-    );
+    let sql = format!("SELECT {line}, COUNT(*) FROM fasttrack f{centre_join}{centre_cond}");
+    let mut q = sqlx::query_as::<_, (Option<String>, i64)>(sqlx::AssertSqlSafe(sql));
     if let Some(c) = &query.centre {
         q = q.bind(c.clone());
     }
-    let rows = q.fetch_all(&mut *tx).await?;
-    let defs = &kb.facts.intervals;
-    let mut patients = Vec::with_capacity(rows.len());
+    let (text, with_rows) = q.fetch_one(&mut *tx).await?;
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM patients p JOIN centres c ON c.id = p.centre_id{centre_cond}"
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql));
+    if let Some(c) = &query.centre {
+        q = q.bind(c.clone());
+    }
+    let (all,) = q.fetch_one(&mut *tx).await?;
+    // Patients without analysis rows (their current version no longer reads), named.
     let mut unreadable = Vec::new();
-    for (pseudonym, missing, death, spans) in rows {
-        let Some(spans) = spans.filter(|_| missing == 0) else {
-            unreadable.push(pseudonym);
-            continue;
-        };
-        let stored: Vec<StoredSpan> = serde_json::from_str(&spans)
-            .map_err(|e| Error::Corrupt(format!("fasttrack of {pseudonym}: {e}")))?;
-        let mut aligned = vec![Span::default(); defs.len()];
-        for s in stored {
-            if let Some(k) = defs.iter().position(|d| d.id == s.interval) {
-                aligned[k] = Span {
-                    from: Some(s.from),
-                    to: s.to,
-                    done_undated: s.done_undated,
-                };
-            }
+    if all != with_rows {
+        let sql = format!(
+            "SELECT p.pseudonym FROM patients p JOIN centres c ON c.id = p.centre_id
+             LEFT JOIN fasttrack f ON f.patient_id = p.id WHERE f.patient_id IS NULL{}",
+            centre_cond.replace("WHERE", "AND")
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+        if let Some(c) = &query.centre {
+            q = q.bind(c.clone());
         }
-        let death = death
-            .map(|d| {
-                d.parse::<Date>()
-                    .map_err(|e| Error::Corrupt(format!("survival of {pseudonym}: {d:?}: {e}")))
-            })
-            .transpose()?;
+        unreadable = q
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(p,)| p)
+            .collect();
+    }
+    let defs = &kb.facts.intervals;
+    let corrupt = |l: &str| Error::Corrupt(format!("fasttrack/survival row {l:?}"));
+    let mut patients = Vec::new();
+    for l in text.as_deref().unwrap_or("").lines() {
+        let mut f = l.splitn(3, '|');
+        let (Some(id), Some(death), Some(spans)) = (f.next(), f.next(), f.next()) else {
+            return Err(corrupt(l));
+        };
         patients.push(PatientSpans {
-            pseudonym,
-            spans: aligned,
-            death,
+            // The patient's row id until the overdue are named (below).
+            pseudonym: id.to_string(),
+            spans: projection::decode_spans(spans, defs.len()).ok_or_else(|| corrupt(l))?,
+            death: match death {
+                "" => None,
+                d => Some(d.parse::<Date>().map_err(|_| corrupt(l))?),
+            },
         });
     }
     unreadable.sort();
-    let intervals = fasttrack::aggregate(defs, &patients, query.window, as_of);
+    let mut intervals = fasttrack::aggregate(defs, &patients, query.window, as_of);
+    // Name the overdue patients (by row id so far).
+    let mut ids: Vec<i64> = intervals
+        .iter()
+        .flat_map(|i| &i.overdue)
+        .filter_map(|o| o.pseudonym.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows: Vec<(i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, pseudonym FROM patients WHERE id IN ({list})"
+        )))
+        .fetch_all(&mut *tx)
+        .await?;
+        names.extend(rows);
+    }
+    for i in &mut intervals {
+        for o in &mut i.overdue {
+            let id: i64 = o.pseudonym.parse().unwrap_or_default();
+            o.pseudonym = names
+                .get(&id)
+                .cloned()
+                .ok_or_else(|| Error::Corrupt(format!("fasttrack of unknown patient row {id}")))?;
+        }
+        i.overdue.sort_by(|a, b| a.pseudonym.cmp(&b.pseudonym));
+    }
     let show = |d: Option<Date>| d.map_or_else(|| "-".to_string(), |d| d.to_string());
     audit::append(
         &mut tx,

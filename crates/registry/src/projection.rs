@@ -287,22 +287,68 @@ pub(crate) async fn rebuild(
     Ok(())
 }
 
-/// The fingerprint of what the analysis projections depend on in a knowledge base: SHA-256 of
-/// the interval definitions and treatment groups (as JSON).
+/// The layout of the analysis projections (changing it rebuilds them, as a new knowledge base).
+const ANALYSIS_FORMAT: &str = "analysis-3";
+
+/// The fingerprint of what the analysis projections depend on: SHA-256 of their layout and of
+/// the knowledge base's interval definitions and treatment groups (as JSON).
 pub fn analysis_fingerprint(kb: &Kb) -> String {
-    let json = serde_json::to_string(&(&kb.facts.intervals, &kb.facts.treatment_groups))
-        .unwrap_or_default();
+    let json = serde_json::to_string(&(
+        ANALYSIS_FORMAT,
+        &kb.facts.intervals,
+        &kb.facts.treatment_groups,
+    ))
+    .unwrap_or_default();
     crate::audit::hex(&Sha256::digest(json.as_bytes()))
 }
 
-/// One started interval as stored in `fasttrack.spans` (a JSON array of these).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub(crate) struct StoredSpan {
-    /// The interval definition's id.
-    pub interval: String,
-    pub from: jiff::civil::Date,
-    pub to: Option<jiff::civil::Date>,
-    pub done_undated: bool,
+/// The `fasttrack.spans` text of a patient's spans (one per interval definition, in order; see
+/// the migration for the format).
+pub(crate) fn encode_spans(spans: &[fasttrack::Span]) -> String {
+    spans
+        .iter()
+        .map(|s| match s.from {
+            None => String::new(),
+            Some(from) => format!(
+                "{from},{},{}",
+                s.to.map(|d| d.to_string()).unwrap_or_default(),
+                u8::from(s.done_undated)
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+/// The spans of a `fasttrack.spans` text written for `n` interval definitions; `None` when it
+/// is not such a text.
+pub(crate) fn decode_spans(text: &str, n: usize) -> Option<Vec<fasttrack::Span>> {
+    let out: Vec<fasttrack::Span> = text
+        .split(';')
+        .map(|e| {
+            if e.is_empty() {
+                return Some(fasttrack::Span::default());
+            }
+            let mut f = e.split(',');
+            let (from, to, u) = (f.next()?, f.next()?, f.next()?);
+            if f.next().is_some() {
+                return None;
+            }
+            Some(fasttrack::Span {
+                from: Some(from.parse().ok()?),
+                to: if to.is_empty() {
+                    None
+                } else {
+                    Some(to.parse().ok()?)
+                },
+                done_undated: match u {
+                    "0" => false,
+                    "1" => true,
+                    _ => return None,
+                },
+            })
+        })
+        .collect::<Option<_>>()?;
+    (out.len() == n).then_some(out)
 }
 
 /// Inserts a patient's analysis rows (`fasttrack`, `survival`); the caller cleared them.
@@ -314,25 +360,17 @@ async fn insert_analysis(
     kb: &Kb,
 ) -> Result<()> {
     let defs = &kb.facts.intervals;
-    let spans: Vec<StoredSpan> = fasttrack::spans(case, defs)
-        .into_iter()
-        .zip(defs)
-        .filter_map(|(span, def)| {
-            Some(StoredSpan {
-                interval: def.id.clone(),
-                from: span.from?,
-                to: span.to,
-                done_undated: span.done_undated,
-            })
-        })
-        .collect();
-    sqlx::query("INSERT INTO fasttrack (patient_id, case_version_id, spans) VALUES ($1, $2, $3)")
-        .bind(patient_id)
-        .bind(case_version_id)
-        .bind(serde_json::to_string(&spans).unwrap_or_else(|_| "[]".into()))
-        .execute(&mut **tx)
-        .await?;
+    let spans = encode_spans(&fasttrack::spans(case, defs));
     let r = survival_record(case, kb);
+    sqlx::query(
+        "INSERT INTO fasttrack (patient_id, case_version_id, death_date, spans) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(patient_id)
+    .bind(case_version_id)
+    .bind(case.death().map(|d| d.to_string()))
+    .bind(spans)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query(
         "INSERT INTO survival (patient_id, case_version_id, diagnosis_date, end_date, died, stage, first_treatment, first_treatment_date)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -426,4 +464,40 @@ pub(crate) async fn refresh_analysis(
     .execute(&mut **tx)
     .await?;
     Ok(unreadable)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use atcpath_core::fasttrack::Span;
+
+    #[test]
+    fn spans_text_round_trip_and_refusals() {
+        let d = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+        let spans = vec![
+            Span {
+                from: Some(d("2024-01-01")),
+                to: Some(d("2024-01-05")),
+                done_undated: false,
+            },
+            Span::default(),
+            Span {
+                from: Some(d("2024-02-01")),
+                to: None,
+                done_undated: true,
+            },
+        ];
+        let text = encode_spans(&spans);
+        assert_eq!(text, "2024-01-01,2024-01-05,0;;2024-02-01,,1");
+        assert_eq!(decode_spans(&text, 3), Some(spans));
+        assert_eq!(decode_spans("", 1), Some(vec![Span::default()]));
+        for bad in [
+            "2024-01-01,,0",
+            "x,,0;;",
+            "2024-01-01,,2;;",
+            "2024-01-01,,0,1;;",
+        ] {
+            assert_eq!(decode_spans(bad, 3), None, "{bad}");
+        }
+    }
 }

@@ -92,7 +92,10 @@ const LOGICAL_SCHEMA: &[(&str, &[&str])] = &[
         "events",
         &["case_version_id", "date", "kind", "patient_id", "seq"],
     ),
-    ("fasttrack", &["case_version_id", "patient_id", "spans"]),
+    (
+        "fasttrack",
+        &["case_version_id", "death_date", "patient_id", "spans"],
+    ),
     (
         "identifiers",
         &[

@@ -68,9 +68,11 @@ pub fn spans(case: &Case, defs: &[IntervalDef]) -> Vec<Span> {
         .collect()
 }
 
-/// Measures one interval from its span as of `as_of`: events after `as_of` have not happened
-/// yet (not started, or still open), an open interval's days run to `as_of`.
-pub fn measure(d: &IntervalDef, span: Span, as_of: Date) -> Interval {
+/// How one interval stands as of `as_of`: its days (done: from start to end; open: from start
+/// to `as_of`), whether it is complete, and its status (`not_started`, `done_date_not_recorded`,
+/// `no_target`, `within_target`, `over_target`, `overdue`, `open`). Events after `as_of` have
+/// not happened yet.
+pub fn classify(d: &IntervalDef, span: Span, as_of: Date) -> (Option<i64>, bool, &'static str) {
     let from = span.from.filter(|f| *f <= as_of);
     let to = from.and(span.to.filter(|t| *t <= as_of));
     let days_between = |a: Date, b: Date| i64::from((b - a).get_days());
@@ -94,6 +96,12 @@ pub fn measure(d: &IntervalDef, span: Span, as_of: Date) -> Interval {
         (Some(_), Some(x), false, Some(t)) if x > i64::from(t) => "overdue",
         _ => "open",
     };
+    (days, complete, status)
+}
+
+/// Measures one interval from its span as of `as_of` ([`classify`]).
+pub fn measure(d: &IntervalDef, span: Span, as_of: Date) -> Interval {
+    let (days, complete, status) = classify(d, span, as_of);
     Interval {
         id: d.id.clone(),
         from: d.from.id().to_string(),

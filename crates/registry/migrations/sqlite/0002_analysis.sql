@@ -3,12 +3,15 @@
 -- version, so that `metrics` and `outcomes` read a few columns instead of every case.
 
 -- One row per patient: the fast-track intervals it has started (clinical-pathway §8), their
--- start and end events as the pathway finds them (atcpath_core::pathway::intervals::spans), as a
--- JSON array of {"interval", "from", "to", "done_undated"} (one row per patient keeps `metrics`
--- over a whole network to one read of each patient).
+-- start and end events as the pathway finds them (atcpath_core::pathway::intervals::spans), one
+-- entry per interval definition of the knowledge base in `projection_state` (in its order),
+-- separated by ';': `FROM,TO,U` (ISO dates, TO empty when not done, U 1 when done with its date
+-- not recorded), empty when not started; with the date of death (a step not done by then is not
+-- overdue). One short row per patient keeps `metrics` over a whole network to one read of each.
 CREATE TABLE fasttrack (
     patient_id INTEGER PRIMARY KEY REFERENCES patients (id),
     case_version_id INTEGER NOT NULL REFERENCES case_versions (id),
+    death_date TEXT,
     spans TEXT NOT NULL
 );
 
