@@ -270,6 +270,17 @@ pub(crate) async fn ensure_centre(tx: &mut Transaction<'static, Any>, code: &str
     Ok(id)
 }
 
+/// An aggregate expression joining `expr` (text) over the rows with newlines, in this backend's
+/// SQL (`group_concat` / `string_agg`; row order unspecified; NULL when there is no row). Used to
+/// read a column of many short rows as one value: the `any` driver's per-row cost dominates
+/// otherwise (about 2 us a row).
+pub(crate) fn concat_lines(backend: Backend, expr: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!("group_concat({expr}, char(10))"),
+        Backend::Postgres => format!("string_agg({expr}, chr(10))"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,16 +307,5 @@ mod tests {
     #[test]
     fn path_encoding() {
         assert_eq!(encode_path("/a b/c%d?.db"), "/a%20b/c%25d%3F.db");
-    }
-}
-
-/// An aggregate expression joining `expr` (text) over the rows with newlines, in this backend's
-/// SQL (`group_concat` / `string_agg`; row order unspecified; NULL when there is no row). Used to
-/// read a column of many short rows as one value: the `any` driver's per-row cost dominates
-/// otherwise (about 2 us a row).
-pub(crate) fn concat_lines(backend: Backend, expr: &str) -> String {
-    match backend {
-        Backend::Sqlite => format!("group_concat({expr}, char(10))"),
-        Backend::Postgres => format!("string_agg({expr}, chr(10))"),
     }
 }

@@ -343,12 +343,10 @@ async fn store(
     actor: &Actor,
 ) -> Result<StoreResult> {
     let Checked { case, text, sha } = checked;
-    let mut tx = tx;
-    let user_id = db::ensure_user(&mut tx, actor.user(), "clinician").await?;
-    let (patient, stored, version) = match find_patient(&mut tx, &case.id).await? {
+    let user_id = db::ensure_user(tx, actor.user(), "clinician").await?;
+    let (patient, stored, version) = match find_patient(tx, &case.id).await? {
         None => {
-            let centre_id =
-                db::ensure_centre(&mut tx, input.centre.unwrap_or(DEFAULT_CENTRE)).await?;
+            let centre_id = db::ensure_centre(tx, input.centre.unwrap_or(DEFAULT_CENTRE)).await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO patients (pseudonym, centre_id, created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
             )
@@ -377,7 +375,7 @@ async fn store(
                     ),
                 ));
             }
-            let current = current_version(&mut tx, p.id).await?;
+            let current = current_version(tx, p.id).await?;
             match current {
                 Some((_, v, s, _)) if s == sha => (p, Stored::Unchanged, v),
                 Some((_, v, _, _)) => (p, Stored::NewVersion, v + 1),
@@ -385,13 +383,12 @@ async fn store(
             }
         }
     };
-    let identifiers_recorded =
-        record_identifiers(&mut tx, &patient, input.identifiers, user_id).await?;
+    let identifiers_recorded = record_identifiers(tx, &patient, input.identifiers, user_id).await?;
     let reason = actor.reason();
     match stored {
         Stored::Unchanged => {
             audit::append(
-                &mut tx,
+                tx,
                 &Entry {
                     user: actor.user(),
                     action: Action::Read,
@@ -408,7 +405,7 @@ async fn store(
         }
         Stored::Created | Stored::NewVersion => {
             insert_version(
-                &mut tx,
+                tx,
                 &NewVersion {
                     patient: &patient,
                     version,
@@ -428,7 +425,7 @@ async fn store(
                 (Action::Update, "case_versions")
             };
             audit::append(
-                &mut tx,
+                tx,
                 &Entry {
                     user: actor.user(),
                     action,
@@ -446,7 +443,7 @@ async fn store(
     }
     for kind in &identifiers_recorded {
         audit::append(
-            &mut tx,
+            tx,
             &Entry {
                 user: actor.user(),
                 action: Action::Create,
