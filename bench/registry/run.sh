@@ -9,7 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --release -q -p atcpath
-bin="$(pwd)/${CARGO_TARGET_DIR:-target}/release/atcpath"
+target=${CARGO_TARGET_DIR:-target}
+case $target in /*) ;; *) target="$(pwd)/$target" ;; esac
+bin="$target/release/atcpath"
 n=${1:-100000}
 runs=${RUNS:-5}
 work=$(mktemp -d)

@@ -5,7 +5,7 @@
 //! Where: `--db PATH` (a SQLite file), else `--database-url URL` (`sqlite:PATH` or
 //! `postgres://...`), else `ATCPATH_DATABASE_URL`, else `sqlite:atcpath.db`. Who: `--user`, else
 //! `ATCPATH_USER`, else the operating-system user. Why: `--reason`, required for every command
-//! that reads patient data (`list`, `show`, `metrics`, `export`, `audit export`). Exit status: 0 done; 2 invalid input
+//! that reads patient data (`list`, `show`, `assess`, `metrics`, `outcomes`, `export`, `audit export`). Exit status: 0 done; 2 invalid input
 //! (a rejected case, an unknown patient, a missing reason, a broken audit chain); 1 other errors.
 
 use std::io::{IsTerminal, Read, Write};
@@ -363,6 +363,7 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
             | RegistryCommand::Show { .. }
             | RegistryCommand::Metrics { .. }
             | RegistryCommand::Outcomes { .. }
+            | RegistryCommand::Assess { .. }
             | RegistryCommand::Export { .. }
             | RegistryCommand::Audit(AuditCommand::Export { .. })
     );
@@ -689,15 +690,23 @@ fn dictionary(out: Option<&Path>) -> Result<String, Fail> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .ok_or_else(|| invalid(format!("{}: not a file path", path.display())))?;
+            // Never replaces anything (a registry file given by mistake, a device).
+            if std::fs::symlink_metadata(path).is_ok() {
+                return Err(invalid(format!(
+                    "{}: exists; the dictionary is written to a new file only",
+                    path.display()
+                )));
+            }
             let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
             let written = (|| {
                 let mut f = std::fs::File::create(&tmp)?;
                 f.write_all(&buf)?;
                 f.sync_all()?;
-                std::fs::rename(&tmp, path)
+                // A link fails if the path appeared meanwhile: still nothing replaced.
+                std::fs::hard_link(&tmp, path)
             })();
+            let _ = std::fs::remove_file(&tmp);
             if let Err(e) = written {
-                let _ = std::fs::remove_file(&tmp);
                 return Err(cannot(e));
             }
             eprintln!(
@@ -745,10 +754,19 @@ fn case_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Fail> {
             out.push(p.clone());
         }
     }
+    // A file reached twice (a folder and a file in it, `dir` and `dir/`) is imported once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
     Ok(out)
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    // Opening a FIFO or a device would wait or read forever.
+    match std::fs::metadata(path) {
+        Ok(m) if !m.is_file() => return Err("not a regular file".to_string()),
+        Err(e) => return Err(format!("cannot read: {e}")),
+        Ok(_) => {}
+    }
     let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut buf = Vec::new();
     f.take(MAX_CASE_BYTES as u64 + 1)
@@ -783,6 +801,30 @@ struct ImportSummary {
     rejected: usize,
     cases: Vec<ImportedCase>,
     rejections: Vec<Rejection>,
+    /// Things to know about stored cases (e.g. result files the registry does not read).
+    notes: Vec<String>,
+}
+
+/// The `id` of a case file, read before the case is validated.
+#[derive(serde::Deserialize)]
+struct IdOnly {
+    id: Option<String>,
+}
+
+/// Whether a case file names molecular result files (`molecular.files`).
+fn names_result_files(bytes: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Files {
+        molecular: Option<Molecular>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Molecular {
+        files: Option<Vec<serde_json::Value>>,
+    }
+    serde_json::from_slice::<Files>(bytes)
+        .ok()
+        .and_then(|f| f.molecular?.files)
+        .is_some_and(|f| !f.is_empty())
 }
 
 /// Case files stored per transaction by `import`, and the most bytes of them held at once.
@@ -818,9 +860,11 @@ async fn import(
         rejected: 0,
         cases: Vec::new(),
         rejections: Vec::new(),
+        notes: Vec::new(),
     };
     // Cases are stored in batches: one transaction (one disk sync) per batch, a savepoint per
     // case, so a refused case leaves nothing and the others are stored as one by one.
+    let mut ids_seen: std::collections::HashMap<String, String> = Default::default();
     let mut next = files.iter().peekable();
     while next.peek().is_some() {
         // Up to IMPORT_BATCH files or IMPORT_BATCH_BYTES of them, whichever comes first.
@@ -832,8 +876,21 @@ async fn import(
             let source = path
                 .file_name()
                 .map_or_else(|| shown.clone(), |n| n.to_string_lossy().into_owned());
-            let bytes = read_file(path);
+            let mut bytes = read_file(path);
             bytes_read += bytes.as_ref().map_or(0, Vec::len);
+            // One file per patient per import: a second file with the same id would silently
+            // become the current version by file-name order.
+            if let Ok(b) = &bytes
+                && let Ok(IdOnly { id: Some(id) }) = serde_json::from_slice::<IdOnly>(b)
+            {
+                if let Some(first) = ids_seen.get(&id) {
+                    bytes = Err(format!(
+                        "id: {id:?} is also the id of {first} in this import; import successive versions of a patient one after the other"
+                    ));
+                } else {
+                    ids_seen.insert(id, shown.clone());
+                }
+            }
             read.push((shown, source, bytes));
         }
         if let Some((shown, ..)) = read.last() {
@@ -863,6 +920,11 @@ async fn import(
             }
         };
         for (shown, _, bytes) in read {
+            if bytes.as_deref().is_ok_and(names_result_files) {
+                s.notes.push(format!(
+                    "{shown}: names molecular result files (molecular.files), which the registry does not read or keep; `registry assess` refuses such a version (assess the file with `atcpath assess` beside its result files)"
+                ));
+            }
             let outcome = match bytes {
                 Err(e) => Err(vec![e]),
                 Ok(_) => match results.next() {
@@ -961,6 +1023,12 @@ fn study_import_out(r: &StudyImport, format: DataFormat) -> Result<String, Fail>
             for x in &r.rejected {
                 out.push_str(&format!("{:<12} {}\n", "REJECTED", x.patient));
             }
+            if !r.skipped_existing.is_empty() {
+                out.push_str(&format!(
+                    "already in the registry, left as they are (a study never replaces a registry record): {}\n",
+                    r.skipped_existing.join(", ")
+                ));
+            }
             for n in &r.notes {
                 out.push_str(&format!("note: {n}\n"));
             }
@@ -1033,6 +1101,9 @@ fn import_text(s: &ImportSummary) -> String {
     for r in &s.rejections {
         out.push_str(&format!("{:<12} {:<32} {}\n", "REJECTED", "", r.file));
     }
+    for n in &s.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
     out.push_str(&format!(
         "{} case file{} into {}: {} imported (new patients), {} new version{}, {} unchanged, {} rejected\n",
         s.files,
@@ -1097,7 +1168,7 @@ fn outcomes_text(o: &atcpath_core::outcomes::Outcomes, centre: Option<&str>) -> 
             .collect::<String>()
     };
     let mut out = format!(
-        "Overall survival from diagnosis (centre {}): {} patients, {} not analysable (no diagnosis date or no date after it)\n\
+        "Overall survival from diagnosis (centre {}): {} patients, {} not analysable (no diagnosis date, or no dated fact on or after it)\n\
          Medians in months with 95% confidence limits (NR: not reached); one-year OS with 95% limits.\n\n",
         centre.unwrap_or("all"),
         o.patients,
@@ -1115,7 +1186,10 @@ fn outcomes_text(o: &atcpath_core::outcomes::Outcomes, centre: Option<&str>) -> 
             (Some(c), Some(df), Some(p)) => out.push_str(&format!(
                 " (log-rank chi-square {c:.2}, df {df}, p {p:.3})\n"
             )),
-            _ => out.push_str(" (log-rank: fewer than two groups with patients)\n"),
+            _ => out.push_str(&format!(
+                " (log-rank not computed: {})\n",
+                g.log_rank_note.as_deref().unwrap_or("no test")
+            )),
         }
         for x in &g.groups {
             out.push_str(&row(x));

@@ -358,12 +358,27 @@ fn registry_commands_end_to_end() {
         ] {
             assert_eq!(atc(&reg, args).status.code(), Some(2), "{args:?}");
         }
-        // assess: printed like `atcpath assess`, stored with the knowledge-base version.
-        let text = ok(&reg, &["assess", "example-ivc-braf"]);
+        // assess: printed like `atcpath assess`, stored with the knowledge-base version; it
+        // prints patient data, so it needs a reason.
+        assert_eq!(
+            atc(&reg, &["assess", "example-ivc-braf"]).status.code(),
+            Some(2)
+        );
+        let text = ok(
+            &reg,
+            &["assess", "example-ivc-braf", "--reason", "tumour board"],
+        );
         assert!(text.contains("Stage IVC"), "{text}");
         let a: Value = serde_json::from_str(&ok(
             &reg,
-            &["assess", "example-ivc-braf", "--format", "json"],
+            &[
+                "assess",
+                "example-ivc-braf",
+                "--format",
+                "json",
+                "--reason",
+                "tb",
+            ],
         ))
         .unwrap();
         assert_eq!(a["stage"]["group"], "IVC");
@@ -464,7 +479,11 @@ fn direct_identifiers_are_never_printed() {
         )];
         assert!(outputs[0].contains("identifier recorded: hospital_number"));
         // One identifier, one case file.
-        let two = atc(&reg, &["import", &file, &file, "--identifier", &id]);
+        let other = root()
+            .join("examples/palliative-ecog3.json")
+            .display()
+            .to_string();
+        let two = atc(&reg, &["import", &file, &other, "--identifier", &id]);
         assert_eq!(two.status.code(), Some(2));
         outputs.push(String::from_utf8_lossy(&two.stderr).into_owned());
         ok(
@@ -479,7 +498,7 @@ fn direct_identifiers_are_never_printed() {
                 "2022-08-24",
             ],
         );
-        ok(&reg, &["assess", "example-ivc-braf"]);
+        ok(&reg, &["assess", "example-ivc-braf", "--reason", "tb"]);
         for args in [
             &["list", "--reason", "r"][..],
             &["list", "--format", "json", "--reason", "r"][..],
@@ -715,8 +734,7 @@ fn export_and_import_cbioportal_and_case_files() {
         );
         assert_eq!(out.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
-        // Import the study back: every patient is already there, as a new version built from
-        // the study (the decision date and layout differ from the typed case file).
+        // Import the study back into the same registry: every patient is already there.
         let r = json(
             &reg,
             &[
@@ -730,7 +748,9 @@ fn export_and_import_cbioportal_and_case_files() {
             ],
         );
         assert_eq!(r["rejected"].as_array().unwrap().len(), 0, "{r}");
-        assert_eq!(r["new_versions"], n);
+        // Every patient is already there: left as it is (a study carries less than a record).
+        assert_eq!(r["new_versions"], 0);
+        assert_eq!(r["skipped_existing"].as_array().unwrap().len(), n);
         // Case files out and in: unchanged.
         let files = reg.dir.join("cases");
         let files_s = files.display().to_string();
@@ -804,5 +824,69 @@ fn backup_restore_and_dictionary_through_the_binary() {
             .unwrap()
             .starts_with("record_id,demographics,")
     );
+    // An existing file (a registry given by mistake) is never replaced.
+    let again = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["registry", "dictionary", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), csv);
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn one_file_per_patient_per_import_and_no_special_files() {
+    let reg = &registries("one_file_per_patient_per_import")[0];
+    ok(reg, &["init"]);
+    let dir = reg.dir.join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = std::fs::read_to_string(root().join("examples/ivc-braf.json")).unwrap();
+    std::fs::write(dir.join("a.json"), &src).unwrap();
+    // Same id, another decision date: a second version if imported alone, refused here.
+    std::fs::write(dir.join("b.json"), src.replace("2022-08-20", "2022-08-21")).unwrap();
+    // A FIFO named like a case file would block a reader forever.
+    let fifo = dir.join("c.json");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let d = dir.display().to_string();
+    let a = dir.join("a.json").display().to_string();
+    // The folder twice and a file in it: each file once.
+    let out = atc(
+        reg,
+        &["import", &d, &format!("{d}/"), &a, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(s["files"], 3, "{s}");
+    assert_eq!(
+        (s["imported"].as_u64(), s["rejected"].as_u64()),
+        (Some(1), Some(2))
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is also the id of"), "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    let show = json(
+        reg,
+        &[
+            "show",
+            "example-ivc-braf",
+            "--format",
+            "json",
+            "--reason",
+            "t",
+        ],
+    );
+    assert_eq!(show["versions"].as_array().map(Vec::len), Some(1), "{show}");
+    // A centre the registry does not hold is an error, not 0 patients.
+    let m = atc(reg, &["metrics", "--centre", "nowhere", "--reason", "t"]);
+    assert_eq!(m.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&m.stderr).contains("no such centre"));
+    let o = atc(reg, &["outcomes", "--centre", "nowhere", "--reason", "t"]);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -189,6 +189,8 @@ pub struct Grouping {
     pub log_rank_chisq: Option<f64>,
     pub log_rank_df: Option<usize>,
     pub log_rank_p: Option<f64>,
+    /// Why there is no test, when there is none.
+    pub log_rank_note: Option<String>,
 }
 
 /// The outcome analysis.
@@ -196,7 +198,7 @@ pub struct Grouping {
 pub struct Outcomes {
     /// Records given.
     pub patients: usize,
-    /// Records without a diagnosis date or with an end before it, or without any end date.
+    /// Records without a diagnosis date, or without a dated fact on or after it.
     pub not_analysable: usize,
     pub overall: GroupOs,
     pub by: Vec<Grouping>,
@@ -338,15 +340,21 @@ fn grouping(
             group.push(i);
         }
     }
-    let test = (names.len() >= 2)
-        .then(|| log_rank(&time, &event, &group, &names, None, 0.0).ok())
-        .flatten();
+    let test = if names.len() < 2 {
+        Err("fewer than two groups with patients".to_string())
+    } else if !event.iter().any(|d| *d) {
+        Err("no death in these patients".to_string())
+    } else {
+        log_rank(&time, &event, &group, &names, None, 0.0)
+    };
+    let ok = test.as_ref().ok();
     Grouping {
         by: by.to_string(),
         groups: out,
-        log_rank_chisq: test.as_ref().map(|t| t.chisq),
-        log_rank_df: test.as_ref().map(|t| t.df),
-        log_rank_p: test.as_ref().map(|t| t.p),
+        log_rank_chisq: ok.map(|t| t.chisq),
+        log_rank_df: ok.map(|t| t.df),
+        log_rank_p: ok.map(|t| t.p),
+        log_rank_note: test.err(),
     }
 }
 

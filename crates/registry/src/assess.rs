@@ -1,8 +1,9 @@
 //! `assess`: the clinical core's assessment of a patient's current case version, stored with
 //! the knowledge-base version that produced it.
 
+use atcpath_core::Config;
+use atcpath_core::case::{read_case, read_record};
 use atcpath_core::report::Assessment;
-use atcpath_core::{Config, case::read_case};
 use atcpath_kb::Kb;
 use sqlx::AnyPool;
 
@@ -46,6 +47,25 @@ pub(crate) async fn assess(
             "patient {pseudonym:?} has no case version"
         )));
     };
+    let case = read_record(text.as_bytes(), kb, None).map_err(Error::InvalidCase)?;
+    if let Some(death) = case.death() {
+        return Err(Error::Invalid(format!(
+            "patient {pseudonym:?} died on {death}: the registry assesses living patients only (the record is kept as it is)"
+        )));
+    }
+    // The registry stores the case file, not the result files it names: assessing without them
+    // would plan as if their findings were unknown.
+    if !case.molecular.files.is_empty() {
+        return Err(Error::Invalid(format!(
+            "patient {pseudonym:?}: the current version names molecular result files (molecular.files: {}), which the registry does not hold; assess the case with `atcpath assess CASE_FILE` beside its files, or record their findings in the case (molecular.variants, fusions, resulted)",
+            case.molecular
+                .files
+                .iter()
+                .map(|f| f.path.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let case = read_case(text.as_bytes(), kb, None).map_err(Error::InvalidCase)?;
     let assessment = atcpath_core::assess(&case, kb, config);
     let json = serde_json::to_string_pretty(&assessment)

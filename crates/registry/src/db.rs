@@ -270,6 +270,29 @@ pub(crate) async fn ensure_centre(tx: &mut Transaction<'static, Any>, code: &str
     Ok(id)
 }
 
+/// Refuses a centre code the registry does not hold (a filter on it would silently give 0
+/// patients), naming the codes it holds.
+pub(crate) async fn known_centre(tx: &mut Transaction<'static, Any>, code: &str) -> Result<()> {
+    let codes: Vec<(String,)> = sqlx::query_as("SELECT code FROM centres ORDER BY code")
+        .fetch_all(&mut **tx)
+        .await?;
+    if codes.iter().any(|(c,)| c == code) {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "--centre {code:?}: no such centre in the registry (centres: {})",
+        if codes.is_empty() {
+            "none".to_string()
+        } else {
+            codes
+                .into_iter()
+                .map(|(c,)| c)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    )))
+}
+
 /// An aggregate expression joining `expr` (text) over the rows with newlines, in this backend's
 /// SQL (`group_concat` / `string_agg`; row order unspecified; NULL when there is no row). Used to
 /// read a column of many short rows as one value: the `any` driver's per-row cost dominates

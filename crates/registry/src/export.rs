@@ -193,6 +193,9 @@ pub struct StudyImport {
     pub cases: Vec<StoreResult>,
     /// Patients rejected whole.
     pub rejected: Vec<StudyRejection>,
+    /// Patients already in the registry, left as they are: a study carries less than a
+    /// registry record (no decision date, preferences, labs...), so it never replaces one.
+    pub skipped_existing: Vec<String>,
     /// Patients whose events, treatments or vital status could not be dated (no
     /// `ATCPATH_DIAGNOSIS_DATE`) and were left absent.
     pub undated: Vec<String>,
@@ -228,6 +231,7 @@ pub(crate) async fn import_study(
         unchanged: 0,
         cases: Vec::new(),
         rejected: Vec::new(),
+        skipped_existing: Vec::new(),
         undated: Vec::new(),
         notes: parsed.notes.clone(),
     };
@@ -238,6 +242,15 @@ pub(crate) async fn import_study(
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned()))
     );
     for b in built {
+        let (exists,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM patients WHERE pseudonym = $1")
+                .bind(&b.id)
+                .fetch_one(pool)
+                .await?;
+        if exists > 0 {
+            out.skipped_existing.push(b.id);
+            continue;
+        }
         if b.undated {
             out.undated.push(b.id.clone());
         }

@@ -67,6 +67,9 @@ pub(crate) async fn metrics(
     let mut tx = db::begin_write(pool, backend).await?;
     db::ensure_user(&mut tx, actor.user(), "clinician").await?;
     projection::refresh_analysis(&mut tx, kb).await?;
+    if let Some(c) = &query.centre {
+        db::known_centre(&mut tx, c).await?;
+    }
     let (centre_join, centre_cond) = match query.centre {
         Some(_) => (
             " JOIN patients p ON p.id = f.patient_id JOIN centres c ON c.id = p.centre_id",

@@ -29,6 +29,9 @@ pub(crate) async fn outcomes(
     let mut tx = db::begin_write(pool, backend).await?;
     db::ensure_user(&mut tx, actor.user(), "clinician").await?;
     projection::refresh_analysis(&mut tx, kb).await?;
+    if let Some(c) = centre {
+        db::known_centre(&mut tx, c).await?;
+    }
     // Every patient's record as one text of lines (one value, not 100,000 rows: the `any`
     // driver's cost is per row): DIAGNOSIS|END|DIED|STAGE|FIRST_TREATMENT|ITS_DATE, dates ISO or
     // empty, stage and group ids without `|`.

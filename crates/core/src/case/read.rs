@@ -408,6 +408,21 @@ impl Reader<'_> {
         let events = field(m, "events")
             .map(|v| self.events(v, as_of))
             .unwrap_or_default();
+        // A death before the diagnosis it follows is a date error (survival would be negative).
+        if let (Some(Some(d)), Some((i, death))) = (
+            diagnosis.as_ref().map(|x: &Diagnosis| x.date),
+            events
+                .iter()
+                .enumerate()
+                .find(|(_, e)| e.kind == EventKind::Death)
+                .map(|(i, e)| (i, e.date)),
+        ) && death < d
+        {
+            self.err(
+                format!("events[{i}].date"),
+                format!("death on {death} is before the diagnosis date {d} (diagnosis.date)"),
+            );
+        }
         Some(Case {
             id: id?,
             as_of: as_of?,
@@ -1115,6 +1130,24 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn death_before_diagnosis_is_an_error() {
+        let kb = Kb::embedded().unwrap();
+        let text = br#"{"schema": "atcpath.case/1", "id": "r", "as_of": "2024-06-01",
+            "diagnosis": {"date": "2024-03-01"},
+            "events": [{"kind": "death", "date": "2024-02-01"}]}"#;
+        let e = read_record(text, &kb, None).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|p| p.path == "events[0].date" && p.message.contains("before the diagnosis")),
+            "{e:?}"
+        );
+        let ok = br#"{"schema": "atcpath.case/1", "id": "r", "as_of": "2024-06-01",
+            "diagnosis": {"date": "2024-03-01"},
+            "events": [{"kind": "death", "date": "2024-03-01"}]}"#;
+        assert!(read_record(ok, &kb, None).is_ok());
+    }
 
     #[test]
     fn a_record_may_end_in_death_a_decision_may_not() {

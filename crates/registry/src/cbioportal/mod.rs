@@ -376,6 +376,18 @@ pub fn read_study(dir: &Path, th: &Thresholds) -> Result<ParsedStudy> {
                 let mut r = SvReader::new(open(&p)?, &shown).map_err(|e| bad(&p, e))?;
                 while let Some(row) = r.next_row().map_err(|e| bad(&p, e))? {
                     data_samples.insert(row.sample.to_string());
+                    if let (atcpath_formats::sv::Event::OneSided { gene }, false) =
+                        (&row.event, row.germline)
+                    {
+                        st.one_sided.push((
+                            row.sample.to_string(),
+                            gene.clone(),
+                            Located {
+                                file: shown.clone(),
+                                line: row.record.line_no,
+                            },
+                        ));
+                    }
                     if let Some(f) = row.finding(&shown)
                         && let Finding::Fusion {
                             five_prime,

@@ -126,6 +126,9 @@ pub struct ParsedStudy {
     pub variants: Vec<FoundVariant>,
     /// Fusions.
     pub fusions: Vec<FoundFusion>,
+    /// Structural-variant rows naming one gene only (the partner is missing): whether the sample
+    /// has a fusion cannot be told, so its patient is not imported. (sample, gene, where)
+    pub one_sided: Vec<(String, String, Located)>,
     /// Samples of the `_sequenced` case list, when there is one.
     pub sequenced: Option<BTreeSet<String>>,
     /// Samples of the `_sv` case list, when there is one.
@@ -449,6 +452,15 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
     if !fusions.is_empty() {
         molecular.insert("fusions".into(), Value::Array(fusions));
     }
+    for (_, gene, at) in study
+        .one_sided
+        .iter()
+        .filter(|(sample, ..)| sample_ids.contains(sample.as_str()))
+    {
+        problems.push(format!(
+            "{at}: a structural variant of {gene} without its partner gene: whether this sample has a {gene} fusion cannot be told (fill in the partner or remove the row)"
+        ));
+    }
 
     // Timeline and survival, dated from day 0.
     let mut events: Vec<(Date, EventKind)> = Vec::new();
@@ -530,12 +542,17 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
                 problems.extend(c.problems);
                 m
             };
-            let derived = match os_status.map(|s| s.split(':').next().unwrap_or("").trim()) {
-                Some("1") => Some(EventKind::Death),
-                Some("0") => Some(EventKind::LastFollowUp),
+            // OS_STATUS is `0:LIVING` or `1:DECEASED` (any case); anything else, a code that
+            // contradicts its word, or a status that contradicts the timeline is an error.
+            let derived = match os_status.map(|s| {
+                let (code, word) = s.split_once(':').unwrap_or((s, ""));
+                (code.trim(), word.trim().to_ascii_uppercase())
+            }) {
+                Some(("1", w)) if w == "DECEASED" => Some(EventKind::Death),
+                Some(("0", w)) if w == "LIVING" => Some(EventKind::LastFollowUp),
                 Some(_) => {
                     problems.push(format!(
-                        "{}: OS_STATUS: {:?} does not start with 0: or 1:",
+                        "{}: OS_STATUS: {:?} is not 0:LIVING or 1:DECEASED",
                         prow.at,
                         os_status.unwrap_or_default()
                     ));
@@ -543,17 +560,42 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
                 }
                 None => None,
             };
+            let timeline_death = events.iter().any(|(_, e)| *e == EventKind::Death);
+            if derived == Some(EventKind::LastFollowUp) && timeline_death {
+                problems.push(format!(
+                    "{}: OS_STATUS: 0:LIVING contradicts the death in the timeline",
+                    prow.at
+                ));
+            }
+            // OS_MONTHS: a survival time, 0 to 600 months (50 years).
+            let months = months.and_then(|m| {
+                if (0.0..=600.0).contains(&m) {
+                    Some(m)
+                } else {
+                    problems.push(format!(
+                        "{}: OS_MONTHS: {m} is not a survival time in months (0 to 600)",
+                        prow.at
+                    ));
+                    None
+                }
+            });
             if let Some(k) = derived
                 && !events.iter().any(|(_, e)| *e == k)
             {
                 match months {
-                    Some(m) if m >= 0.0 => {
+                    Some(m) => {
                         let days = (m * DAYS_PER_MONTH).round() as i64;
-                        if let Some(d) = add_days(day0, days) {
-                            events.push((d, k));
+                        match add_days(day0, days) {
+                            Some(d) => events.push((d, k)),
+                            None => problems.push(format!(
+                                "{}: OS_MONTHS: {m} months from the diagnosis date is not a date",
+                                prow.at
+                            )),
                         }
                     }
-                    _ => undated = true,
+                    None if get(a, "OS_MONTHS").is_none() => undated = true,
+                    // The problem is already reported.
+                    None => {}
                 }
             }
         }
@@ -690,6 +732,85 @@ mod tests {
         assert_eq!(
             problems[0],
             "data_clinical_patient.txt line 8: AGE: \"old\" is not a number"
+        );
+    }
+
+    /// One patient dated from 2024-01-10 with these attributes (and a timeline death when
+    /// `death_day` is given); the problems of its case, or none.
+    fn problems_of(os: &[(&str, Option<&str>)], death_day: Option<&str>, sv: bool) -> Vec<String> {
+        let mut st = ParsedStudy::default();
+        let mut a = vec![(COL_DIAGNOSIS_DATE, Some("2024-01-10"))];
+        a.extend_from_slice(os);
+        st.patients.insert(
+            "p1".into(),
+            PatientRow {
+                at: at(6),
+                attrs: attrs(&a),
+            },
+        );
+        st.samples.push(SampleRow {
+            at: at(2),
+            id: "p1-T".into(),
+            patient: "p1".into(),
+            attrs: attrs(&[]),
+            tmb: None,
+            msi: None,
+            biomarker_error: None,
+        });
+        if let Some(day) = death_day {
+            st.timeline.push(TimelineRow {
+                patient: "p1".into(),
+                at: at(3),
+                attrs: attrs(&[("START_DATE", Some(day)), (COL_EVENT, Some("death"))]),
+            });
+        }
+        if sv {
+            st.one_sided.push(("p1-T".into(), "RET".into(), at(9)));
+        }
+        match &cases(&st, "2025-06-01".parse().unwrap())[0].result {
+            Ok(_) => Vec::new(),
+            Err(p) => p.clone(),
+        }
+    }
+
+    #[test]
+    fn survival_values_that_contradict_or_cannot_be_are_errors() {
+        let ok = problems_of(
+            &[
+                ("OS_STATUS", Some("1:DECEASED")),
+                ("OS_MONTHS", Some("4.63")),
+            ],
+            None,
+            false,
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        for (status, months, death, expect) in [
+            ("1:LIVING", "4", None, "OS_STATUS"),
+            ("0:DECEASED", "4", None, "OS_STATUS"),
+            ("2:DEAD", "4", None, "OS_STATUS"),
+            ("0:LIVING", "4", Some("100"), "contradicts the death"),
+            ("1:DECEASED", "99999", None, "OS_MONTHS"),
+            ("1:DECEASED", "-3", None, "OS_MONTHS"),
+            ("1:DECEASED", "NaN", None, "OS_MONTHS"),
+        ] {
+            let p = problems_of(
+                &[("OS_STATUS", Some(status)), ("OS_MONTHS", Some(months))],
+                death,
+                false,
+            );
+            assert!(
+                p.iter().any(|x| x.contains(expect)),
+                "{status} {months} {death:?}: {p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_structural_variant_without_its_partner_refuses_the_patient() {
+        let p = problems_of(&[], None, true);
+        assert!(
+            p.iter().any(|x| x.contains("RET") && x.contains("partner")),
+            "{p:?}"
         );
     }
 }
