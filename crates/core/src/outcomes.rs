@@ -61,6 +61,37 @@ impl SurvivalRecord {
     }
 }
 
+/// Time zero of OS: the diagnosis date, else the first `pathology_confirmed` event.
+pub fn time_zero(case: &Case) -> Option<Date> {
+    case.diagnosis.date.or_else(|| {
+        case.events
+            .iter()
+            .filter(|e| e.kind == EventKind::PathologyConfirmed)
+            .map(|e| e.date)
+            .min()
+    })
+}
+
+/// The end of OS follow-up and whether it is a death: the death date, else the date last known
+/// alive (the latest dated event or treatment start/end); `(None, false)` when nothing is dated.
+pub fn os_end(case: &Case) -> (Option<Date>, bool) {
+    if let Some(d) = case.death() {
+        return (Some(d), true);
+    }
+    let last_known = case
+        .events
+        .iter()
+        .map(|e| e.date)
+        .chain(
+            case.treatments
+                .iter()
+                .flat_map(|t| [t.start, t.end])
+                .flatten(),
+        )
+        .max();
+    (last_known, false)
+}
+
 /// The survival record of a case (see the module documentation for each definition).
 pub fn survival_record(case: &Case, kb: &Kb) -> SurvivalRecord {
     let first = |k: EventKind| {
@@ -70,23 +101,8 @@ pub fn survival_record(case: &Case, kb: &Kb) -> SurvivalRecord {
             .map(|e| e.date)
             .min()
     };
-    let diagnosis = case
-        .diagnosis
-        .date
-        .or_else(|| first(EventKind::PathologyConfirmed));
-    let death = case.death();
-    let last_known = case
-        .events
-        .iter()
-        .filter(|e| e.kind != EventKind::Death)
-        .map(|e| e.date)
-        .chain(
-            case.treatments
-                .iter()
-                .flat_map(|t| [t.start, t.end])
-                .flatten(),
-        )
-        .max();
+    let diagnosis = time_zero(case);
+    let (end, died) = os_end(case);
     let stage = crate::staging::stage(&case.tumor)
         .group
         .map_or_else(|| "unknown".to_string(), |g| g.as_str().to_string());
@@ -102,8 +118,8 @@ pub fn survival_record(case: &Case, kb: &Kb) -> SurvivalRecord {
     let (first_treatment, first_treatment_date) = first_treatment(case, kb, episode);
     SurvivalRecord {
         diagnosis,
-        end: death.or(last_known),
-        died: death.is_some(),
+        end,
+        died,
         stage,
         first_treatment,
         first_treatment_date,

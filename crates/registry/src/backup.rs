@@ -708,6 +708,18 @@ async fn restore_from(
             reset_identities(&mut tx).await?;
         }
         let total_rows: i64 = tables.iter().map(|t| t.rows).sum();
+        // The analysis projections are derived: forget what they were built with, so that the
+        // first `metrics` or `outcomes` rebuilds them from the (verified) case versions rather
+        // than trusting the copied rows.
+        sqlx::query("DELETE FROM projection_state")
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO projection_state (name, fingerprint, built_at) VALUES ('analysis', 'restored: to be rebuilt', $1)",
+        )
+        .bind(db::now_utc())
+        .execute(&mut *tx)
+        .await?;
         db::ensure_user(&mut tx, actor.user(), "admin").await?;
         audit::append(
             &mut tx,

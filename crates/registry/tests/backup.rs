@@ -160,6 +160,14 @@ async fn round_trip(source: &Target, dest: &Target, dir: &Path) {
             assert_eq!(got[*t].len(), bak[*t].len() + 1);
         } else if *t == "users" {
             assert!(got[*t].len() >= bak[*t].len());
+        } else if *t == "projection_state" {
+            // Marked for rebuilding: derived rows are not trusted from a file.
+            assert_eq!(got[*t].len(), 1);
+            assert!(
+                got[*t][0].contains("restored: to be rebuilt"),
+                "{:?}",
+                got[*t]
+            );
         } else {
             assert_eq!(got[*t], bak[*t], "table {t}");
         }

@@ -263,14 +263,15 @@ fn cbioportal_export_follows_the_format_and_the_source_cases() {
                 .filter(|e| e.kind == EventKind::Death)
                 .map(|e| e.date)
                 .min();
-            let fu = c
+            // Censoring at the date last known alive: the latest dated event or treatment.
+            let last_known = c
                 .events
                 .iter()
-                .filter(|e| e.kind == EventKind::LastFollowUp)
                 .map(|e| e.date)
+                .chain(c.treatments.iter().flat_map(|t| [t.start, t.end]).flatten())
                 .max();
             let status = val(row, "OS_STATUS");
-            let expected_status = match (death, fu) {
+            let expected_status = match (death, last_known) {
                 (Some(_), _) => Some("1:DECEASED"),
                 (None, Some(_)) => Some("0:LIVING"),
                 _ => None,
@@ -279,9 +280,16 @@ fn cbioportal_export_follows_the_format_and_the_source_cases() {
             if status.as_deref() == Some("1:DECEASED") {
                 deceased += 1;
             }
-            let end = death.or(fu);
-            let expected_months = match (c.diagnosis.date, end) {
-                (Some(a), Some(b)) => Some(((b - a).get_days() as f64) / 30.4375),
+            let end = death.or(last_known);
+            let zero = c.diagnosis.date.or_else(|| {
+                c.events
+                    .iter()
+                    .filter(|e| e.kind == EventKind::PathologyConfirmed)
+                    .map(|e| e.date)
+                    .min()
+            });
+            let expected_months = match (zero, end) {
+                (Some(a), Some(b)) if b >= a => Some(((b - a).get_days() as f64) / 30.4375),
                 _ => None,
             };
             let months = val(row, "OS_MONTHS").map(|m| m.parse::<f64>().unwrap());
@@ -623,12 +631,13 @@ fn with_dates_round_trip_keeps_stage_events_outcome_and_molecular() {
             dead.treatments[0].end.map(|d| d.to_string()).as_deref(),
             Some("2024-04-01")
         );
-        // The same study again: nothing new.
+        // The same study again: every patient is already there and left as it is.
         let again = fresh
             .import_cbioportal(&reg_kb, &dir, None, None, &writer())
             .await
             .unwrap();
-        assert_eq!(again.unchanged, sources.len());
+        assert_eq!(again.skipped_existing.len(), sources.len());
+        assert_eq!((again.stored, again.new_versions), (0, 0));
 
         // Without dates: nothing dated, and the summary says who.
         let (base2, dir2) = out_dir("nodates");

@@ -586,6 +586,11 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
                     Some(m) => {
                         let days = (m * DAYS_PER_MONTH).round() as i64;
                         match add_days(day0, days) {
+                            // A censoring date that a timeline event already shows (the
+                            // date last known alive) adds nothing.
+                            Some(d)
+                                if k == EventKind::LastFollowUp
+                                    && events.iter().any(|(e, _)| *e >= d) => {}
                             Some(d) => events.push((d, k)),
                             None => problems.push(format!(
                                 "{}: OS_MONTHS: {m} months from the diagnosis date is not a date",

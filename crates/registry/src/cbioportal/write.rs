@@ -350,29 +350,21 @@ fn timeline_of(kind: EventKind) -> (&'static TimelineKind, &'static str) {
 
 /// Overall survival of a case: (`OS_STATUS`, `OS_MONTHS`).
 ///
-/// Status `1:DECEASED` when a death is recorded, `0:LIVING` when a last follow-up is and no
-/// death, `None` (unknown) otherwise. Months from `diagnosis.date` to the death (or the latest
-/// last follow-up) as days / 30.4375 (the mean Gregorian month), two decimals; `None` when
-/// either date is unknown or the interval is negative (a date error, not a survival time).
+/// As the registry's OS analysis defines it ([`atcpath_core::outcomes`]): `1:DECEASED` when a
+/// death is recorded, else `0:LIVING` (censored) at the date last known alive (the latest dated
+/// event or treatment), `None` (unknown) when nothing is dated. Months from time zero (the
+/// diagnosis date, else the first pathology confirmation) to that date as days / 30.4375 (the
+/// mean Gregorian month), two decimals; `None` when either date is unknown or the interval is
+/// negative (a date error, not a survival time).
 pub fn overall_survival(case: &Case) -> (Option<&'static str>, Option<f64>) {
-    let death = case
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::Death)
-        .map(|e| e.date)
-        .min();
-    let follow_up = case
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::LastFollowUp)
-        .map(|e| e.date)
-        .max();
-    let (status, end) = match (death, follow_up) {
-        (Some(d), _) => (Some("1:DECEASED"), Some(d)),
-        (None, Some(f)) => (Some("0:LIVING"), Some(f)),
-        (None, None) => (None, None),
+    // The definitions of the registry's own OS analysis (`atcpath_core::outcomes`).
+    let (end, died) = atcpath_core::outcomes::os_end(case);
+    let status = match (end, died) {
+        (Some(_), true) => Some("1:DECEASED"),
+        (Some(_), false) => Some("0:LIVING"),
+        (None, _) => None,
     };
-    let months = match (case.diagnosis.date, end) {
+    let months = match (atcpath_core::outcomes::time_zero(case), end) {
         (Some(start), Some(end)) => {
             let days = days_between(start, end);
             (days >= 0).then(|| round2(days as f64 / DAYS_PER_MONTH))
@@ -950,6 +942,13 @@ mod tests {
                 "events":[{"kind":"last_follow_up","date":"2024-05-30"}]}"#,
         );
         assert_eq!(overall_survival(&undated), (Some("0:LIVING"), None));
+        // Censored at the latest dated fact (an MDT), from the first pathology confirmation.
+        let censored = case(
+            r#"{"schema":"atcpath.case/1","id":"a","as_of":"2024-06-01",
+                "events":[{"kind":"pathology_confirmed","date":"2024-01-10"},
+                          {"kind":"mdt","date":"2024-05-30"}]}"#,
+        );
+        assert_eq!(overall_survival(&censored), (Some("0:LIVING"), Some(4.63)));
         let unknown = case(r#"{"schema":"atcpath.case/1","id":"a","as_of":"2024-06-01"}"#);
         assert_eq!(overall_survival(&unknown), (None, None));
     }
