@@ -826,6 +826,21 @@ fn bad_inputs_are_refused() {
         );
         assert_eq!(r.stored, source_cases().len() - 1);
         fresh.close().await;
+        // A header naming one column twice: refused, naming both columns.
+        let text = std::fs::read_to_string(&p).unwrap();
+        let header = text
+            .lines()
+            .find(|l| !l.starts_with('#'))
+            .unwrap()
+            .to_string();
+        let twice = header.replacen("\tSEX", "\tAGE", 1);
+        assert_ne!(twice, header);
+        std::fs::write(&p, text.replacen(&header, &twice, 1)).unwrap();
+        let err = reg
+            .import_cbioportal(&k, &study, None, None, &writer())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("both named AGE"), "{err}");
         reg.close().await;
         let _ = std::fs::remove_dir_all(base);
     });

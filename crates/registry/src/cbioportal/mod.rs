@@ -152,6 +152,24 @@ fn open(path: &Path) -> Result<BufReader<std::fs::File>> {
     ))
 }
 
+/// Refuses a header naming one column twice (case-insensitive): which value a row has would be
+/// a silent choice.
+fn unique_header(header: &[String], line: usize, p: &Path) -> Result<()> {
+    for (k, h) in header.iter().enumerate() {
+        if let Some(j) = header[..k].iter().position(|x| x.eq_ignore_ascii_case(h)) {
+            return Err(bad(
+                p,
+                format!(
+                    "line {line}: columns {} and {} are both named {h}: which one to read is ambiguous",
+                    j + 1,
+                    k + 1
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn attrs_of<'a>(fields: impl Iterator<Item = (&'a str, Option<&'a str>)>) -> Attrs {
     fields
         .map(|(k, v)| (k.to_ascii_uppercase(), v.map(str::to_string)))
@@ -233,6 +251,7 @@ pub fn read_study(dir: &Path, th: &Thresholds) -> Result<ParsedStudy> {
                 let p = data()?;
                 let shown = p.display().to_string();
                 let mut r = ClinicalReader::new(open(&p)?, &shown).map_err(|e| bad(&p, e))?;
+                unique_header(r.header(), r.header_line(), &p)?;
                 if r.columns().patient.is_none() {
                     return Err(bad(&p, "no PATIENT_ID column"));
                 }
@@ -257,6 +276,7 @@ pub fn read_study(dir: &Path, th: &Thresholds) -> Result<ParsedStudy> {
                 let p = data()?;
                 let shown = p.display().to_string();
                 let mut r = ClinicalReader::new(open(&p)?, &shown).map_err(|e| bad(&p, e))?;
+                unique_header(r.header(), r.header_line(), &p)?;
                 while let Some(row) = r.next_row().map_err(|e| bad(&p, e))? {
                     let at = Located {
                         file: shown.clone(),
@@ -305,6 +325,7 @@ pub fn read_study(dir: &Path, th: &Thresholds) -> Result<ParsedStudy> {
                     }
                 }
                 r.allow_short_rows(4);
+                unique_header(r.header(), r.header_line(), &p)?;
                 let header: Vec<String> = r.header().to_vec();
                 let pid = r.col(&["PATIENT_ID"]).unwrap_or(0);
                 while let Some(rec) = r.next_record().map_err(|e| bad(&p, e))? {
