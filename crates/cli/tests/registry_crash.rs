@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use atcpath_core::case::read_case;
@@ -18,7 +18,11 @@ use atcpath_kb::Kb;
 use atcpath_registry::import::sha256_hex;
 use atcpath_registry::projection::{Outcome, Projection, derive};
 use serde_json::{Value, json};
-use sqlx::{Connection, Executor};
+use sqlx::Connection;
+
+mod common;
+
+use common::{Reg, block_on, command, ok, registries, unique};
 
 /// Cases generated (distinct ids).
 const CASES: usize = 2000;
@@ -43,22 +47,6 @@ impl Rng {
     fn range(&mut self, lo: u64, hi: u64) -> u64 {
         lo + self.next() % (hi - lo)
     }
-}
-
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(f)
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{prefix}_{}_{nanos}", std::process::id())
 }
 
 /// A small valid case: patient, TNM, molecular results (tests, a variant, sometimes a fusion),
@@ -99,114 +87,6 @@ fn generate(dir: &Path) {
         let bytes = serde_json::to_vec_pretty(&case(i)).unwrap();
         std::fs::write(dir.join(format!("case-{i:05}.json")), bytes).unwrap();
     }
-}
-
-/// One registry location.
-struct Reg {
-    backend: &'static str,
-    args: Vec<String>,
-    raw_url: String,
-    dir: PathBuf,
-    pg: Option<(String, String)>,
-}
-
-impl Drop for Reg {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-        if let Some((admin, name)) = &self.pg {
-            block_on(async {
-                if let Ok(mut c) = sqlx::PgConnection::connect(admin).await {
-                    let _ = c
-                        .execute(sqlx::AssertSqlSafe(format!(
-                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                        )))
-                        .await;
-                }
-            });
-        }
-    }
-}
-
-fn with_database(url: &str, name: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap();
-    let (rest, query) = match rest.split_once('?') {
-        Some((r, q)) => (r, Some(q)),
-        None => (rest, None),
-    };
-    let host = rest.split_once('/').map_or(rest, |(h, _)| h);
-    match query {
-        Some(q) => format!("{scheme}://{host}/{name}?{q}"),
-        None => format!("{scheme}://{host}/{name}"),
-    }
-}
-
-fn registries(test: &str) -> Vec<Reg> {
-    let dir = std::env::temp_dir().join(unique("atcpath_crash"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("reg.db");
-    let mut out = vec![Reg {
-        backend: "sqlite",
-        args: vec!["--db".into(), db.display().to_string()],
-        raw_url: format!("sqlite://{}?mode=rw", db.display()),
-        dir,
-        pg: None,
-    }];
-    match std::env::var("ATCPATH_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
-    {
-        Some(admin) => {
-            let name = unique("atcpath_crash");
-            block_on(async {
-                let mut c = sqlx::PgConnection::connect(&admin)
-                    .await
-                    .expect("ATCPATH_TEST_POSTGRES_URL");
-                c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                    .await
-                    .unwrap();
-            });
-            let url = with_database(&admin, &name);
-            let dir = std::env::temp_dir().join(unique("atcpath_crash_pg"));
-            std::fs::create_dir_all(&dir).unwrap();
-            out.push(Reg {
-                backend: "postgres",
-                args: vec!["--database-url".into(), url.clone()],
-                raw_url: url,
-                dir,
-                pg: Some((admin, name)),
-            });
-        }
-        None => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED (PostgreSQL): {test} ran on SQLite only; set ATCPATH_TEST_POSTGRES_URL to run it on PostgreSQL too"
-            );
-        }
-    }
-    out
-}
-
-fn command(reg: &Reg, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_atcpath"));
-    c.arg("registry")
-        .args(args)
-        .args(&reg.args)
-        .env("ATCPATH_USER", "crash-test")
-        .env_remove("ATCPATH_DATABASE_URL")
-        .stdin(Stdio::null());
-    c
-}
-
-fn ok(reg: &Reg, args: &[&str]) -> String {
-    let out = command(reg, args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}: atcpath registry {args:?}: exit {:?}\n{}",
-        reg.backend,
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 async fn connect(reg: &Reg) -> sqlx::AnyConnection {
