@@ -663,15 +663,24 @@ fn with_dates_round_trip_keeps_stage_events_outcome_and_molecular() {
             .import_cbioportal(&reg_kb, &dir2, None, None, &writer())
             .await
             .unwrap();
-        assert!(r2.rejected.is_empty(), "{:?}", r2.rejected);
-        assert!(r2.undated.contains(&"test-dead-1".to_string()));
+        // A known death that cannot be dated is not stored (the patient would look alive);
+        // the living are stored with their events left absent, and the summary says who.
+        let dead: Vec<&str> = r2.rejected.iter().map(|r| r.patient.as_str()).collect();
+        assert!(dead.contains(&"test-dead-1"), "{:?}", r2.rejected);
+        assert!(
+            r2.rejected
+                .iter()
+                .all(|r| r.problems.iter().any(|p| p.contains("as if alive"))),
+            "{:?}",
+            r2.rejected
+        );
         assert!(r2.undated.contains(&"test-alive-1".to_string()));
-        let d2 = fresh2
-            .show(&reg_kb, "test-dead-1", None, &reader())
+        let a2 = fresh2
+            .show(&reg_kb, "test-alive-1", None, &reader())
             .await
             .unwrap();
-        assert!(d2.events.is_empty());
-        assert_eq!(d2.outcome.vital_status, "unknown");
+        assert!(a2.events.is_empty());
+        assert_eq!(a2.outcome.vital_status, "unknown");
         fresh.close().await;
         fresh2.close().await;
         reg.close().await;

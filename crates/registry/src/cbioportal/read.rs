@@ -475,6 +475,15 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
             if has_dated || os_status.is_some() {
                 undated = true;
             }
+            // A death that cannot be dated would leave a dead patient looking alive (and
+            // assessable): the patient is not stored.
+            if os_status.is_some_and(|s| s.trim_start().starts_with('1')) {
+                problems.push(format!(
+                    "{}: OS_STATUS: {:?} without a diagnosis date ({COL_DIAGNOSIS_DATE}) to date the death: the patient would be stored as if alive",
+                    prow.at,
+                    os_status.unwrap_or_default()
+                ));
+            }
         }
         Some(day0) => {
             for r in &rows {
@@ -718,7 +727,7 @@ mod tests {
             "p1".into(),
             PatientRow {
                 at: at(7),
-                attrs: attrs(&[("OS_STATUS", Some("1:DECEASED")), ("AGE", None)]),
+                attrs: attrs(&[("OS_STATUS", Some("0:LIVING")), ("AGE", None)]),
             },
         );
         st.patients.insert(
@@ -808,6 +817,21 @@ mod tests {
                 "{status} {months} {death:?}: {p:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_undated_death_refuses_the_patient() {
+        let mut st = ParsedStudy::default();
+        st.patients.insert(
+            "p1".into(),
+            PatientRow {
+                at: at(6),
+                attrs: attrs(&[("OS_STATUS", Some("1:DECEASED")), ("OS_MONTHS", Some("4"))]),
+            },
+        );
+        let b = &cases(&st, "2025-06-01".parse().unwrap())[0];
+        let p = b.result.as_ref().unwrap_err();
+        assert!(p[0].contains("would be stored as if alive"), "{p:?}");
     }
 
     #[test]
