@@ -70,70 +70,18 @@ pub(crate) async fn metrics(
     if let Some(c) = &query.centre {
         db::known_centre(&mut tx, c).await?;
     }
-    let (centre_join, centre_cond) = match query.centre {
-        Some(_) => (
-            " JOIN patients p ON p.id = f.patient_id JOIN centres c ON c.id = p.centre_id",
-            " WHERE c.code = $1",
-        ),
-        None => ("", ""),
-    };
-    // Every patient's death date and spans as one text of lines `ID|DEATH|SPANS` (one value, not
-    // 100,000 rows; the spans format is the projection's own, without `|` or newlines).
-    let line = db::concat_lines(
-        backend,
-        "CAST(f.patient_id AS TEXT) || '|' || COALESCE(f.death_date, '') || '|' || f.spans",
-    );
-    let sql = format!("SELECT {line}, COUNT(*) FROM fasttrack f{centre_join}{centre_cond}");
-    let mut q = sqlx::query_as::<_, (Option<String>, i64)>(sqlx::AssertSqlSafe(sql));
-    if let Some(c) = &query.centre {
-        q = q.bind(c.clone());
-    }
-    let (text, with_rows) = q.fetch_one(&mut *tx).await?;
-    let count_sql = format!(
-        "SELECT COUNT(*) FROM patients p JOIN centres c ON c.id = p.centre_id{centre_cond}"
-    );
-    let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql));
-    if let Some(c) = &query.centre {
-        q = q.bind(c.clone());
-    }
-    let (all,) = q.fetch_one(&mut *tx).await?;
-    // Patients without analysis rows (their current version no longer reads), named.
-    let mut unreadable = Vec::new();
-    if all != with_rows {
-        let sql = format!(
-            "SELECT p.pseudonym FROM patients p JOIN centres c ON c.id = p.centre_id
-             LEFT JOIN fasttrack f ON f.patient_id = p.id WHERE f.patient_id IS NULL{}",
-            centre_cond.replace("WHERE", "AND")
-        );
-        let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
-        if let Some(c) = &query.centre {
-            q = q.bind(c.clone());
-        }
-        unreadable = q
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|(p,)| p)
-            .collect();
-    }
     let defs = &kb.facts.intervals;
-    let corrupt = |l: &str| Error::Corrupt(format!("fasttrack/survival row {l:?}"));
-    let mut patients = Vec::new();
-    for l in text.as_deref().unwrap_or("").lines() {
-        let mut f = l.splitn(3, '|');
-        let (Some(id), Some(death), Some(spans)) = (f.next(), f.next(), f.next()) else {
-            return Err(corrupt(l));
-        };
-        patients.push(PatientSpans {
-            // The patient's row id until the overdue are named (below).
-            pseudonym: id.to_string(),
-            spans: projection::decode_spans(spans, defs.len()).ok_or_else(|| corrupt(l))?,
-            death: match death {
-                "" => None,
-                d => Some(d.parse::<Date>().map_err(|_| corrupt(l))?),
-            },
-        });
-    }
+    // A row that does not read (edited outside ATCPath) has the projection rebuilt from the
+    // case versions, once.
+    let (patients, mut unreadable) = match read_spans(&mut tx, query, backend, defs).await? {
+        Some(x) => x,
+        None => {
+            projection::rebuild_analysis(&mut tx, kb).await?;
+            read_spans(&mut tx, query, backend, defs)
+                .await?
+                .ok_or_else(|| Error::Corrupt("fasttrack rows unreadable after a rebuild".into()))?
+        }
+    };
     unreadable.sort();
     let mut intervals = fasttrack::aggregate(defs, &patients, query.window, as_of);
     // Name the overdue patients (by row id so far).
@@ -220,4 +168,83 @@ pub(crate) async fn metrics(
         unreadable,
         intervals,
     })
+}
+
+/// Every patient's spans and death date from `fasttrack` (one aggregated value), and the
+/// pseudonyms of patients without analysis rows; `None` when a row does not read.
+async fn read_spans(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    query: &MetricsQuery,
+    backend: Backend,
+    defs: &[atcpath_kb::IntervalDef],
+) -> Result<Option<(Vec<PatientSpans>, Vec<String>)>> {
+    let (centre_join, centre_cond) = match query.centre {
+        Some(_) => (
+            " JOIN patients p ON p.id = f.patient_id JOIN centres c ON c.id = p.centre_id",
+            " WHERE c.code = $1",
+        ),
+        None => ("", ""),
+    };
+    // Every patient's death date and spans as one text of lines `ID|DEATH|SPANS` (one value, not
+    // 100,000 rows; the spans format is the projection's own, without `|` or newlines).
+    let line = db::concat_lines(
+        backend,
+        "CAST(f.patient_id AS TEXT) || '|' || COALESCE(f.death_date, '') || '|' || f.spans",
+    );
+    let sql = format!("SELECT {line}, COUNT(*) FROM fasttrack f{centre_join}{centre_cond}");
+    let mut q = sqlx::query_as::<_, (Option<String>, i64)>(sqlx::AssertSqlSafe(sql));
+    if let Some(c) = &query.centre {
+        q = q.bind(c.clone());
+    }
+    let (text, with_rows) = q.fetch_one(&mut **tx).await?;
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM patients p JOIN centres c ON c.id = p.centre_id{centre_cond}"
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(count_sql));
+    if let Some(c) = &query.centre {
+        q = q.bind(c.clone());
+    }
+    let (all,) = q.fetch_one(&mut **tx).await?;
+    // Patients without analysis rows (their current version no longer reads), named.
+    let mut unreadable = Vec::new();
+    if all != with_rows {
+        let sql = format!(
+            "SELECT p.pseudonym FROM patients p JOIN centres c ON c.id = p.centre_id
+             LEFT JOIN fasttrack f ON f.patient_id = p.id WHERE f.patient_id IS NULL{}",
+            centre_cond.replace("WHERE", "AND")
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+        if let Some(c) = &query.centre {
+            q = q.bind(c.clone());
+        }
+        unreadable = q
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(|(p,)| p)
+            .collect();
+    }
+    let mut patients = Vec::new();
+    for l in text.as_deref().unwrap_or("").lines() {
+        let mut f = l.splitn(3, '|');
+        let (Some(id), Some(death), Some(spans)) = (f.next(), f.next(), f.next()) else {
+            return Ok(None);
+        };
+        patients.push(PatientSpans {
+            // The patient's row id until the overdue are named (below).
+            pseudonym: id.to_string(),
+            spans: match projection::decode_spans(spans, defs.len()) {
+                Some(s) => s,
+                None => return Ok(None),
+            },
+            death: match death {
+                "" => None,
+                d => match d.parse::<Date>() {
+                    Ok(d) => Some(d),
+                    Err(_) => return Ok(None),
+                },
+            },
+        });
+    }
+    Ok(Some((patients, unreadable)))
 }

@@ -433,6 +433,17 @@ pub(crate) async fn refresh_analysis(
     if stored.as_ref().is_some_and(|(f,)| *f == fingerprint) {
         return Ok(Vec::new());
     }
+    rebuild_analysis(tx, kb).await
+}
+
+/// Rebuilds the analysis projections of every patient from the current versions, whatever they
+/// were built with (also when a row cannot be read). Returns the pseudonyms of current versions
+/// this knowledge base no longer reads. Run inside the caller's write transaction.
+pub(crate) async fn rebuild_analysis(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+) -> Result<Vec<String>> {
+    let fingerprint = analysis_fingerprint(kb);
     sqlx::query("DELETE FROM fasttrack")
         .execute(&mut **tx)
         .await?;

@@ -133,6 +133,29 @@ fn outcomes_known_numbers_and_same_as_direct_analysis() {
             serde_json::to_value(&again).unwrap(),
             serde_json::to_value(&direct).unwrap()
         );
+        // Rows that do not read (edited outside ATCPath): rebuilt from the case versions.
+        let mut conn = raw(&db).await;
+        sqlx::query("UPDATE survival SET end_date = 'not a date' WHERE stage = 'IVB'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE fasttrack SET spans = 'x,y,z'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        drop(conn);
+        let rebuilt = reg.outcomes(&kb, None, &reader()).await.unwrap();
+        assert_eq!(
+            serde_json::to_value(&rebuilt).unwrap(),
+            serde_json::to_value(&direct).unwrap()
+        );
+        let q = atcpath_registry::MetricsQuery {
+            as_of: Some("2019-06-01".parse().unwrap()),
+            ..Default::default()
+        };
+        let m = reg.metrics(&kb, &q, &reader()).await.unwrap();
+        assert_eq!(m.patients, 5);
+        assert!(m.unreadable.is_empty());
         // A reason is required.
         assert!(reg.outcomes(&kb, None, &writer()).await.is_err());
         reg.close().await;
