@@ -607,7 +607,16 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
                             )),
                         }
                     }
-                    None if get(a, "OS_MONTHS").is_none() => undated = true,
+                    // A death without its time would leave the patient looking alive; a
+                    // living status without its time adds nothing.
+                    None if get(a, "OS_MONTHS").is_none() => {
+                        if k == EventKind::Death {
+                            problems.push(format!(
+                                "{}: OS_STATUS: 1:DECEASED without OS_MONTHS (nor a death in the timeline) to date the death: the patient would be stored as if alive",
+                                prow.at
+                            ));
+                        }
+                    }
                     // The problem is already reported.
                     None => {}
                 }
@@ -806,15 +815,18 @@ mod tests {
             ("1:DECEASED", "99999", None, "OS_MONTHS"),
             ("1:DECEASED", "-3", None, "OS_MONTHS"),
             ("1:DECEASED", "NaN", None, "OS_MONTHS"),
+            // Missing (the reader turns NA, NaN and empty cells into absent).
+            ("1:DECEASED", "", None, "as if alive"),
         ] {
+            let months = Some(months).filter(|m| !m.is_empty());
             let p = problems_of(
-                &[("OS_STATUS", Some(status)), ("OS_MONTHS", Some(months))],
+                &[("OS_STATUS", Some(status)), ("OS_MONTHS", months)],
                 death,
                 false,
             );
             assert!(
                 p.iter().any(|x| x.contains(expect)),
-                "{status} {months} {death:?}: {p:?}"
+                "{status} {months:?} {death:?}: {p:?}"
             );
         }
     }
