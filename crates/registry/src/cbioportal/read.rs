@@ -609,15 +609,13 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
                     }
                     // A death without its time would leave the patient looking alive; a
                     // living status without its time adds nothing.
-                    None if get(a, "OS_MONTHS").is_none() => {
-                        if k == EventKind::Death {
-                            problems.push(format!(
-                                "{}: OS_STATUS: 1:DECEASED without OS_MONTHS (nor a death in the timeline) to date the death: the patient would be stored as if alive",
-                                prow.at
-                            ));
-                        }
+                    None if k == EventKind::Death && get(a, "OS_MONTHS").is_none() => {
+                        problems.push(format!(
+                            "{}: OS_STATUS: 1:DECEASED without OS_MONTHS (nor a death in the timeline) to date the death: the patient would be stored as if alive",
+                            prow.at
+                        ));
                     }
-                    // The problem is already reported.
+                    // Reported already (a bad OS_MONTHS), or nothing to add.
                     None => {}
                 }
             }
