@@ -964,26 +964,40 @@ async fn import(
         DataFormat::Json => json(&s)?,
         DataFormat::Text => import_text(&s),
     };
-    if s.rejected == 0 {
+    with_rejections(
+        out,
+        s.rejections
+            .iter()
+            .map(|r| (r.file.clone(), r.problems.as_slice())),
+    )
+}
+
+/// The summary of an import: returned as is when nothing was rejected; otherwise printed to
+/// standard output and the rejections (what, problems) become the error (standard error, exit 2).
+fn with_rejections<'a>(
+    out: String,
+    rejections: impl Iterator<Item = (String, &'a [String])>,
+) -> Result<String, Fail> {
+    let mut msg = String::new();
+    let mut rejected = 0;
+    for (what, problems) in rejections {
+        rejected += 1;
+        msg.push_str(&format!(
+            "{what}: rejected, nothing stored ({} problem{}):\n",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ));
+        for p in problems.iter().take(crate::MAX_PROBLEMS_SHOWN) {
+            msg.push_str(&format!("  {p}\n"));
+        }
+    }
+    if rejected == 0 {
         return Ok(out);
     }
-    // The summary still goes to standard output; the rejections to standard error, exit 2.
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(out.as_bytes())
         .and_then(|_| stdout.flush());
-    let mut msg = String::new();
-    for r in &s.rejections {
-        msg.push_str(&format!(
-            "{}: rejected, nothing stored ({} problem{}):\n",
-            r.file,
-            r.problems.len(),
-            if r.problems.len() == 1 { "" } else { "s" }
-        ));
-        for p in r.problems.iter().take(crate::MAX_PROBLEMS_SHOWN) {
-            msg.push_str(&format!("  {p}\n"));
-        }
-    }
     Err(invalid(msg))
 }
 
@@ -1052,26 +1066,12 @@ fn study_import_out(r: &StudyImport, format: DataFormat) -> Result<String, Fail>
             out
         }
     };
-    if r.rejected.is_empty() {
-        return Ok(out);
-    }
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush());
-    let mut msg = String::new();
-    for x in &r.rejected {
-        msg.push_str(&format!(
-            "patient {}: rejected, nothing stored ({} problem{}):\n",
-            x.patient,
-            x.problems.len(),
-            if x.problems.len() == 1 { "" } else { "s" }
-        ));
-        for p in x.problems.iter().take(crate::MAX_PROBLEMS_SHOWN) {
-            msg.push_str(&format!("  {p}\n"));
-        }
-    }
-    Err(invalid(msg))
+    with_rejections(
+        out,
+        r.rejected
+            .iter()
+            .map(|x| (format!("patient {}", x.patient), x.problems.as_slice())),
+    )
 }
 
 fn import_text(s: &ImportSummary) -> String {
