@@ -388,15 +388,21 @@ async fn insert_analysis(
     Ok(())
 }
 
+/// The fingerprint the analysis projections were built with, if recorded.
+async fn stored_fingerprint(tx: &mut Transaction<'static, Any>) -> Result<Option<String>> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT fingerprint FROM projection_state WHERE name = 'analysis'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map(|(f,)| f))
+}
+
 /// Records this knowledge base's fingerprint when no state is recorded yet and every patient
 /// has its analysis rows (a registry created at schema 2: its rows were all derived on import).
 /// A registry upgraded from schema 1 has patients without them: no state is recorded, and the
 /// next [`refresh_analysis`] rebuilds them all.
 async fn adopt_state(tx: &mut Transaction<'static, Any>, kb: &Kb) -> Result<()> {
-    let stored: Option<(String,)> =
-        sqlx::query_as("SELECT fingerprint FROM projection_state WHERE name = 'analysis'")
-            .fetch_optional(&mut **tx)
-            .await?;
+    let stored = stored_fingerprint(tx).await?;
     if stored.is_some() {
         return Ok(());
     }
@@ -426,11 +432,8 @@ pub(crate) async fn refresh_analysis(
     kb: &Kb,
 ) -> Result<Vec<String>> {
     let fingerprint = analysis_fingerprint(kb);
-    let stored: Option<(String,)> =
-        sqlx::query_as("SELECT fingerprint FROM projection_state WHERE name = 'analysis'")
-            .fetch_optional(&mut **tx)
-            .await?;
-    if stored.as_ref().is_some_and(|(f,)| *f == fingerprint) {
+    let stored = stored_fingerprint(tx).await?;
+    if stored.as_ref() == Some(&fingerprint) {
         return Ok(Vec::new());
     }
     rebuild_analysis(tx, kb).await
