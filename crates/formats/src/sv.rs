@@ -325,6 +325,16 @@ impl<R: BufRead> SvReader<R> {
                 (event, says_fusion(kind) || says_fusion(info))
             }
         };
+        let symbols: &[&String] = match &event {
+            Event::Fusion {
+                five_prime,
+                three_prime,
+            } => &[five_prime, three_prime],
+            Event::Intragenic { gene } | Event::OneSided { gene } => &[gene],
+        };
+        for g in symbols {
+            atcpath_core::genes::check_symbol_chars(g).map_err(&err)?;
+        }
         self.counts.rows += 1;
         let germline = r
             .get_opt(self.status)

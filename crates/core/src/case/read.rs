@@ -825,6 +825,10 @@ impl Reader<'_> {
 
     fn gene(&mut self, v: &Value, path: &str) -> Option<String> {
         let s = self.string(v, path)?;
+        if let Err(m) = crate::genes::gene_symbol(self.kb, &s) {
+            self.err(path, m);
+            return None;
+        }
         let ok = s.len() <= 20
             && s.starts_with(|c: char| c.is_ascii_uppercase())
             && s.chars().all(|c| {

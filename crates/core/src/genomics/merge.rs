@@ -259,6 +259,24 @@ pub fn merge(
         for s in &file.findings {
             let ann = annotate_finding(kb, &s.finding);
             let at = format!("{} line {}", s.file, s.line);
+            // A symbol that looks right but is not (look-alike letters, another case, an old
+            // name) would hide the gene: refused before anything else is decided about the row.
+            let symbols: &[&String] = match &s.finding {
+                Finding::Variant { gene, .. } | Finding::CopyNumber { gene, .. } => &[gene],
+                Finding::Fusion {
+                    five_prime,
+                    three_prime,
+                } => &[five_prime, three_prime],
+                _ => &[],
+            };
+            let refused: Vec<String> = symbols
+                .iter()
+                .filter_map(|g| crate::genes::gene_symbol(kb, g).err())
+                .collect();
+            if !refused.is_empty() {
+                problems.extend(refused.into_iter().map(|m| format!("{at}: {m}")));
+                continue;
+            }
             let mut status = "merged";
             let fact = match &s.finding {
                 Finding::Variant {

@@ -1,0 +1,92 @@
+//! Gene names, HGVS notations and fusion orientation that look right but are not: each is an
+//! error naming the field, never a silent guess that hides a BRAF V600E or a kinase fusion.
+
+use atcpath_core::case::read::read_case;
+use atcpath_kb::Kb;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+fn kb() -> Kb {
+    Kb::embedded().unwrap()
+}
+
+fn example() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/ivc-braf.json"
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The example case with its first variant replaced; the problems at `molecular.variants[0]`.
+fn variant_problems(kb: &Kb, variant: Value) -> Vec<(String, String)> {
+    let mut case = example();
+    case["molecular"]["variants"][0] = variant;
+    match read_case(case.to_string().as_bytes(), kb, None) {
+        Ok(_) => vec![],
+        Err(ps) => ps.into_iter().map(|p| (p.path, p.message)).collect(),
+    }
+}
+
+fn refused(kb: &Kb, variant: Value, path: &str, words: &[&str]) {
+    let ps = variant_problems(kb, variant.clone());
+    assert!(
+        ps.iter()
+            .any(|(p, m)| p == path && words.iter().all(|w| m.contains(w))),
+        "{variant}: expected {path} with {words:?}, got {ps:?}"
+    );
+}
+
+#[test]
+fn look_alike_case_and_gene_with_change_are_refused_in_a_case_file() {
+    let kb = kb();
+    let g = "molecular.variants[0].gene";
+    refused(&kb, json!({"gene": "BRАF", "hgvs_p": "p.V600E"}), g, &["Cyrillic", "did you mean \"BRAF\""]);
+    refused(&kb, json!({"gene": "BRAF\u{200B}", "hgvs_p": "p.V600E"}), g, &["invisible"]);
+    refused(&kb, json!({"gene": "BRAf", "hgvs_p": "p.V600E"}), g, &["did you mean \"BRAF\""]);
+    refused(&kb, json!({"gene": "BRAF-V600E"}), g, &["symbol only", "\"BRAF\""]);
+    assert!(variant_problems(&kb, json!({"gene": "BRAF", "hgvs_p": "p.V600E"})).is_empty());
+}
+
+#[test]
+fn an_old_name_of_a_fusion_gene_is_refused_with_the_current_symbol() {
+    let kb = kb();
+    let mut case = example();
+    case["molecular"]["fusions"] = json!([{"five_prime": "ETV6", "three_prime": "TRKC"}]);
+    let ps = read_case(case.to_string().as_bytes(), &kb, None).unwrap_err();
+    assert!(
+        ps.iter().any(|p| p.path == "molecular.fusions[0].three_prime"
+            && p.message.contains("NTRK3")
+            && p.message.contains("HGNC:8033")),
+        "{ps:?}"
+    );
+}
+
+fn symbol_and_char() -> impl Strategy<Value = (String, char, usize)> {
+    let genes: Vec<String> = kb().known_genes().map(str::to_string).collect();
+    let chars = vec![
+        '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{00AD}', '\u{FEFF}', 'А', 'В', 'Е', 'К',
+        'М', 'Н', 'О', 'Р', 'С', 'Т', 'Х', 'Α', 'Β', 'Ε', 'Κ', 'Ν', 'Ρ', 'Τ', 'Ａ', 'Ｂ', 'Ｒ',
+        'Ｆ', '３',
+    ];
+    (
+        prop::sample::select(genes),
+        prop::sample::select(chars),
+        0usize..12,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+    /// Any knowledge-base gene with an invisible, look-alike or fullwidth character inserted
+    /// anywhere is refused by the case reader at the gene's JSON path.
+    #[test]
+    fn case_reader_refuses_odd_characters_in_every_kb_symbol((g, c, at) in symbol_and_char()) {
+        let kb = kb();
+        let i = at.min(g.len());
+        let gene = format!("{}{c}{}", &g[..i], &g[i..]);
+        let ps = variant_problems(&kb, json!({"gene": gene}));
+        prop_assert!(ps.iter().any(|(p, _)| p == "molecular.variants[0].gene"), "{gene:?}: {ps:?}");
+    }
+}
