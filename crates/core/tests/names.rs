@@ -90,3 +90,51 @@ proptest! {
         prop_assert!(ps.iter().any(|(p, _)| p == "molecular.variants[0].gene"), "{gene:?}: {ps:?}");
     }
 }
+
+#[test]
+fn legacy_braf_numbering_is_refused_with_the_modern_name() {
+    let kb = kb();
+    let p = "molecular.variants[0].hgvs_p";
+    refused(&kb, json!({"gene": "BRAF", "hgvs_p": "p.V599E"}), p, &["legacy numbering", "did you mean p.V600E"]);
+    refused(&kb, json!({"gene": "BRAF", "hgvs_p": "p.Lys600Glu"}), p, &["legacy numbering", "p.K601E"]);
+}
+
+#[test]
+fn a_coding_change_with_the_wrong_reference_base_is_refused() {
+    let kb = kb();
+    let c = "molecular.variants[0].hgvs_c";
+    refused(&kb, json!({"gene": "BRAF", "hgvs_c": "c.1799A>T"}), c, &["wrong reference base", "GTG"]);
+    refused(&kb, json!({"gene": "BRAF", "hgvs_p": "p.V600E", "hgvs_c": "c.1799A>T"}), c, &["wrong reference base"]);
+    assert!(variant_problems(&kb, json!({"gene": "BRAF", "hgvs_c": "c.1799T>A"})).is_empty());
+}
+
+#[test]
+fn equivalent_notations_of_v600e_read_alike() {
+    let kb = kb();
+    for v in [
+        json!({"gene": "BRAF", "hgvs_c": "c.1799delinsA"}),
+        json!({"gene": "BRAF", "hgvs_c": "c.1799T>A"}),
+        json!({"gene": "BRAF", "hgvs_p": "p.(V600E)", "hgvs_c": "c.1799delinsA"}),
+        json!({"gene": "BRAF", "hgvs_p": "p.Val600Glu"}),
+    ] {
+        let mut case = example();
+        case["molecular"]["variants"][0] = v.clone();
+        let c = read_case(case.to_string().as_bytes(), &kb, None).unwrap();
+        let p = c.molecular.variants[0].protein.as_ref().map(|p| p.normalized.as_str());
+        assert_eq!(p, Some("p.Val600Glu"), "{v}");
+    }
+    // The one-position delins that is not V600E disagrees with it.
+    let ps = variant_problems(&kb, json!({"gene": "BRAF", "hgvs_p": "p.V600E", "hgvs_c": "c.1799delinsT"}));
+    assert!(!ps.is_empty());
+}
+
+#[test]
+fn a_position_beyond_the_protein_is_refused() {
+    let kb = kb();
+    let p = "molecular.variants[0].hgvs_p";
+    refused(&kb, json!({"gene": "KRAS", "hgvs_p": "p.V600E"}), p, &["beyond the end", "189"]);
+    refused(&kb, json!({"gene": "TP53", "hgvs_p": "p.R394H"}), p, &["393"]);
+    refused(&kb, json!({"gene": "KRAS", "hgvs_c": "c.1799T>A"}), "molecular.variants[0].hgvs_c", &["beyond the coding sequence"]);
+    assert!(variant_problems(&kb, json!({"gene": "KRAS", "hgvs_p": "p.G12D"})).is_empty());
+    assert!(variant_problems(&kb, json!({"gene": "BRAF", "hgvs_p": "p.S766L"})).is_empty());
+}

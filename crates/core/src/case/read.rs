@@ -886,6 +886,10 @@ impl Reader<'_> {
                 self.err(join(path, "hgvs_p"), m);
                 return None;
             }
+            Err(crate::genomics::Reconcile::WrongBase(m)) => {
+                self.err(join(path, "hgvs_c"), m);
+                return None;
+            }
             Err(crate::genomics::Reconcile::Disagree(m)) => {
                 self.err(path, m.replace("the protein change says", "hgvs_p says"));
                 return None;

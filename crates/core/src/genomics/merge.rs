@@ -311,7 +311,11 @@ pub fn merge(
                     let protein = protein.clone().or_else(|| hotspot_protein(kb, &s.finding));
                     let protein = match super::reconcile(kb, gene, protein, coding.as_ref()) {
                         Ok(p) => p,
-                        Err(super::Reconcile::WrongResidue(m) | super::Reconcile::Disagree(m)) => {
+                        Err(
+                            super::Reconcile::WrongResidue(m)
+                            | super::Reconcile::Disagree(m)
+                            | super::Reconcile::WrongBase(m),
+                        ) => {
                             problems.push(format!("{at}: {m}"));
                             continue;
                         }

@@ -334,10 +334,15 @@ pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
 /// Why a variant's protein and coding changes cannot stand together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reconcile {
-    /// The protein change names another reference residue at a hotspot (`BRAF p.A600E`).
+    /// The protein change is impossible: another reference residue at a hotspot (`BRAF
+    /// p.A600E`), a legacy numbering (`BRAF p.V599E`, now p.V600E), or a position beyond the
+    /// end of the gene's canonical protein (`KRAS p.V600E`; KRAS has 189 amino acids).
     WrongResidue(String),
     /// The coding change, translated inside a hotspot codon, encodes another protein change.
     Disagree(String),
+    /// The coding change is impossible on the reference: it names another reference base inside
+    /// a hotspot codon (`BRAF c.1799A>T`; the codon is GTG), or lies beyond the coding sequence.
+    WrongBase(String),
 }
 
 /// Checks a variant's protein change against the knowledge base's hotspot reference residues,
@@ -359,6 +364,64 @@ pub fn reconcile(
             .iter()
             .filter(|h| h.gene.eq_ignore_ascii_case(gene))
     };
+    let length = kb
+        .genes
+        .proteins
+        .iter()
+        .find(|p| p.gene.eq_ignore_ascii_case(gene));
+    if let Some(pc) = &protein {
+        if let Some(h) = hot().find(|h| {
+            h.legacy_position == Some(pc.position)
+                && h.r#ref == pc.ref_aa
+                && h.position != pc.position
+        }) {
+            let modern = pc
+                .normalized
+                .replacen(&format!("{}{}", h.r#ref, pc.position), &format!("{}{}", h.r#ref, h.position), 1);
+            let short = hgvs::one_letter_form(&modern).unwrap_or_else(|| modern.clone());
+            return Err(Reconcile::WrongResidue(format!(
+                "{gene} {}: legacy numbering ({}); did you mean {short} ({modern})?",
+                pc.normalized,
+                h.legacy_source.as_deref().unwrap_or("an earlier reference sequence")
+            )));
+        }
+        if let Some(l) = length
+            && pc.position > l.length
+        {
+            return Err(Reconcile::WrongResidue(format!(
+                "{gene} {}: position {} is beyond the end of the {gene} protein ({} amino acids, {}): check the gene and the position",
+                pc.normalized, pc.position, l.length, l.source
+            )));
+        }
+    }
+    if let Some(c) = coding
+        && let Some(p) = hgvs::coding_start(c)
+    {
+        if let Some(l) = length
+            && p > 3 * (l.length + 1)
+        {
+            return Err(Reconcile::WrongBase(format!(
+                "{gene} {}: position c.{p} is beyond the coding sequence of {gene} ({} codons and the stop, {}): check the gene and the position",
+                c.normalized, l.length, l.source
+            )));
+        }
+        if let Some(r) = hgvs::substituted_base(c)
+            && let Some(h) = hot().find(|h| (3 * h.position - 2..=3 * h.position).contains(&p))
+            && let Some(expected) = h.codon.as_bytes().get((p - (3 * h.position - 2)) as usize)
+            && *expected != r
+        {
+            return Err(Reconcile::WrongBase(format!(
+                "{gene} {}: the reference base at c.{p} is {} (codon {} {} at c.{}-{}), not {}: wrong reference base",
+                c.normalized,
+                *expected as char,
+                h.r#ref,
+                h.codon,
+                3 * h.position - 2,
+                3 * h.position,
+                r as char
+            )));
+        }
+    }
     if let Some(pc) = &protein
         && let Some(h) = hot().find(|h| h.position == pc.position && h.r#ref != pc.ref_aa)
     {
