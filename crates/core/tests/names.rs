@@ -138,3 +138,78 @@ fn a_position_beyond_the_protein_is_refused() {
     assert!(variant_problems(&kb, json!({"gene": "KRAS", "hgvs_p": "p.G12D"})).is_empty());
     assert!(variant_problems(&kb, json!({"gene": "BRAF", "hgvs_p": "p.S766L"})).is_empty());
 }
+
+fn ret_example() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/ivc-ret-declines-chemo.json"
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn assess_case(case: &atcpath_core::case::Case) -> atcpath_core::report::Assessment {
+    let kb = kb();
+    atcpath_core::assess(case, &kb, &atcpath_core::Config::from_kb(&kb))
+}
+
+#[test]
+fn the_three_prime_partner_decides_the_kinase() {
+    let kb = kb();
+    use atcpath_core::molecular::State;
+    for (five, three, ret, ntrk) in [
+        ("NTRK1", "RET", State::Detected, State::NotDetected),
+        ("RET", "NTRK1", State::NotDetected, State::Detected),
+        ("NCOA4", "RET", State::Detected, State::NotDetected),
+        ("ETV6", "NTRK3", State::NotDetected, State::Detected),
+    ] {
+        let mut case = ret_example();
+        case["molecular"]["fusions"] = json!([{"five_prime": five, "three_prime": three}]);
+        let c = read_case(case.to_string().as_bytes(), &kb, None).unwrap();
+        let a = assess_case(&c);
+        assert_eq!(a.molecular.ret_fusion.state, ret, "{five}::{three} RET");
+        assert_eq!(a.molecular.ntrk_fusion.state, ntrk, "{five}::{three} NTRK");
+    }
+    assert_eq!(
+        atcpath_core::genomics::annotate_fusion(&kb, "NTRK1", "RET").alteration,
+        atcpath_core::genomics::annotate_fusion(&kb, "CCDC6", "RET").alteration
+    );
+    assert_eq!(atcpath_core::genomics::fusion_kinase(&kb, "RET", "NTRK1"), Some("NTRK1"));
+}
+
+#[test]
+fn a_ret_rearrangement_without_partner_is_unknown_with_an_alert_and_a_contingency() {
+    let kb = kb();
+    let mut case = ret_example();
+    case["molecular"]["fusions"] = json!([]);
+    let mut c = read_case(case.to_string().as_bytes(), &kb, None).unwrap();
+    // Without it, ngs_rna resulted without a RET fusion: not detected.
+    let before = assess_case(&c);
+    assert_eq!(before.molecular.ret_fusion.state, atcpath_core::molecular::State::NotDetected);
+    c.molecular.rearrangements.push(atcpath_core::case::Rearrangement {
+        gene: "RET".into(),
+        source: Some("sv.txt line 2".into()),
+    });
+    let a = assess_case(&c);
+    assert_eq!(a.molecular.ret_fusion.state, atcpath_core::molecular::State::Unknown);
+    assert!(a.molecular.ret_fusion.basis.contains("partner unknown"), "{}", a.molecular.ret_fusion.basis);
+    let alert = a
+        .alerts
+        .iter()
+        .find(|x| x.id == atcpath_kb::AlertId::KinaseRearrangementPartnerUnknown)
+        .expect("the partner-unknown alert");
+    assert!(alert.message.contains("RET rearrangement") && alert.message.contains("sv.txt line 2"));
+    let k = a
+        .contingencies
+        .iter()
+        .find(|k| k.if_ == "RET fusion detected")
+        .expect("a contingency for a confirmed RET fusion");
+    assert!(k.then.contains(&atcpath_kb::OptionId::Selpercatinib), "{:?}", k.then);
+    // The RET-directed drug is not excluded as if RET were negative.
+    assert!(
+        !a.excluded.iter().any(|e| e.id == atcpath_kb::OptionId::Selpercatinib
+            && e.why.contains("not detected")),
+        "{:?}",
+        a.excluded
+    );
+}

@@ -152,7 +152,13 @@ impl SvRow<'_> {
                 file: file.to_string(),
                 line: self.record.line_no,
             }),
-            Event::Intragenic { .. } | Event::OneSided { .. } => None,
+            Event::OneSided { gene } => Some(Sourced {
+                sample: Some(self.sample.to_string()),
+                finding: Finding::Rearrangement { gene: gene.clone() },
+                file: file.to_string(),
+                line: self.record.line_no,
+            }),
+            Event::Intragenic { .. } => None,
         }
     }
 }

@@ -92,6 +92,9 @@ pub enum Finding {
         five_prime: String,
         three_prime: String,
     },
+    /// A rearrangement of one gene with no named partner: not a fusion, and not a negative
+    /// either (the partner, hence the fusion, is unknown).
+    Rearrangement { gene: String },
     /// A discrete copy-number call for a gene.
     CopyNumber { gene: String, level: CopyNumber },
     /// Tumour mutational burden, mutations per megabase.

@@ -262,7 +262,9 @@ pub fn merge(
             // A symbol that looks right but is not (look-alike letters, another case, an old
             // name) would hide the gene: refused before anything else is decided about the row.
             let symbols: &[&String] = match &s.finding {
-                Finding::Variant { gene, .. } | Finding::CopyNumber { gene, .. } => &[gene],
+                Finding::Variant { gene, .. }
+                | Finding::CopyNumber { gene, .. }
+                | Finding::Rearrangement { gene } => &[gene],
                 Finding::Fusion {
                     five_prime,
                     three_prime,
@@ -381,6 +383,23 @@ pub fn merge(
                         });
                     }
                     format!("{five_prime}-{three_prime} fusion")
+                }
+                Finding::Rearrangement { gene } => {
+                    // A kinase rearranged with no named partner: kept, so that the fusion is
+                    // unknown (never "not detected") until the partner is known.
+                    if kb.genes.fusion_drivers.iter().any(|d| d == gene)
+                        && !out.molecular.rearrangements.iter().any(|r| r.gene == *gene)
+                    {
+                        out.molecular
+                            .rearrangements
+                            .push(crate::case::model::Rearrangement {
+                                gene: gene.clone(),
+                                source: Some(at.clone()),
+                            });
+                    } else {
+                        status = "reported";
+                    }
+                    format!("{gene} rearrangement, partner unknown")
                 }
                 Finding::CopyNumber { gene, level } => {
                     status = "reported";

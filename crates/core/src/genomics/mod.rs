@@ -314,18 +314,37 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
     Annotation::unknown()
 }
 
-/// Annotates a fusion of two genes (either orientation); an intragenic event is no fusion.
-pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
-    if a.eq_ignore_ascii_case(b) {
-        return Annotation::unknown();
+/// The kinase a fusion of `five_prime` and `three_prime` keeps: the 3' partner when it is one of
+/// the knowledge base's fusion drivers (`genes.toml` `fusion_drivers`), since the kinase domain
+/// of a driver lies at its 3' end (NTRK1::RET is a RET fusion, RET::NTRK1 an NTRK1 fusion);
+/// otherwise the 5' partner when it is a driver (a file naming the pair gene-first, `ALK-EML4`);
+/// `None` when neither is, or for an intragenic event.
+pub fn fusion_kinase<'a>(kb: &Kb, five_prime: &'a str, three_prime: &'a str) -> Option<&'a str> {
+    fusion_kinase_of(&kb.genes.fusion_drivers, five_prime, three_prime)
+}
+
+/// [`fusion_kinase`] with the list of fusion drivers given.
+pub fn fusion_kinase_of<'a>(
+    drivers: &[String],
+    five_prime: &'a str,
+    three_prime: &'a str,
+) -> Option<&'a str> {
+    if five_prime.eq_ignore_ascii_case(three_prime) {
+        return None;
     }
+    let driver = |g: &str| drivers.iter().any(|d| d.eq_ignore_ascii_case(g));
+    [three_prime, five_prime].into_iter().find(|g| driver(g))
+}
+
+/// Annotates a fusion of two genes by the kinase it keeps ([`fusion_kinase`]); an intragenic
+/// event is no fusion.
+pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
+    let Some(kinase) = fusion_kinase(kb, a, b) else {
+        return Annotation::unknown();
+    };
     kb.actionability
         .iter()
-        .find(|e| {
-            e.kind == MatchKind::Fusion
-                && e.genes()
-                    .any(|g| g.eq_ignore_ascii_case(a) || g.eq_ignore_ascii_case(b))
-        })
+        .find(|e| e.kind == MatchKind::Fusion && e.genes().any(|g| g.eq_ignore_ascii_case(kinase)))
         .map_or_else(Annotation::unknown, |e| {
             Annotation::from_entry(e, Some(format!("{a}-{b} fusion")))
         })
@@ -515,6 +534,7 @@ pub fn annotate_finding(kb: &Kb, f: &Finding) -> Annotation {
                 alleles: reference.as_deref().zip(alternate.as_deref()),
             },
         ),
+        Finding::Rearrangement { .. } => Annotation::unknown(),
         Finding::Fusion {
             five_prime,
             three_prime,
