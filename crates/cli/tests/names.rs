@@ -18,7 +18,13 @@ fn dir(tag: &str) -> PathBuf {
 }
 
 /// Writes the example case with its molecular section changed and a result file; runs assess.
-fn run(tag: &str, example: &str, molecular: Value, file: &str, text: &str) -> (Option<i32>, Value, String) {
+fn run(
+    tag: &str,
+    example: &str,
+    molecular: Value,
+    file: &str,
+    text: &str,
+) -> (Option<i32>, Value, String) {
     let d = dir(tag);
     let mut case: Value =
         serde_json::from_str(&std::fs::read_to_string(repo(example)).unwrap()).unwrap();
@@ -58,7 +64,10 @@ fn a_look_alike_or_invisible_braf_in_a_maf_is_refused_at_its_line() {
             &maf,
         );
         assert_eq!(code, Some(2), "{gene:?}: {err}");
-        assert!(err.contains("line 3") && err.contains("BRAF"), "{gene:?}: {err}");
+        assert!(
+            err.contains("line 3") && err.contains("BRAF"),
+            "{gene:?}: {err}"
+        );
     }
 }
 
@@ -85,14 +94,21 @@ fn a_ret_rearrangement_without_partner_is_an_alert_and_a_contingency() {
         "Tumor_Sample_Barcode\tGeneA\tGeneB\tSv_Type\nS1\tRET\t\tTRANSLOCATION\n",
     );
     assert_eq!(code, Some(0), "{err}");
-    assert_eq!(a["molecular"]["ret_fusion"]["state"], "unknown", "{}", a["molecular"]);
+    assert_eq!(
+        a["molecular"]["ret_fusion"]["state"], "unknown",
+        "{}",
+        a["molecular"]
+    );
     let alerts: Vec<&str> = a["alerts"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|x| x["id"].as_str())
         .collect();
-    assert!(alerts.contains(&"kinase_rearrangement_partner_unknown"), "{alerts:?}");
+    assert!(
+        alerts.contains(&"kinase_rearrangement_partner_unknown"),
+        "{alerts:?}"
+    );
     let k = a["contingencies"]
         .as_array()
         .unwrap()

@@ -89,7 +89,10 @@ fn allowed(c: char) -> bool {
 fn describe(c: char) -> (String, Option<String>) {
     let code = format!("U+{:04X}", c as u32);
     if invisible(c) {
-        return (format!("an invisible character ({code})"), Some(String::new()));
+        return (
+            format!("an invisible character ({code})"),
+            Some(String::new()),
+        );
     }
     if let Some((_, l)) = LOOK_ALIKES.iter().find(|(x, _)| *x == c) {
         let script = if ('\u{0370}'..='\u{03FF}').contains(&c) {
@@ -109,7 +112,10 @@ fn describe(c: char) -> (String, Option<String>) {
             Some(folded),
         );
     }
-    (format!("{c:?} ({code}), not an ASCII letter or digit"), None)
+    (
+        format!("{c:?} ({code}), not an ASCII letter or digit"),
+        None,
+    )
 }
 
 /// Checks that a gene symbol is written in ASCII letters, digits, `-`, `_` and `.` only.
@@ -251,7 +257,11 @@ mod tests {
         let mut chars: Vec<char> = INVISIBLE.to_vec();
         chars.extend(LOOK_ALIKES.iter().map(|(c, _)| *c));
         chars.extend(['Ａ', 'Ｂ', 'Ｒ', 'Ｆ', 'Ｋ', '３', '１']);
-        (prop::sample::select(genes), prop::sample::select(chars), 0usize..12)
+        (
+            prop::sample::select(genes),
+            prop::sample::select(chars),
+            0usize..12,
+        )
     }
 
     proptest! {

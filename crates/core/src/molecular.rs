@@ -192,7 +192,10 @@ pub fn profile(case: &Case, th: &Thresholds, fusion_drivers: &[String]) -> Profi
                 format!(
                     "{} rearrangement, partner unknown{}: not a confirmed fusion and not a negative; confirm the partner (RNA-based fusion testing or the laboratory's report)",
                     r.gene,
-                    r.source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+                    r.source
+                        .as_ref()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default()
                 ),
                 false,
             )

@@ -42,10 +42,30 @@ fn refused(kb: &Kb, variant: Value, path: &str, words: &[&str]) {
 fn look_alike_case_and_gene_with_change_are_refused_in_a_case_file() {
     let kb = kb();
     let g = "molecular.variants[0].gene";
-    refused(&kb, json!({"gene": "BRАF", "hgvs_p": "p.V600E"}), g, &["Cyrillic", "did you mean \"BRAF\""]);
-    refused(&kb, json!({"gene": "BRAF\u{200B}", "hgvs_p": "p.V600E"}), g, &["invisible"]);
-    refused(&kb, json!({"gene": "BRAf", "hgvs_p": "p.V600E"}), g, &["did you mean \"BRAF\""]);
-    refused(&kb, json!({"gene": "BRAF-V600E"}), g, &["symbol only", "\"BRAF\""]);
+    refused(
+        &kb,
+        json!({"gene": "BRАF", "hgvs_p": "p.V600E"}),
+        g,
+        &["Cyrillic", "did you mean \"BRAF\""],
+    );
+    refused(
+        &kb,
+        json!({"gene": "BRAF\u{200B}", "hgvs_p": "p.V600E"}),
+        g,
+        &["invisible"],
+    );
+    refused(
+        &kb,
+        json!({"gene": "BRAf", "hgvs_p": "p.V600E"}),
+        g,
+        &["did you mean \"BRAF\""],
+    );
+    refused(
+        &kb,
+        json!({"gene": "BRAF-V600E"}),
+        g,
+        &["symbol only", "\"BRAF\""],
+    );
     assert!(variant_problems(&kb, json!({"gene": "BRAF", "hgvs_p": "p.V600E"})).is_empty());
 }
 
@@ -56,9 +76,10 @@ fn an_old_name_of_a_fusion_gene_is_refused_with_the_current_symbol() {
     case["molecular"]["fusions"] = json!([{"five_prime": "ETV6", "three_prime": "TRKC"}]);
     let ps = read_case(case.to_string().as_bytes(), &kb, None).unwrap_err();
     assert!(
-        ps.iter().any(|p| p.path == "molecular.fusions[0].three_prime"
-            && p.message.contains("NTRK3")
-            && p.message.contains("HGNC:8033")),
+        ps.iter()
+            .any(|p| p.path == "molecular.fusions[0].three_prime"
+                && p.message.contains("NTRK3")
+                && p.message.contains("HGNC:8033")),
         "{ps:?}"
     );
 }
@@ -95,16 +116,36 @@ proptest! {
 fn legacy_braf_numbering_is_refused_with_the_modern_name() {
     let kb = kb();
     let p = "molecular.variants[0].hgvs_p";
-    refused(&kb, json!({"gene": "BRAF", "hgvs_p": "p.V599E"}), p, &["legacy numbering", "did you mean p.V600E"]);
-    refused(&kb, json!({"gene": "BRAF", "hgvs_p": "p.Lys600Glu"}), p, &["legacy numbering", "p.K601E"]);
+    refused(
+        &kb,
+        json!({"gene": "BRAF", "hgvs_p": "p.V599E"}),
+        p,
+        &["legacy numbering", "did you mean p.V600E"],
+    );
+    refused(
+        &kb,
+        json!({"gene": "BRAF", "hgvs_p": "p.Lys600Glu"}),
+        p,
+        &["legacy numbering", "p.K601E"],
+    );
 }
 
 #[test]
 fn a_coding_change_with_the_wrong_reference_base_is_refused() {
     let kb = kb();
     let c = "molecular.variants[0].hgvs_c";
-    refused(&kb, json!({"gene": "BRAF", "hgvs_c": "c.1799A>T"}), c, &["wrong reference base", "GTG"]);
-    refused(&kb, json!({"gene": "BRAF", "hgvs_p": "p.V600E", "hgvs_c": "c.1799A>T"}), c, &["wrong reference base"]);
+    refused(
+        &kb,
+        json!({"gene": "BRAF", "hgvs_c": "c.1799A>T"}),
+        c,
+        &["wrong reference base", "GTG"],
+    );
+    refused(
+        &kb,
+        json!({"gene": "BRAF", "hgvs_p": "p.V600E", "hgvs_c": "c.1799A>T"}),
+        c,
+        &["wrong reference base"],
+    );
     assert!(variant_problems(&kb, json!({"gene": "BRAF", "hgvs_c": "c.1799T>A"})).is_empty());
 }
 
@@ -120,11 +161,17 @@ fn equivalent_notations_of_v600e_read_alike() {
         let mut case = example();
         case["molecular"]["variants"][0] = v.clone();
         let c = read_case(case.to_string().as_bytes(), &kb, None).unwrap();
-        let p = c.molecular.variants[0].protein.as_ref().map(|p| p.normalized.as_str());
+        let p = c.molecular.variants[0]
+            .protein
+            .as_ref()
+            .map(|p| p.normalized.as_str());
         assert_eq!(p, Some("p.Val600Glu"), "{v}");
     }
     // The one-position delins that is not V600E disagrees with it.
-    let ps = variant_problems(&kb, json!({"gene": "BRAF", "hgvs_p": "p.V600E", "hgvs_c": "c.1799delinsT"}));
+    let ps = variant_problems(
+        &kb,
+        json!({"gene": "BRAF", "hgvs_p": "p.V600E", "hgvs_c": "c.1799delinsT"}),
+    );
     assert!(!ps.is_empty());
 }
 
@@ -132,9 +179,24 @@ fn equivalent_notations_of_v600e_read_alike() {
 fn a_position_beyond_the_protein_is_refused() {
     let kb = kb();
     let p = "molecular.variants[0].hgvs_p";
-    refused(&kb, json!({"gene": "KRAS", "hgvs_p": "p.V600E"}), p, &["beyond the end", "189"]);
-    refused(&kb, json!({"gene": "TP53", "hgvs_p": "p.R394H"}), p, &["393"]);
-    refused(&kb, json!({"gene": "KRAS", "hgvs_c": "c.1799T>A"}), "molecular.variants[0].hgvs_c", &["beyond the coding sequence"]);
+    refused(
+        &kb,
+        json!({"gene": "KRAS", "hgvs_p": "p.V600E"}),
+        p,
+        &["beyond the end", "189"],
+    );
+    refused(
+        &kb,
+        json!({"gene": "TP53", "hgvs_p": "p.R394H"}),
+        p,
+        &["393"],
+    );
+    refused(
+        &kb,
+        json!({"gene": "KRAS", "hgvs_c": "c.1799T>A"}),
+        "molecular.variants[0].hgvs_c",
+        &["beyond the coding sequence"],
+    );
     assert!(variant_problems(&kb, json!({"gene": "KRAS", "hgvs_p": "p.G12D"})).is_empty());
     assert!(variant_problems(&kb, json!({"gene": "BRAF", "hgvs_p": "p.S766L"})).is_empty());
 }
@@ -174,7 +236,10 @@ fn the_three_prime_partner_decides_the_kinase() {
         atcpath_core::genomics::annotate_fusion(&kb, "NTRK1", "RET").alteration,
         atcpath_core::genomics::annotate_fusion(&kb, "CCDC6", "RET").alteration
     );
-    assert_eq!(atcpath_core::genomics::fusion_kinase(&kb, "RET", "NTRK1"), Some("NTRK1"));
+    assert_eq!(
+        atcpath_core::genomics::fusion_kinase(&kb, "RET", "NTRK1"),
+        Some("NTRK1")
+    );
 }
 
 #[test]
@@ -185,14 +250,26 @@ fn a_ret_rearrangement_without_partner_is_unknown_with_an_alert_and_a_contingenc
     let mut c = read_case(case.to_string().as_bytes(), &kb, None).unwrap();
     // Without it, ngs_rna resulted without a RET fusion: not detected.
     let before = assess_case(&c);
-    assert_eq!(before.molecular.ret_fusion.state, atcpath_core::molecular::State::NotDetected);
-    c.molecular.rearrangements.push(atcpath_core::case::Rearrangement {
-        gene: "RET".into(),
-        source: Some("sv.txt line 2".into()),
-    });
+    assert_eq!(
+        before.molecular.ret_fusion.state,
+        atcpath_core::molecular::State::NotDetected
+    );
+    c.molecular
+        .rearrangements
+        .push(atcpath_core::case::Rearrangement {
+            gene: "RET".into(),
+            source: Some("sv.txt line 2".into()),
+        });
     let a = assess_case(&c);
-    assert_eq!(a.molecular.ret_fusion.state, atcpath_core::molecular::State::Unknown);
-    assert!(a.molecular.ret_fusion.basis.contains("partner unknown"), "{}", a.molecular.ret_fusion.basis);
+    assert_eq!(
+        a.molecular.ret_fusion.state,
+        atcpath_core::molecular::State::Unknown
+    );
+    assert!(
+        a.molecular.ret_fusion.basis.contains("partner unknown"),
+        "{}",
+        a.molecular.ret_fusion.basis
+    );
     let alert = a
         .alerts
         .iter()
@@ -204,11 +281,16 @@ fn a_ret_rearrangement_without_partner_is_unknown_with_an_alert_and_a_contingenc
         .iter()
         .find(|k| k.if_ == "RET fusion detected")
         .expect("a contingency for a confirmed RET fusion");
-    assert!(k.then.contains(&atcpath_kb::OptionId::Selpercatinib), "{:?}", k.then);
+    assert!(
+        k.then.contains(&atcpath_kb::OptionId::Selpercatinib),
+        "{:?}",
+        k.then
+    );
     // The RET-directed drug is not excluded as if RET were negative.
     assert!(
-        !a.excluded.iter().any(|e| e.id == atcpath_kb::OptionId::Selpercatinib
-            && e.why.contains("not detected")),
+        !a.excluded
+            .iter()
+            .any(|e| e.id == atcpath_kb::OptionId::Selpercatinib && e.why.contains("not detected")),
         "{:?}",
         a.excluded
     );

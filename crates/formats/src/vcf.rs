@@ -1731,9 +1731,15 @@ chr12\t25245350\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
             r.find_map(Result::err).expect("an error").to_string()
         };
         let e = open_err("7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n", "GRCh38");
-        assert!(e.contains("GRCh37 position of BRAF") && e.contains("is the file GRCh37?"), "{e}");
+        assert!(
+            e.contains("GRCh37 position of BRAF") && e.contains("is the file GRCh37?"),
+            "{e}"
+        );
         let e = open_err("7\t140753336\t.\tG\tT\t.\tPASS\t.\tGT\t0/1\n", "GRCh38");
-        assert!(e.contains("REF G") && e.contains("reference base A") && e.contains("GRCh37?"), "{e}");
+        assert!(
+            e.contains("REF G") && e.contains("reference base A") && e.contains("GRCh37?"),
+            "{e}"
+        );
         // The right build reads the call.
         let text = format!("{HEAD}{COLS}\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n");
         assert_eq!(read(&kb, &text, Some("GRCh37")).0.len(), 1);

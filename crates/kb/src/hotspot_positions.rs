@@ -173,7 +173,11 @@ impl Kb {
 /// leading bases, removed (one base of each is always kept), the position moved past the leading
 /// ones. `CA>CT` at 140753335 is `A>T` at 140753336. Indels are not left-aligned (that needs
 /// the reference genome); a substitution written with context is found as the substitution.
-pub fn trim_alleles<'a>(position: u64, reference: &'a str, alt: &'a str) -> (u64, &'a str, &'a str) {
+pub fn trim_alleles<'a>(
+    position: u64,
+    reference: &'a str,
+    alt: &'a str,
+) -> (u64, &'a str, &'a str) {
     let (r, a) = (reference.as_bytes(), alt.as_bytes());
     let (mut start, mut end_r, mut end_a) = (0, r.len(), a.len());
     while end_r > 1 && end_a > 1 && r[end_r - 1].eq_ignore_ascii_case(&a[end_a - 1]) {
@@ -211,15 +215,27 @@ impl Kb {
         let all = &self.hotspot_positions.hotspots;
         let here: Vec<&HotspotPosition> = all
             .iter()
-            .filter(|h| h.build.eq_ignore_ascii_case(build) && h.chromosome == chrom && h.position == p)
+            .filter(|h| {
+                h.build.eq_ignore_ascii_case(build) && h.chromosome == chrom && h.position == p
+            })
             .collect();
-        let other_build = |b: &str| if b.eq_ignore_ascii_case("GRCh37") { "GRCh38" } else { "GRCh37" };
+        let other_build = |b: &str| {
+            if b.eq_ignore_ascii_case("GRCh37") {
+                "GRCh38"
+            } else {
+                "GRCh37"
+            }
+        };
         if let Some(h) = here.first()
             && here.iter().all(|h| !h.reference.eq_ignore_ascii_case(r))
         {
             return Some(format!(
                 "REF {r} at {chrom}:{p} is not the {} reference base {} of the {} {} hotspot there: is the file {}? (the build is taken from the header or --build); otherwise check the call",
-                h.build, h.reference, h.gene, h.protein, other_build(&h.build)
+                h.build,
+                h.reference,
+                h.gene,
+                h.protein,
+                other_build(&h.build)
             ));
         }
         if here.is_empty()

@@ -996,7 +996,10 @@ impl Kb {
             }
         }
         for p in &self.genes.proteins {
-            if !self.known_genes().any(|g| g == p.gene) || p.length == 0 || p.source.trim().is_empty() {
+            if !self.known_genes().any(|g| g == p.gene)
+                || p.length == 0
+                || p.source.trim().is_empty()
+            {
                 problems.push(format!(
                     "genes.toml: protein {}: needs a known gene, a length and a source",
                     p.gene

@@ -394,14 +394,18 @@ pub fn reconcile(
                 && h.r#ref == pc.ref_aa
                 && h.position != pc.position
         }) {
-            let modern = pc
-                .normalized
-                .replacen(&format!("{}{}", h.r#ref, pc.position), &format!("{}{}", h.r#ref, h.position), 1);
+            let modern = pc.normalized.replacen(
+                &format!("{}{}", h.r#ref, pc.position),
+                &format!("{}{}", h.r#ref, h.position),
+                1,
+            );
             let short = hgvs::one_letter_form(&modern).unwrap_or_else(|| modern.clone());
             return Err(Reconcile::WrongResidue(format!(
                 "{gene} {}: legacy numbering ({}); did you mean {short} ({modern})?",
                 pc.normalized,
-                h.legacy_source.as_deref().unwrap_or("an earlier reference sequence")
+                h.legacy_source
+                    .as_deref()
+                    .unwrap_or("an earlier reference sequence")
             )));
         }
         if let Some(l) = length
