@@ -4,8 +4,8 @@
 //! Cyrillic А, `BRAF` followed by a zero-width space, `BRAf`, `TRKC` for NTRK3): each is an error
 //! naming what is wrong and, where it can tell, the symbol meant.
 //!
-//! - [`check_symbol_chars`] (no knowledge base, for the streaming readers): ASCII letters, digits,
-//!   `-`, `_` and `.` only. Any other character is refused and described: invisible (zero-width
+//! - [`check_symbol_chars`] (no knowledge base, for the streaming readers): printable ASCII
+//!   only. Any other character is refused and described: invisible (zero-width
 //!   space U+200B, ZWNJ, ZWJ, word joiner U+2060, soft hyphen, BOM, any format character),
 //!   a compatibility form that Unicode NFKC folds to an ASCII letter (fullwidth `Ｂ`), or a
 //!   Cyrillic or Greek letter that looks like a Latin one (Unicode confusables, `confusables.txt`
@@ -81,8 +81,10 @@ fn invisible(c: char) -> bool {
         || c.is_control()
 }
 
+/// Printable ASCII: letters, digits and the punctuation files use beside a symbol (`HLA-A`,
+/// cBioPortal's `AKT2|TEST`); what a symbol may look like beyond that is each reader's rule.
 fn allowed(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+    c.is_ascii_graphic()
 }
 
 /// What a character outside the allowed set is, and the ASCII it stands for (if any).
@@ -118,7 +120,7 @@ fn describe(c: char) -> (String, Option<String>) {
     )
 }
 
-/// Checks that a gene symbol is written in ASCII letters, digits, `-`, `_` and `.` only.
+/// Checks that a gene symbol is written in printable ASCII only (no space, no control character).
 ///
 /// # Errors
 /// A message naming the first offending character (invisible, look-alike, compatibility form or
@@ -150,7 +152,7 @@ pub fn check_symbol_chars(text: &str) -> Result<(), String> {
         String::new()
     };
     Err(format!(
-        "gene symbol {text:?} contains {what}: symbols are ASCII letters and digits{hint}"
+        "gene symbol {text:?} contains {what}: symbols are written in ASCII letters and digits{hint}"
     ))
 }
 
@@ -183,7 +185,7 @@ pub fn gene_symbol(kb: &Kb, text: &str) -> Result<String, String> {
             "an HGNC alias"
         };
         return Err(format!(
-            "{text:?} is {kind} of {} ({}): write the current symbol {:?}",
+            "{text:?} is {kind} of {} ({}); did you mean {:?}? (write the current symbol)",
             a.symbol, a.source, a.symbol
         ));
     }

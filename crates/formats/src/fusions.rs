@@ -3,7 +3,7 @@
 /// A parsed fusion name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FusionName {
-    /// Two genes (5' and 3' as written; both orientations are annotated alike).
+    /// Two genes (5' and 3' as written; the kinase kept is the 3' partner's when it is a driver: `genomics::fusion_kinase`).
     Pair(String, String),
     /// An event within one gene (e.g. `EGFR-intragenic`): not a fusion.
     Intragenic(String),

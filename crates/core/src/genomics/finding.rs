@@ -87,7 +87,7 @@ pub enum Finding {
         reference: Option<String>,
         alternate: Option<String>,
     },
-    /// A fusion, 5' then 3' partner as written (both orientations are annotated alike).
+    /// A fusion, 5' then 3' partner as written (the kinase kept is the 3' partner's when it is a driver: `genomics::fusion_kinase`).
     Fusion {
         five_prime: String,
         three_prime: String,
