@@ -194,6 +194,15 @@ pub fn gene_symbol(kb: &Kb, text: &str) -> Result<String, String> {
             "{text:?} is not an HGNC symbol (symbols are case-sensitive); did you mean {g:?}?"
         ));
     }
+    // The symbol with its punctuation dropped (`B-RAF`, `NTRK_3`).
+    let squashed: String = text.chars().filter(char::is_ascii_alphanumeric).collect();
+    if squashed != text
+        && let Some((g, _)) = resolve(&squashed)
+    {
+        return Err(format!(
+            "{text:?} is not an HGNC symbol; did you mean {g:?}?"
+        ));
+    }
     if let Some((head, _)) = text.split_once(['-', '_', '.'])
         && let Some((g, _)) = resolve(head)
     {
@@ -248,6 +257,11 @@ mod tests {
         let e = gene_symbol(&kb, "KRAS2").unwrap_err();
         assert!(e.contains("previous HGNC symbol of KRAS"), "{e}");
         assert!(gene_symbol(&kb, "trkc").unwrap_err().contains("NTRK3"));
+        assert!(
+            gene_symbol(&kb, "B-RAF")
+                .unwrap_err()
+                .contains("did you mean \"BRAF\"")
+        );
         // Accepted: knowledge-base symbols and other well-formed symbols, unchanged.
         for ok in ["BRAF", "NTRK3", "EGFR", "C1orf112", "HLA-A"] {
             assert_eq!(gene_symbol(&kb, ok).as_deref(), Ok(ok));

@@ -1740,6 +1740,15 @@ chr12\t25245350\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
             e.contains("REF G") && e.contains("reference base A") && e.contains("GRCh37?"),
             "{e}"
         );
+        // The build from the header alike.
+        let text = format!(
+            "{HEAD}##reference=GRCh38\n{COLS}\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n"
+        );
+        let e = err(&kb, &text);
+        assert!(
+            e.line == 4 && e.message.contains("is the file GRCh37?"),
+            "{e:?}"
+        );
         // The right build reads the call.
         let text = format!("{HEAD}{COLS}\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n");
         assert_eq!(read(&kb, &text, Some("GRCh37")).0.len(), 1);

@@ -385,10 +385,11 @@ pub fn merge(
                     format!("{five_prime}-{three_prime} fusion")
                 }
                 Finding::Rearrangement { gene } => {
-                    // A kinase rearranged with no named partner: kept, so that the fusion is
-                    // unknown (never "not detected") until the partner is known.
-                    if kb.genes.fusion_drivers.iter().any(|d| d == gene)
-                        && !out.molecular.rearrangements.iter().any(|r| r.gene == *gene)
+                    // A kinase with actionable fusions rearranged with no named partner: kept, so
+                    // that the fusion is unknown (never "not detected") until the partner is known.
+                    if kb.actionability.iter().any(|a| {
+                        a.kind == atcpath_kb::MatchKind::Fusion && a.genes().any(|g| g == gene)
+                    }) && !out.molecular.rearrangements.iter().any(|r| r.gene == *gene)
                     {
                         out.molecular
                             .rearrangements
