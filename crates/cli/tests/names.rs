@@ -131,3 +131,29 @@ fn an_ntrk1_to_ret_fusion_is_a_ret_fusion() {
     assert_eq!(a["molecular"]["ret_fusion"]["state"], "detected");
     assert_eq!(a["molecular"]["ntrk_fusion"]["state"], "not_detected");
 }
+
+#[test]
+fn annotate_refuses_an_old_fusion_gene_name_at_its_line() {
+    let d = dir("annotate");
+    let f = d.join("f.txt");
+    std::fs::write(
+        &f,
+        "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-RET\nS2\tETV6-TRKC\n",
+    )
+    .unwrap();
+    let maf = d.join("run.maf");
+    std::fs::write(&maf, "Hugo_Symbol\tHGVSp_Short\nTP53\tp.R273H\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(["annotate", "--maf"])
+        .arg(&maf)
+        .arg("--fusions")
+        .arg(&f)
+        .arg("--out")
+        .arg(d.join("out.maf"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    let _ = std::fs::remove_dir_all(&d);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("line 3") && err.contains("NTRK3"), "{err}");
+}
