@@ -157,6 +157,7 @@ fn equivalent_notations_of_v600e_read_alike() {
         json!({"gene": "BRAF", "hgvs_c": "c.1799T>A"}),
         json!({"gene": "BRAF", "hgvs_p": "p.(V600E)", "hgvs_c": "c.1799delinsA"}),
         json!({"gene": "BRAF", "hgvs_p": "p.Val600Glu"}),
+        json!({"gene": "BRAF", "hgvs_c": "c.1799_1800delinsAG"}),
     ] {
         let mut case = example();
         case["molecular"]["variants"][0] = v.clone();
@@ -166,6 +167,14 @@ fn equivalent_notations_of_v600e_read_alike() {
             .as_ref()
             .map(|p| p.normalized.as_str());
         assert_eq!(p, Some("p.Val600Glu"), "{v}");
+        if v.get("hgvs_c").is_some() {
+            let coding = c.molecular.variants[0].coding.as_ref();
+            assert_eq!(
+                coding.map(|c| c.normalized.as_str()),
+                Some("c.1799T>A"),
+                "{v}: one notation for one change"
+            );
+        }
     }
     // The one-position delins that is not V600E disagrees with it.
     let ps = variant_problems(

@@ -880,6 +880,7 @@ impl Reader<'_> {
             hgvs::parse_coding(&s).map_err(|e| self.err(&p, e.0)).ok()
         });
         let gene = gene?;
+        let coding = coding.map(|c| crate::genomics::normalise_coding(kb, &gene, c));
         match crate::genomics::reconcile(kb, &gene, protein, coding.as_ref()) {
             Ok(p) => protein = p,
             Err(crate::genomics::Reconcile::WrongResidue(m)) => {

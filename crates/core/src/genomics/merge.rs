@@ -308,6 +308,7 @@ pub fn merge(
                     }
                     let gene_c = canonical(kb, gene);
                     let gene = &gene_c;
+                    let coding = coding.map(|c| super::normalise_coding(kb, gene, c));
                     // A protein change the row does not give may come from a hotspot position
                     // or its coding change; the two must agree (as in a case file).
                     let protein = protein.clone().or_else(|| hotspot_protein(kb, &s.finding));

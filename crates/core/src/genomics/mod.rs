@@ -475,6 +475,53 @@ pub fn reconcile(
     }
 }
 
+/// A deletion-insertion inside a hotspot codon that changes one base only, written as the
+/// substitution it is (HGVS: a one-base change is a substitution): `BRAF c.1799delinsA` and
+/// `c.1799_1800delinsAG` are `c.1799T>A`, with the reference base from the knowledge base's
+/// codon (`genes.toml`). Any other change is returned as given.
+pub fn normalise_coding(kb: &Kb, gene: &str, change: hgvs::CodingChange) -> hgvs::CodingChange {
+    let Some(body) = change.normalized.strip_prefix("c.") else {
+        return change;
+    };
+    let Some((range, alt)) = body.split_once("delins") else {
+        return change;
+    };
+    let (a, b) = range.split_once('_').unwrap_or((range, range));
+    let (Ok(start), Ok(end)) = (a.parse::<u32>(), b.parse::<u32>()) else {
+        return change;
+    };
+    let Some(h) = kb.genes.hotspots.iter().find(|h| {
+        h.gene.eq_ignore_ascii_case(gene)
+            && start >= 3 * h.position - 2
+            && end <= 3 * h.position
+            && end >= start
+    }) else {
+        return change;
+    };
+    let offset = (start - (3 * h.position - 2)) as usize;
+    let Some(reference) = h.codon.get(offset..offset + (end - start + 1) as usize) else {
+        return change;
+    };
+    if reference.len() != alt.len() {
+        return change;
+    }
+    let mut differing = reference
+        .bytes()
+        .zip(alt.bytes())
+        .enumerate()
+        .filter(|(_, (r, a))| r != a);
+    match (differing.next(), differing.next()) {
+        (Some((k, (r, a))), None) => hgvs::parse_coding(&format!(
+            "c.{}{}>{}",
+            start + k as u32,
+            r as char,
+            a as char
+        ))
+        .unwrap_or(change),
+        _ => change,
+    }
+}
+
 /// Annotates a discrete copy-number call of a gene (e.g. PTEN deep deletion).
 pub fn annotate_copy_number(kb: &Kb, gene: &str, level: CopyNumber) -> Annotation {
     let word = match level {
