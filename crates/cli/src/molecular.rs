@@ -474,7 +474,11 @@ pub fn read_findings(
                     sink(f);
                     continue;
                 }
-                not_findings += 1;
+                // A rearrangement without partner: a finding that leaves the fusion unknown.
+                match row.rearrangement(o.shown) {
+                    Some(f) => sink(f),
+                    None => not_findings += 1,
+                }
                 if let Event::OneSided { gene } = &row.event
                     && kb
                         .actionability

@@ -762,6 +762,8 @@ impl<R: BufRead> AtypicalReader<R> {
                 }
             }
         } else {
+            atcpath_core::genes::check_symbol_chars(gene)
+                .map_err(|m| err(format!("HUGO_SYMBOL: {m}")))?;
             AtypicalCall::Other {
                 gene: gene.to_string(),
                 alteration: alteration.to_string(),
@@ -992,5 +994,11 @@ mod tests {
         ));
         assert_eq!(r.next_row().err().unwrap().line, 5);
         assert!(r.next_row().unwrap().is_none());
+        // A gene with a look-alike letter is named at its line.
+        let text = "HUGO_SYMBOL\tSAMPLE_ID\tALTERATION\nEGFR\tS3\tvIII\nВRAF\tS1\tKDD\n";
+        let mut r = AtypicalReader::new(text.as_bytes()).unwrap();
+        assert!(r.next_row().is_ok());
+        let e = r.next_row().err().unwrap();
+        assert!(e.line == 3 && e.message.contains("Cyrillic"), "{e:?}");
     }
 }

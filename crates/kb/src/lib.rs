@@ -530,6 +530,38 @@ pub struct Genes {
     /// The gene groups of a cohort's alteration-frequency table (review §3.2).
     #[serde(default, rename = "group")]
     pub groups: Vec<GeneGroup>,
+    /// Previous HGNC symbols and aliases of the knowledge base's genes (`TRKC` for NTRK3): a
+    /// gene field holding one is refused with the current symbol suggested.
+    #[serde(default, rename = "alias")]
+    pub aliases: Vec<GeneAlias>,
+    /// Canonical protein lengths (amino acids) of the knowledge base's genes: a protein change
+    /// beyond the end is refused.
+    #[serde(default, rename = "protein")]
+    pub proteins: Vec<ProteinLength>,
+}
+
+/// A previous HGNC symbol or an alias of a current symbol, with its source (HGNC id).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneAlias {
+    /// The old or alternative name as written in reports (`TRKC`).
+    pub name: String,
+    /// The current HGNC symbol (`NTRK3`).
+    pub symbol: String,
+    /// `previous` (a previous HGNC symbol) or `alias` (an HGNC alias symbol).
+    pub kind: String,
+    /// Where the relation is recorded (e.g. `HGNC:8033`).
+    pub source: String,
+}
+
+/// The length of a gene's canonical protein, in amino acids, with its source (UniProt entry).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProteinLength {
+    pub gene: String,
+    /// Amino acids of the canonical isoform.
+    pub length: u32,
+    pub source: String,
 }
 
 /// What counts as an alteration of a gene group in a cohort.
@@ -571,6 +603,13 @@ pub struct Hotspot {
     pub r#ref: String,
     /// Reference codon (coding strand), starting at c.(3 x position - 2).
     pub codon: String,
+    /// The same residue's number in a legacy numbering still met in reports (BRAF V600 was
+    /// V599 in Davies et al., Nature 2002), refused with the current name suggested.
+    #[serde(default)]
+    pub legacy_position: Option<u32>,
+    /// Where the legacy numbering comes from.
+    #[serde(default)]
+    pub legacy_source: Option<String>,
 }
 
 /// The whole knowledge base, validated.
@@ -944,6 +983,37 @@ impl Kb {
             "genes.toml",
             self.genes.groups.iter().map(|g| g.id.as_str()),
         );
+        for a in &self.genes.aliases {
+            if !self.known_genes().any(|g| g == a.symbol)
+                || self.known_genes().any(|g| g == a.name)
+                || !matches!(a.kind.as_str(), "previous" | "alias")
+                || a.source.trim().is_empty()
+            {
+                problems.push(format!(
+                    "genes.toml: alias {}: needs a known current symbol (not {}), a name that is not itself a known symbol, kind previous or alias, and a source",
+                    a.name, a.symbol
+                ));
+            }
+        }
+        for p in &self.genes.proteins {
+            if !self.known_genes().any(|g| g == p.gene)
+                || p.length == 0
+                || p.source.trim().is_empty()
+            {
+                problems.push(format!(
+                    "genes.toml: protein {}: needs a known gene, a length and a source",
+                    p.gene
+                ));
+            }
+        }
+        for h in &self.genes.hotspots {
+            if h.legacy_position.is_some() != h.legacy_source.is_some() {
+                problems.push(format!(
+                    "genes.toml: hotspot {} {}: a legacy position needs its source",
+                    h.gene, h.position
+                ));
+            }
+        }
         for t in &self.trials {
             cite("trials.toml", &t.nct_id, &t.references);
         }
@@ -1193,6 +1263,20 @@ impl Kb {
     }
 
     /// Whether `symbol` is a gene ATCPath recognises as a fusion partner.
+    /// The current symbol and the record for a previous symbol or alias (`TRKC`), exact match.
+    pub fn gene_alias(&self, name: &str) -> Option<&GeneAlias> {
+        self.genes.aliases.iter().find(|a| a.name == name)
+    }
+
+    /// The canonical protein length of a gene, in amino acids, when the knowledge base has it.
+    pub fn protein_length(&self, gene: &str) -> Option<u32> {
+        self.genes
+            .proteins
+            .iter()
+            .find(|p| p.gene == gene)
+            .map(|p| p.length)
+    }
+
     pub fn is_known_gene(&self, symbol: &str) -> bool {
         self.genes
             .fusion_drivers

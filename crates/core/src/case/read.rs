@@ -825,6 +825,10 @@ impl Reader<'_> {
 
     fn gene(&mut self, v: &Value, path: &str) -> Option<String> {
         let s = self.string(v, path)?;
+        if let Err(m) = crate::genes::gene_symbol(self.kb, &s) {
+            self.err(path, m);
+            return None;
+        }
         let ok = s.len() <= 20
             && s.starts_with(|c: char| c.is_ascii_uppercase())
             && s.chars().all(|c| {
@@ -876,10 +880,15 @@ impl Reader<'_> {
             hgvs::parse_coding(&s).map_err(|e| self.err(&p, e.0)).ok()
         });
         let gene = gene?;
+        let coding = coding.map(|c| crate::genomics::normalise_coding(kb, &gene, c));
         match crate::genomics::reconcile(kb, &gene, protein, coding.as_ref()) {
             Ok(p) => protein = p,
             Err(crate::genomics::Reconcile::WrongResidue(m)) => {
                 self.err(join(path, "hgvs_p"), m);
+                return None;
+            }
+            Err(crate::genomics::Reconcile::WrongBase(m)) => {
+                self.err(join(path, "hgvs_c"), m);
                 return None;
             }
             Err(crate::genomics::Reconcile::Disagree(m)) => {

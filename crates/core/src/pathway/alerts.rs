@@ -110,6 +110,18 @@ pub fn alerts(
             &capitalise(&facts.join("; ")),
         ));
     }
+    for r in &case.molecular.rearrangements {
+        let src = r
+            .source
+            .as_ref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        out.push(alert(
+            kb,
+            AlertId::KinaseRearrangementPartnerUnknown,
+            &format!("{} rearrangement, partner unknown{src}", r.gene),
+        ));
+    }
     let labs = [
         (
             "creatinine",

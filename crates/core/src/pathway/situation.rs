@@ -149,7 +149,7 @@ pub fn situation(
         resectability: case.tumor.resectability,
         fitness,
         goals: case.preferences.goals_of_care,
-        profile: molecular::profile(case, th),
+        profile: molecular::profile(case, th, &kb.genes.fusion_drivers),
         airway_compromise: case.tumor.airway_compromise,
         metastatic_site_count: case.tumor.metastatic_sites.as_ref().map(|s| {
             let mut v = s.clone();
