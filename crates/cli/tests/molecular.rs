@@ -272,10 +272,19 @@ fn a_file_contradicting_a_typed_result_is_refused_and_a_discordance_is_shown() {
     let (code, a, err) = assess(&case, &["--molecular", maf.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(a["molecular"]["braf_v600e"]["state"], "detected");
+    // In the report's ALERTS, not only in the middle of it.
+    let discordant = a["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "braf_discordant")
+        .unwrap_or_else(|| panic!("{}", a["alerts"]));
     assert!(
-        a["molecular_files"]["notes"]
-            .to_string()
-            .contains("DISCORDANT")
+        discordant["message"]
+            .as_str()
+            .unwrap()
+            .contains("m.maf line 2"),
+        "{discordant}"
     );
     let status: Vec<&str> = a["molecular_files"]["sources"]
         .as_array()

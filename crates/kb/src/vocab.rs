@@ -99,6 +99,9 @@ vocab! {
         DoseNotComputable => "dose_not_computable",
         LabUnitCheck => "lab_unit_check",
         UnrecognisedDrug => "unrecognised_drug",
+        CoverageNotShown => "coverage_not_shown",
+        BrafDiscordant => "braf_discordant",
+        MsiContradiction => "msi_contradiction",
     }
 }
 
