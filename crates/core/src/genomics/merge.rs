@@ -640,4 +640,96 @@ mod tests {
             Some("c.-124C>T")
         );
     }
+
+    fn empty(name: &str, kind: FileKind, coverage: Coverage) -> MolecularFile {
+        MolecularFile {
+            name: name.into(),
+            kind,
+            findings: Vec::new(),
+            not_merged: 0,
+            results_test: true,
+            notes: Vec::new(),
+            coverage,
+            alerts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_empty_file_without_coverage_proves_nothing_absent() {
+        use crate::molecular::{State, profile};
+        let kb = Kb::embedded().unwrap();
+        let th = &kb.facts.thresholds;
+        let c = case(BASE);
+        let files = [
+            empty("h.maf", FileKind::Mutations, Coverage::NotProfiled),
+            empty("f.txt", FileKind::Fusions, Coverage::NotProfiled),
+        ];
+        let (m, r) = merge(&c, &files, &kb).unwrap();
+        let p = profile(&m, th);
+        for f in [&p.braf_v600e, &p.ret_fusion, &p.ntrk_fusion, &p.alk_fusion] {
+            assert_eq!(f.state, State::Unknown, "{}", f.basis);
+            assert!(f.basis.contains("coverage of"), "{}", f.basis);
+        }
+        let ids: Vec<AlertId> = r.alerts.iter().map(|a| a.id).collect();
+        assert_eq!(ids, [AlertId::CoverageNotShown, AlertId::CoverageNotShown]);
+        assert!(r.alerts[0].facts.contains("coverage of BRAF not shown"));
+        // With coverage stated, absence is a negative.
+        let files = [
+            empty("h.maf", FileKind::Mutations, Coverage::AllGenes),
+            empty(
+                "f.txt",
+                FileKind::Fusions,
+                Coverage::from_statement(&["RET", "ALK", "NTRK1", "NTRK2", "NTRK3"]).unwrap(),
+            ),
+        ];
+        let (m, r) = merge(&c, &files, &kb).unwrap();
+        let p = profile(&m, th);
+        for f in [&p.braf_v600e, &p.ret_fusion, &p.ntrk_fusion, &p.alk_fusion] {
+            assert_eq!(f.state, State::NotDetected, "{}", f.basis);
+        }
+        assert!(r.alerts.is_empty() && m.molecular.coverage_not_shown.is_empty());
+    }
+
+    #[test]
+    fn a_row_whose_class_contradicts_its_protein_is_an_error() {
+        let kb = Kb::embedded().unwrap();
+        let c = case(BASE);
+        for (class, p) in [
+            (VariantClass::Silent, "p.V600E"),
+            (VariantClass::Missense, "p.V600V"),
+        ] {
+            let mut f = empty("m.maf", FileKind::Mutations, Coverage::AllGenes);
+            f.findings = vec![sourced(variant("BRAF", Some(p), class), 9)];
+            let e = merge(&c, &[f], &kb).unwrap_err();
+            assert!(
+                e[0].contains("f.txt line 9") && e[0].contains("contradicts"),
+                "{e:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever genes a statement names, BRAF V600E absence is a negative exactly when BRAF
+        /// is among them (any case) or the statement is a whole exome.
+        #[test]
+        fn braf_is_negative_only_when_covered(
+            genes in proptest::collection::vec("[A-Za-z][A-Za-z0-9]{0,5}", 1..6),
+        ) {
+            let kb = Kb::embedded().unwrap();
+            let c = case(BASE);
+            let cov = Coverage::from_statement(&genes);
+            // A whole exome named beside genes is refused, not a coverage.
+            proptest::prop_assume!(cov.is_ok());
+            let cov = cov.unwrap_or_default();
+            let covered = cov == Coverage::AllGenes
+                || genes.iter().any(|g| g.eq_ignore_ascii_case("BRAF"));
+            let (m, _) = merge(&c, &[empty("h.maf", FileKind::Mutations, cov)], &kb).unwrap();
+            let p = crate::molecular::profile(&m, &kb.facts.thresholds);
+            proptest::prop_assert_eq!(
+                p.braf_v600e.state == crate::molecular::State::NotDetected,
+                covered
+            );
+        }
+    }
+
 }
