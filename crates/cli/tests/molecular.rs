@@ -523,6 +523,18 @@ fn a_file_that_does_not_show_coverage_proves_nothing_absent() {
             "{f}: {alert}"
         );
         assert!(contingencies(&a).iter().any(|c| c == if_), "{f}: {:?}", contingencies(&a));
+        let test = if finding == "ret_fusion" { "ngs_rna" } else { "ngs_dna" };
+        let item = a["workup"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["id"] == test)
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            item["why"].as_str().unwrap_or("").contains("coverage of") && item["status"] == "done",
+            "{f}: {item}"
+        );
         // A sequencing file is no immunohistochemistry.
         assert!(
             a["workup"]

@@ -75,8 +75,13 @@ pub fn workup(case: &Case, kb: &Kb, staging: &Staging, sit: &Situation) -> Vec<W
     ] {
         let fusion_found = t == TestId::NgsRna
             && (p.ntrk_fusion.detected() || p.ret_fusion.detected() || p.alk_fusion.detected());
+        let not_shown = mo
+            .coverage_not_shown
+            .iter()
+            .find(|n| n.test == t)
+            .map(|n| format!("resulted, coverage of {} not shown", n.genes.join(", ")));
         let (s, note) = match test(t) {
-            Some(Done) => (Done, "resulted".to_string()),
+            Some(Done) => (Done, not_shown.unwrap_or_else(|| "resulted".to_string())),
             Some(_) => (Pending, "pending: treatment is not delayed for it".into()),
             None if fusion_found => (Done, "a fusion is already reported".into()),
             None => (Missing, format!("{what} not ordered")),
