@@ -375,6 +375,24 @@ impl Invalid<'_> {
     }
 }
 
+/// A variant row whose class contradicts its protein change (`genomics::class_contradiction`,
+/// the rule `annotate` and the merge apply): a row error, like a malformed row.
+fn contradiction(f: &Sourced) -> Option<FormatError> {
+    let atcpath_core::genomics::Finding::Variant {
+        gene,
+        protein: Some(p),
+        class: Some(class),
+        ..
+    } = &f.finding
+    else {
+        return None;
+    };
+    atcpath_core::genomics::class_contradiction(*class, p).map(|m| FormatError {
+        line: f.line,
+        message: format!("{gene}: {m}"),
+    })
+}
+
 /// Streams a result file of a detected kind, handing each finding to `sink`. Constant memory in
 /// the file's size (the sink decides what it keeps).
 ///
@@ -405,7 +423,13 @@ pub fn read_findings(
             let c = maf.columns();
             loop {
                 match maf.next_row() {
-                    Ok(Some(row)) => sink(c.finding(&row, o.shown)),
+                    Ok(Some(row)) => {
+                        let f = c.finding(&row, o.shown);
+                        match contradiction(&f) {
+                            Some(e) => bad.handle(e)?,
+                            None => sink(f),
+                        }
+                    }
                     Ok(None) => break,
                     Err(e) => bad.handle(e)?,
                 }
@@ -445,7 +469,10 @@ pub fn read_findings(
             ));
             for call in v.by_ref() {
                 match call {
-                    Ok(c) if c.filter.passed() => sink(c.sourced),
+                    Ok(c) if c.filter.passed() => match contradiction(&c.sourced) {
+                        Some(e) => bad.handle(e)?,
+                        None => sink(c.sourced),
+                    },
                     Ok(c) => {
                         not_findings += 1;
                         // A filtered call is no detection, and no proof of absence either.

@@ -617,7 +617,7 @@ fn a_row_contradicting_itself_is_an_error_naming_file_and_line() {
     let (code, _, err) = assess(&case, &["--molecular", &maf, "--covers", "WES"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("s.maf line 3") && err.contains("contradicts"),
+        err.contains("s.maf: line 3") && err.contains("contradicts"),
         "{err}"
     );
     let vcf = file(
@@ -630,7 +630,7 @@ fn a_row_contradicting_itself_is_an_error_naming_file_and_line() {
     let (code, _, err) = assess(&case, &["--molecular", &vcf, "--covers", "WES"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("s.vcf line 5") && err.contains("contradicts"),
+        err.contains("s.vcf: line 5") && err.contains("contradicts"),
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
