@@ -705,7 +705,10 @@ pub fn merge_files(
         let sample = f.sample.as_deref().or(sample);
         let build = f.build.as_deref().or(build);
         let shown = f.path.clone();
-        let coverage = statement(f.covers.as_deref().unwrap_or_default(), "molecular.files covers")?;
+        let coverage = statement(
+            f.covers.as_deref().unwrap_or_default(),
+            "molecular.files covers",
+        )?;
         for mut r in expand(&[path], sample, build, &coverage)? {
             if r.path == base.join(&f.path) {
                 r.shown = shown.clone();

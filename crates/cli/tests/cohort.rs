@@ -16,11 +16,7 @@ fn cohort(study: &Path, tag: &str) -> (Option<i32>, String, String, PathBuf) {
     cohort_with(study, tag, &[])
 }
 
-fn cohort_with(
-    study: &Path,
-    tag: &str,
-    extra: &[&str],
-) -> (Option<i32>, String, String, PathBuf) {
+fn cohort_with(study: &Path, tag: &str, extra: &[&str]) -> (Option<i32>, String, String, PathBuf) {
     let out = std::env::temp_dir().join(format!("atcpath-cohort-{}-{tag}", std::process::id()));
     let o = Command::new(env!("CARGO_BIN_EXE_atcpath"))
         .arg("cohort")
@@ -85,8 +81,7 @@ fn study_es_0_counts_match_an_independent_count() {
         err.contains("data_mutations_extended.maf: line 16") && err.contains("contradicts"),
         "{err}"
     );
-    let (code, stdout, err, out) =
-        cohort_with(&shared("study_es_0"), "es0", &["--skip-invalid"]);
+    let (code, stdout, err, out) = cohort_with(&shared("study_es_0"), "es0", &["--skip-invalid"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("2 malformed rows skipped"), "{err}");
     assert!(stdout.contains("845 samples, 841 patients"), "{stdout}");

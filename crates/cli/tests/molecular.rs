@@ -431,7 +431,12 @@ fn render(case: &Path, extra: &[&str], format: &str) -> String {
         .args(extra)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8_lossy(&o.stdout).into()
 }
 
@@ -439,7 +444,9 @@ fn render(case: &Path, extra: &[&str], format: &str) -> String {
 /// heading to the next heading.
 fn alerts_section(out: &str, format: &str) -> String {
     let lower = out.to_lowercase();
-    let start = lower.find("alerts").unwrap_or_else(|| panic!("no alerts in {format}: {out}"));
+    let start = lower
+        .find("alerts")
+        .unwrap_or_else(|| panic!("no alerts in {format}: {out}"));
     let rest = &out[start..];
     let end = match format {
         "markdown" => rest[1..].find("\n#").map_or(rest.len(), |i| i + 1),
@@ -494,14 +501,46 @@ fn a_file_that_does_not_show_coverage_proves_nothing_absent() {
             .map(|x| x["message"].as_str().unwrap().to_string())
     };
     for (f, finding, drug, genes, covers, if_) in [
-        (&header_maf, "braf_v600e", "dabrafenib_trametinib", "BRAF", "BRAF,TP53", "BRAF V600E detected"),
-        (&empty_vcf, "braf_v600e", "dabrafenib_trametinib", "BRAF", "WES", "BRAF V600E detected"),
-        (&chr21_vcf, "braf_v600e", "dabrafenib_trametinib", "BRAF", "BRAF", "BRAF V600E detected"),
-        (&header_fusions, "ret_fusion", "selpercatinib", "NTRK1, NTRK2, NTRK3, RET, ALK", "NTRK1,NTRK2,NTRK3,RET,ALK", "RET fusion detected"),
+        (
+            &header_maf,
+            "braf_v600e",
+            "dabrafenib_trametinib",
+            "BRAF",
+            "BRAF,TP53",
+            "BRAF V600E detected",
+        ),
+        (
+            &empty_vcf,
+            "braf_v600e",
+            "dabrafenib_trametinib",
+            "BRAF",
+            "WES",
+            "BRAF V600E detected",
+        ),
+        (
+            &chr21_vcf,
+            "braf_v600e",
+            "dabrafenib_trametinib",
+            "BRAF",
+            "BRAF",
+            "BRAF V600E detected",
+        ),
+        (
+            &header_fusions,
+            "ret_fusion",
+            "selpercatinib",
+            "NTRK1, NTRK2, NTRK3, RET, ALK",
+            "NTRK1,NTRK2,NTRK3,RET,ALK",
+            "RET fusion detected",
+        ),
     ] {
         let (code, a, err) = assess(&case, &["--molecular", f]);
         assert_eq!(code, Some(0), "{f}: {err}");
-        assert_eq!(a["molecular"][finding]["state"], "unknown", "{f}: {}", a["molecular"]);
+        assert_eq!(
+            a["molecular"][finding]["state"], "unknown",
+            "{f}: {}",
+            a["molecular"]
+        );
         assert!(
             a["molecular"][finding]["basis"]
                 .as_str()
@@ -522,8 +561,16 @@ fn a_file_that_does_not_show_coverage_proves_nothing_absent() {
             alert.contains(&format!("coverage of {genes} not shown")) && alert.contains(f.as_str()),
             "{f}: {alert}"
         );
-        assert!(contingencies(&a).iter().any(|c| c == if_), "{f}: {:?}", contingencies(&a));
-        let test = if finding == "ret_fusion" { "ngs_rna" } else { "ngs_dna" };
+        assert!(
+            contingencies(&a).iter().any(|c| c == if_),
+            "{f}: {:?}",
+            contingencies(&a)
+        );
+        let test = if finding == "ret_fusion" {
+            "ngs_rna"
+        } else {
+            "ngs_dna"
+        };
         let item = a["workup"]
             .as_array()
             .unwrap()
@@ -623,9 +670,7 @@ fn a_row_contradicting_itself_is_an_error_naming_file_and_line() {
     let vcf = file(
         &dir,
         "s.vcf",
-        &format!(
-            "##fileformat=VCFv4.2\n##reference=GRCh37\n##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Format: Allele|Consequence|SYMBOL|HGVSc|HGVSp|CANONICAL\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\tCSQ=T|synonymous_variant|BRAF|ENST00000288602.6:c.1799T>A|ENSP00000288602.6:p.Val600Glu|YES\tGT\t0/1\n"
-        ),
+        "##fileformat=VCFv4.2\n##reference=GRCh37\n##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Format: Allele|Consequence|SYMBOL|HGVSc|HGVSp|CANONICAL\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\tCSQ=T|synonymous_variant|BRAF|ENST00000288602.6:c.1799T>A|ENSP00000288602.6:p.Val600Glu|YES\tGT\t0/1\n",
     );
     let (code, _, err) = assess(&case, &["--molecular", &vcf, "--covers", "WES"]);
     assert_eq!(code, Some(2), "{err}");
@@ -674,7 +719,10 @@ fn discordance_msi_contradiction_and_coverage_are_in_every_format_s_alerts() {
         let out = render(&case, &args, format);
         let section = alerts_section(&out, format);
         for needle in ["m.maf line 2", "clin.txt line 2", "coverage of NTRK1"] {
-            assert!(section.contains(needle), "{format}: {needle} not in ALERTS:\n{section}");
+            assert!(
+                section.contains(needle),
+                "{format}: {needle} not in ALERTS:\n{section}"
+            );
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

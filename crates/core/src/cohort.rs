@@ -19,7 +19,6 @@
 //!
 //! Genes are compared case-insensitively (a MAF writing `braf` is BRAF).
 
-
 use serde::Serialize;
 
 use crate::case::model::Preferences;
@@ -322,16 +321,16 @@ pub fn summarise_patient(
     // A test is resulted only when a sample's panel covers its whole scope: a panel without
     // BRAF must not make BRAF V600E "not detected".
     let mut unknown = Vec::new();
-    let dna = samples
-        .iter()
-        .any(|s| pathway_genes(TestId::NgsDna).iter().all(|g| s.mutations.covers(g)));
-    let rna = samples
-        .iter()
-        .any(|s| {
-            pathway_genes(TestId::NgsRna)
-                .iter()
-                .all(|g| s.structural_variants.covers(g))
-        });
+    let dna = samples.iter().any(|s| {
+        pathway_genes(TestId::NgsDna)
+            .iter()
+            .all(|g| s.mutations.covers(g))
+    });
+    let rna = samples.iter().any(|s| {
+        pathway_genes(TestId::NgsRna)
+            .iter()
+            .all(|g| s.structural_variants.covers(g))
+    });
     if !dna {
         unknown.push(
             "absence of BRAF V600E not established (no sequencing covering BRAF)".to_string(),
@@ -347,8 +346,8 @@ pub fn summarise_patient(
     for s in samples {
         // A profiled sample results its test; what it proves absent is the coverage rule's
         // (`genomics::coverage`, applied by the merge).
-        let split = |kind: FileKind, keep: &dyn Fn(&Finding) -> bool, coverage: &Coverage| {
-            MolecularFile {
+        let split =
+            |kind: FileKind, keep: &dyn Fn(&Finding) -> bool, coverage: &Coverage| MolecularFile {
                 name: s.id.clone(),
                 kind,
                 findings: s
@@ -362,8 +361,7 @@ pub fn summarise_patient(
                 notes: Vec::new(),
                 coverage: coverage.clone(),
                 alerts: Vec::new(),
-            }
-        };
+            };
         files.push(split(
             FileKind::Mutations,
             &|f| matches!(f, Finding::Variant { .. }),

@@ -160,7 +160,9 @@ pub fn profile(case: &Case, th: &Thresholds) -> Profile {
             ),
             None,
         )
-    } else if let Some(files) = not_shown(TestId::NgsDna, "BRAF").filter(|_| resulted(TestId::NgsDna)) {
+    } else if let Some(files) =
+        not_shown(TestId::NgsDna, "BRAF").filter(|_| resulted(TestId::NgsDna))
+    {
         (
             Finding::new(
                 State::Unknown,

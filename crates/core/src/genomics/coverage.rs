@@ -60,9 +60,16 @@ impl Coverage {
             return Err("a coverage statement lists gene symbols, or WES / WGS".into());
         }
         let whole = |s: &str| {
-            ["wes", "wgs", "exome", "genome", "whole_exome", "whole_genome"]
-                .iter()
-                .any(|w| s.eq_ignore_ascii_case(w))
+            [
+                "wes",
+                "wgs",
+                "exome",
+                "genome",
+                "whole_exome",
+                "whole_genome",
+            ]
+            .iter()
+            .any(|w| s.eq_ignore_ascii_case(w))
         };
         if items.iter().any(|s| whole(s)) {
             if items.len() > 1 {
@@ -72,7 +79,9 @@ impl Coverage {
             }
             return Ok(Coverage::AllGenes);
         }
-        Ok(Coverage::Panel(items.iter().map(|s| s.to_string()).collect()))
+        Ok(Coverage::Panel(
+            items.iter().map(|s| s.to_string()).collect(),
+        ))
     }
 }
 
