@@ -624,7 +624,18 @@ fn a_file_that_does_not_show_coverage_proves_nothing_absent() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(a["molecular"]["braf_v600e"]["state"], "not_detected");
     assert_eq!(a["molecular"]["ret_fusion"]["state"], "unknown");
-    // A coverage statement must say something.
+    // A coverage statement must say something, naming its JSON path.
+    let bad_covers = dir.join("bad-covers.json");
+    std::fs::write(
+        &bad_covers,
+        r#"{"schema": "atcpath.case/1", "id": "p", "as_of": "2024-01-10",
+            "molecular": {"resulted": [], "pending": ["ngs_dna"],
+              "files": [{"path": "h.maf", "covers": []}]}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = assess(&bad_covers, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("molecular.files[0].covers"), "{err}");
     let (code, _, err) = assess(&case, &["--molecular", &header_maf, "--covers", "WES,BRAF"]);
     assert_eq!(code, Some(2), "{err}");
     // A test typed as resulted stays the clinician's statement of its genes.
