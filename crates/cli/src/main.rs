@@ -75,6 +75,11 @@ Exit status: 0 report produced; 2 invalid case (each problem on standard error w
         /// Reference build of a VCF that does not state it (GRCh37 or GRCh38).
         #[arg(long, value_name = "BUILD", value_parser = ["GRCh37", "GRCh38"])]
         build: Option<String>,
+        /// The genes the tests of the --molecular files covered (the laboratory report's panel
+        /// or target list), or WES / WGS. Without it a file proves no gene absent: BRAF V600E,
+        /// RET, NTRK and ALK stay unknown unless detected, and an alert says so.
+        #[arg(long, value_name = "GENE,...|WES|WGS", value_delimiter = ',', num_args = 1..)]
+        covers: Vec<String>,
     },
     /// Doses of one regimen for the patient in a case file, every intermediate shown.
     #[command(after_help = "Examples:
@@ -320,6 +325,7 @@ fn run(cli: Cli) -> Result<String, Fail> {
             molecular,
             sample,
             build,
+            covers,
         } => {
             let kb = load_kb(kb.as_ref())?;
             let as_of = as_of
@@ -345,10 +351,10 @@ fn run(cli: Cli) -> Result<String, Fail> {
                 &molecular,
                 sample.as_deref(),
                 build.as_deref(),
+                &covers,
                 &kb,
             )?;
-            let mut assessment = atcpath_core::assess(&parsed, &kb, &settings);
-            assessment.molecular_files = merged;
+            let assessment = atcpath_core::assess_with_files(&parsed, &kb, &settings, merged);
             let f = match format {
                 OutFormat::Text => Format::Text,
                 OutFormat::Markdown => Format::Markdown,

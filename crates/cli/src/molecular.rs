@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 
 use atcpath_core::case::Case;
 use atcpath_core::genomics::Sourced;
-use atcpath_core::genomics::merge::{FileKind, MolecularFile};
+use atcpath_core::genomics::coverage::Coverage;
+use atcpath_core::genomics::merge::{FileAlert, FileKind, MolecularFile};
 use atcpath_core::genomics::merge::{MergeReport, merge};
 use atcpath_formats::FormatError;
 use atcpath_formats::clinical::{AtypicalCall, AtypicalReader, ClinicalReader};
@@ -116,6 +117,8 @@ pub struct Request {
     pub shown: String,
     pub sample: Option<String>,
     pub build: Option<String>,
+    /// The genes the file's test covered, as stated by the user (`genomics::coverage`).
+    pub coverage: Coverage,
 }
 
 /// Expands directories (their regular files, sorted; hidden files, `meta_*` and `README*`
@@ -124,6 +127,7 @@ pub fn expand(
     paths: &[PathBuf],
     sample: Option<&str>,
     build: Option<&str>,
+    coverage: &Coverage,
 ) -> Result<Vec<Request>, Fail> {
     let mut out = Vec::new();
     for p in paths {
@@ -132,6 +136,7 @@ pub fn expand(
             path,
             sample: sample.map(str::to_string),
             build: build.map(str::to_string),
+            coverage: coverage.clone(),
         };
         if p.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
@@ -219,6 +224,7 @@ pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
         )));
     };
     let (findings, mut summary) = read_request(req, kind, kb)?;
+    let alerts = std::mem::take(&mut summary.alerts);
     let not_merged = summary.not_findings;
     let settles = summary.blocking.is_empty();
     summary.notes.append(&mut summary.blocking);
@@ -231,6 +237,8 @@ pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
             not_merged,
             results_test: settles,
             notes: summary.notes,
+            coverage: req.coverage.clone(),
+            alerts,
         });
     }
     let samples: BTreeSet<String> = findings.iter().filter_map(|f| f.sample.clone()).collect();
@@ -296,6 +304,8 @@ pub fn load(req: &Request, kb: &Kb) -> Result<MolecularFile, Fail> {
         not_merged,
         results_test,
         notes,
+        coverage: req.coverage.clone(),
+        alerts,
     })
 }
 
@@ -327,6 +337,9 @@ pub struct ReadSummary {
     /// Rows that make the file unable to settle its test (e.g. a BRAF V600E call the caller
     /// filtered out): the test stays as the case file has it, and these say why.
     pub blocking: Vec<String>,
+    /// What the report's ALERTS must show (e.g. an MSI status contradicting the MSIsensor
+    /// score at file:line); `assess` adds them through the merge.
+    pub alerts: Vec<FileAlert>,
 }
 
 fn open(path: &Path, shown: &str) -> Result<std::io::BufReader<std::fs::File>, Fail> {
@@ -362,6 +375,24 @@ impl Invalid<'_> {
     }
 }
 
+/// A variant row whose class contradicts its protein change (`genomics::class_contradiction`,
+/// the rule `annotate` and the merge apply): a row error, like a malformed row.
+fn contradiction(f: &Sourced) -> Option<FormatError> {
+    let atcpath_core::genomics::Finding::Variant {
+        gene,
+        protein: Some(p),
+        class: Some(class),
+        ..
+    } = &f.finding
+    else {
+        return None;
+    };
+    atcpath_core::genomics::class_contradiction(*class, p).map(|m| FormatError {
+        line: f.line,
+        message: format!("{gene}: {m}"),
+    })
+}
+
 /// Streams a result file of a detected kind, handing each finding to `sink`. Constant memory in
 /// the file's size (the sink decides what it keeps).
 ///
@@ -384,6 +415,7 @@ pub fn read_findings(
     let mut not_findings = 0;
     let mut notes = Vec::new();
     let mut blocking = Vec::new();
+    let mut alerts = Vec::new();
     let r = open(path, o.shown)?;
     match kind {
         Detected::Maf => {
@@ -391,7 +423,13 @@ pub fn read_findings(
             let c = maf.columns();
             loop {
                 match maf.next_row() {
-                    Ok(Some(row)) => sink(c.finding(&row, o.shown)),
+                    Ok(Some(row)) => {
+                        let f = c.finding(&row, o.shown);
+                        match contradiction(&f) {
+                            Some(e) => bad.handle(e)?,
+                            None => sink(f),
+                        }
+                    }
                     Ok(None) => break,
                     Err(e) => bad.handle(e)?,
                 }
@@ -431,7 +469,10 @@ pub fn read_findings(
             ));
             for call in v.by_ref() {
                 match call {
-                    Ok(c) if c.filter.passed() => sink(c.sourced),
+                    Ok(c) if c.filter.passed() => match contradiction(&c.sourced) {
+                        Some(e) => bad.handle(e)?,
+                        None => sink(c.sourced),
+                    },
                     Ok(c) => {
                         not_findings += 1;
                         // A filtered call is no detection, and no proof of absence either.
@@ -527,6 +568,10 @@ pub fn read_findings(
                     Ok(b) => {
                         if let Some(d) = &b.msi_disagreement {
                             eprintln!("warning: {} line {}: {d}", o.shown, row.line_no());
+                            alerts.push(FileAlert {
+                                id: atcpath_kb::AlertId::MsiContradiction,
+                                facts: format!("{} line {}: {d}", o.shown, row.line_no()),
+                            });
                         }
                         b.tmb.into_iter().chain(b.msi).for_each(&mut *sink);
                     }
@@ -564,6 +609,7 @@ pub fn read_findings(
         invalid: bad.count,
         notes,
         blocking,
+        alerts,
     })
 }
 
@@ -639,8 +685,17 @@ pub fn merge_files(
     extra: &[PathBuf],
     sample: Option<&str>,
     build: Option<&str>,
+    covers: &[String],
     kb: &Kb,
 ) -> Result<(Case, Option<MergeReport>), Fail> {
+    let statement = |c: &[String], what: &str| {
+        if c.is_empty() {
+            Ok(Coverage::NotProfiled)
+        } else {
+            Coverage::from_statement(c).map_err(|e| invalid(format!("{what}: {e}")))
+        }
+    };
+    let extra_coverage = statement(covers, "--covers")?;
     let base = if case_path == "-" {
         PathBuf::from(".")
     } else {
@@ -654,14 +709,18 @@ pub fn merge_files(
         let sample = f.sample.as_deref().or(sample);
         let build = f.build.as_deref().or(build);
         let shown = f.path.clone();
-        for mut r in expand(&[path], sample, build)? {
+        let coverage = statement(
+            f.covers.as_deref().unwrap_or_default(),
+            "molecular.files covers",
+        )?;
+        for mut r in expand(&[path], sample, build, &coverage)? {
             if r.path == base.join(&f.path) {
                 r.shown = shown.clone();
             }
             requests.push(r);
         }
     }
-    requests.extend(expand(extra, sample, build)?);
+    requests.extend(expand(extra, sample, build, &extra_coverage)?);
     // The same file twice: once is enough; for two samples it is a mistake.
     let mut seen: Vec<(PathBuf, Option<String>)> = Vec::new();
     let mut unique = Vec::new();

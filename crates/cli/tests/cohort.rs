@@ -13,6 +13,10 @@ fn shared(p: &str) -> PathBuf {
 }
 
 fn cohort(study: &Path, tag: &str) -> (Option<i32>, String, String, PathBuf) {
+    cohort_with(study, tag, &[])
+}
+
+fn cohort_with(study: &Path, tag: &str, extra: &[&str]) -> (Option<i32>, String, String, PathBuf) {
     let out = std::env::temp_dir().join(format!("atcpath-cohort-{}-{tag}", std::process::id()));
     let o = Command::new(env!("CARGO_BIN_EXE_atcpath"))
         .arg("cohort")
@@ -20,6 +24,7 @@ fn cohort(study: &Path, tag: &str) -> (Option<i32>, String, String, PathBuf) {
         .arg("--out")
         .arg(&out)
         .args(["--as-of", "2024-01-01"])
+        .args(extra)
         .output()
         .unwrap();
     (
@@ -68,8 +73,17 @@ fn group<'a>(f: &'a Value, level: &str, name: &str) -> &'a Value {
 /// estimable, `percent` null); the detections are counted in `altered_outside_coverage` only.
 #[test]
 fn study_es_0_counts_match_an_independent_count() {
-    let (code, stdout, err, out) = cohort(&shared("study_es_0"), "es0");
+    // Lines 16 and 17 of its MAF are BRCA1 rows classified Missense_Mutation with a synonymous
+    // change (p.S1436S, p.S694S): refused as `annotate` and `assess` refuse them, unless skipped.
+    let (code, _, err, _) = cohort(&shared("study_es_0"), "es0-strict");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("data_mutations_extended.maf: line 16") && err.contains("contradicts"),
+        "{err}"
+    );
+    let (code, stdout, err, out) = cohort_with(&shared("study_es_0"), "es0", &["--skip-invalid"]);
     assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("2 malformed rows skipped"), "{err}");
     assert!(stdout.contains("845 samples, 841 patients"), "{stdout}");
     let f = json(&out.join("frequencies.json"));
     let tp53 = group(&f, "group", "tp53");

@@ -272,10 +272,19 @@ fn a_file_contradicting_a_typed_result_is_refused_and_a_discordance_is_shown() {
     let (code, a, err) = assess(&case, &["--molecular", maf.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(a["molecular"]["braf_v600e"]["state"], "detected");
+    // In the report's ALERTS, not only in the middle of it.
+    let discordant = a["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "braf_discordant")
+        .unwrap_or_else(|| panic!("{}", a["alerts"]));
     assert!(
-        a["molecular_files"]["notes"]
-            .to_string()
-            .contains("DISCORDANT")
+        discordant["message"]
+            .as_str()
+            .unwrap()
+            .contains("m.maf line 2"),
+        "{discordant}"
     );
     let status: Vec<&str> = a["molecular_files"]["sources"]
         .as_array()
@@ -414,5 +423,322 @@ fn a_file_row_whose_changes_disagree_is_refused_as_in_a_case_file() {
     let (code, _, err) = assess(&case, &["--molecular", &wrong]);
     assert_eq!(code, Some(2));
     assert!(err.contains("residue 600 is Val"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `assess` in one output format and returns standard output.
+fn render(case: &Path, extra: &[&str], format: &str) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .arg("assess")
+        .arg(case)
+        .args(["--format", format])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into()
+}
+
+/// The text of a rendered report's alerts section (text, Markdown, HTML): from the ALERTS
+/// heading to the next heading.
+fn alerts_section(out: &str, format: &str) -> String {
+    let lower = out.to_lowercase();
+    let start = lower
+        .find("alerts")
+        .unwrap_or_else(|| panic!("no alerts in {format}: {out}"));
+    let rest = &out[start..];
+    let end = match format {
+        "markdown" => rest[1..].find("\n#").map_or(rest.len(), |i| i + 1),
+        "html" => rest[1..].find("<h2").map_or(rest.len(), |i| i + 1),
+        _ => rest[1..].find("\n\n").map_or(rest.len(), |i| i + 1),
+    };
+    rest[..end].to_string()
+}
+
+const VCF_HEAD: &str = "##fileformat=VCFv4.2\n##reference=GRCh37\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n";
+
+#[test]
+fn a_file_that_does_not_show_coverage_proves_nothing_absent() {
+    let dir = std::env::temp_dir().join(format!("atcpath-cov-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = pending_case(&dir);
+    let header_maf = file(
+        &dir,
+        "h.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n",
+    );
+    let empty_vcf = file(&dir, "e.vcf", VCF_HEAD);
+    let chr21_vcf = file(
+        &dir,
+        "c21.vcf",
+        &format!("{VCF_HEAD}21\t10000000\t.\tA\tG\t.\tPASS\t.\tGT\t0/1\n"),
+    );
+    let header_fusions = file(&dir, "f.txt", "Tumor_Sample_Barcode\tFusion\n");
+    let excluded_why = |a: &Value, id: &str| -> String {
+        a["excluded"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == id)
+            .map(|x| x["why"].as_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    let contingencies = |a: &Value| -> Vec<String> {
+        a["contingencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["if"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let coverage_alert = |a: &Value| -> Option<String> {
+        a["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == "coverage_not_shown")
+            .map(|x| x["message"].as_str().unwrap().to_string())
+    };
+    for (f, finding, drug, genes, covers, if_) in [
+        (
+            &header_maf,
+            "braf_v600e",
+            "dabrafenib_trametinib",
+            "BRAF",
+            "BRAF,TP53",
+            "BRAF V600E detected",
+        ),
+        (
+            &empty_vcf,
+            "braf_v600e",
+            "dabrafenib_trametinib",
+            "BRAF",
+            "WES",
+            "BRAF V600E detected",
+        ),
+        (
+            &chr21_vcf,
+            "braf_v600e",
+            "dabrafenib_trametinib",
+            "BRAF",
+            "BRAF",
+            "BRAF V600E detected",
+        ),
+        (
+            &header_fusions,
+            "ret_fusion",
+            "selpercatinib",
+            "NTRK1, NTRK2, NTRK3, RET, ALK",
+            "NTRK1,NTRK2,NTRK3,RET,ALK",
+            "RET fusion detected",
+        ),
+    ] {
+        let (code, a, err) = assess(&case, &["--molecular", f]);
+        assert_eq!(code, Some(0), "{f}: {err}");
+        assert_eq!(
+            a["molecular"][finding]["state"], "unknown",
+            "{f}: {}",
+            a["molecular"]
+        );
+        assert!(
+            a["molecular"][finding]["basis"]
+                .as_str()
+                .unwrap()
+                .contains("coverage of"),
+            "{f}: {}",
+            a["molecular"][finding]
+        );
+        if finding == "ret_fusion" {
+            for k in ["ntrk_fusion", "alk_fusion"] {
+                assert_eq!(a["molecular"][k]["state"], "unknown", "{f}: {k}");
+            }
+        }
+        let why = excluded_why(&a, drug);
+        assert!(!why.contains("not detected"), "{f}: {drug} excluded: {why}");
+        let alert = coverage_alert(&a).unwrap_or_else(|| panic!("{f}: {}", a["alerts"]));
+        assert!(
+            alert.contains(&format!("coverage of {genes} not shown")) && alert.contains(f.as_str()),
+            "{f}: {alert}"
+        );
+        assert!(
+            contingencies(&a).iter().any(|c| c == if_),
+            "{f}: {:?}",
+            contingencies(&a)
+        );
+        let test = if finding == "ret_fusion" {
+            "ngs_rna"
+        } else {
+            "ngs_dna"
+        };
+        let item = a["workup"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["id"] == test)
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            item["why"].as_str().unwrap_or("").contains("coverage of") && item["status"] == "done",
+            "{f}: {item}"
+        );
+        // A sequencing file is no immunohistochemistry.
+        assert!(
+            a["workup"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|w| w["id"] != "braf_v600e_ihc" || w["status"] != "done"),
+            "{f}: {}",
+            a["workup"]
+        );
+
+        // The same file with its coverage stated: absence is now a negative.
+        let (code, a, err) = assess(&case, &["--molecular", f, "--covers", covers]);
+        assert_eq!(code, Some(0), "{f}: {err}");
+        assert_eq!(a["molecular"][finding]["state"], "not_detected", "{f}");
+        assert!(excluded_why(&a, drug).contains("not detected"), "{f}");
+        assert!(coverage_alert(&a).is_none(), "{f}: {}", a["alerts"]);
+        assert!(
+            a["workup"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|w| w["id"] != "braf_v600e_ihc" || w["status"] != "done"),
+            "{f}: {}",
+            a["workup"]
+        );
+    }
+    // A panel without BRAF leaves BRAF unknown; a case file's molecular.files covers works too.
+    let (_, a, _) = assess(&case, &["--molecular", &header_maf, "--covers", "TP53"]);
+    assert_eq!(a["molecular"]["braf_v600e"]["state"], "unknown");
+    let with_files = dir.join("files.json");
+    std::fs::write(
+        &with_files,
+        r#"{"schema": "atcpath.case/1", "id": "p", "as_of": "2024-01-10",
+            "molecular": {"resulted": [], "pending": ["ngs_dna", "ngs_rna"],
+              "files": [{"path": "h.maf", "covers": ["BRAF"]}, {"path": "f.txt"}]}}"#,
+    )
+    .unwrap();
+    let (code, a, err) = assess(&with_files, &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(a["molecular"]["braf_v600e"]["state"], "not_detected");
+    assert_eq!(a["molecular"]["ret_fusion"]["state"], "unknown");
+    // A coverage statement must say something, naming its JSON path.
+    let bad_covers = dir.join("bad-covers.json");
+    std::fs::write(
+        &bad_covers,
+        r#"{"schema": "atcpath.case/1", "id": "p", "as_of": "2024-01-10",
+            "molecular": {"resulted": [], "pending": ["ngs_dna"],
+              "files": [{"path": "h.maf", "covers": []}]}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = assess(&bad_covers, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("molecular.files[0].covers"), "{err}");
+    let (code, _, err) = assess(&case, &["--molecular", &header_maf, "--covers", "WES,BRAF"]);
+    assert_eq!(code, Some(2), "{err}");
+    // A test typed as resulted stays the clinician's statement of its genes.
+    let typed = dir.join("typed.json");
+    std::fs::write(
+        &typed,
+        r#"{"schema": "atcpath.case/1", "id": "t", "as_of": "2024-01-10",
+            "molecular": {"resulted": ["ngs_dna"], "pending": []}}"#,
+    )
+    .unwrap();
+    let (code, a, err) = assess(&typed, &["--molecular", &header_maf]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(a["molecular"]["braf_v600e"]["state"], "not_detected");
+    // A detection needs no coverage statement.
+    let braf = file(
+        &dir,
+        "b.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tMissense_Mutation\tS1\tp.V600E\n",
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &braf]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(a["molecular"]["braf_v600e"]["state"], "detected");
+    assert!(coverage_alert(&a).is_none(), "{}", a["alerts"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_row_contradicting_itself_is_an_error_naming_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("atcpath-con-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = pending_case(&dir);
+    let maf = file(
+        &dir,
+        "s.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nTP53\tMissense_Mutation\tS1\tp.R273H\nBRAF\tSilent\tS1\tp.V600E\n",
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &maf, "--covers", "WES"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("s.maf: line 3") && err.contains("contradicts"),
+        "{err}"
+    );
+    let vcf = file(
+        &dir,
+        "s.vcf",
+        "##fileformat=VCFv4.2\n##reference=GRCh37\n##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Format: Allele|Consequence|SYMBOL|HGVSc|HGVSp|CANONICAL\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\tCSQ=T|synonymous_variant|BRAF|ENST00000288602.6:c.1799T>A|ENSP00000288602.6:p.Val600Glu|YES\tGT\t0/1\n",
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &vcf, "--covers", "WES"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("s.vcf: line 5") && err.contains("contradicts"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn discordance_msi_contradiction_and_coverage_are_in_every_format_s_alerts() {
+    let dir = std::env::temp_dir().join(format!("atcpath-alr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = dir.join("c.json");
+    std::fs::write(
+        &case,
+        r#"{"schema": "atcpath.case/1", "id": "d", "as_of": "2024-01-10",
+            "molecular": {"resulted": ["braf_v600e_ihc"], "pending": ["ngs_dna", "ngs_rna"]}}"#,
+    )
+    .unwrap();
+    let maf = file(
+        &dir,
+        "m.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tMissense_Mutation\tS1\tp.V600E\n",
+    );
+    let clin = file(
+        &dir,
+        "clin.txt",
+        "SAMPLE_ID\tMSI_STATUS\tMSI_SCORE\nS1\tMSS\t25.0\n",
+    );
+    let fus = file(&dir, "f.txt", "Tumor_Sample_Barcode\tFusion\n");
+    let args = ["--molecular", &maf, &clin, &fus];
+    let (code, a, err) = assess(&case, &args);
+    assert_eq!(code, Some(0), "{err}");
+    let ids: Vec<&str> = a["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    for id in ["braf_discordant", "msi_contradiction", "coverage_not_shown"] {
+        assert!(ids.contains(&id), "{id} not in {ids:?}");
+    }
+    for format in ["text", "markdown", "html"] {
+        let out = render(&case, &args, format);
+        let section = alerts_section(&out, format);
+        for needle in ["m.maf line 2", "clin.txt line 2", "coverage of NTRK1"] {
+            assert!(
+                section.contains(needle),
+                "{format}: {needle} not in ALERTS:\n{section}"
+            );
+        }
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

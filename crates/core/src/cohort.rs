@@ -19,8 +19,6 @@
 //!
 //! Genes are compared case-insensitively (a MAF writing `braf` is BRAF).
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 use crate::case::model::Preferences;
@@ -33,39 +31,8 @@ use crate::report::Line;
 use crate::staging::M;
 use atcpath_kb::{GeneGroup, GroupEvent, Kb};
 
-/// Which genes a sample was profiled for, in one data type.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Coverage {
-    /// Not profiled (absent from the case list, or `NA` in the gene-panel matrix).
-    #[default]
-    NotProfiled,
-    /// Whole exome or genome: every gene.
-    AllGenes,
-    /// A targeted panel: these genes only.
-    Panel(BTreeSet<String>),
-}
-
-impl Coverage {
-    /// Whether the gene was covered.
-    pub fn covers(&self, gene: &str) -> bool {
-        match self {
-            Coverage::NotProfiled => false,
-            Coverage::AllGenes => true,
-            Coverage::Panel(g) => {
-                g.contains(gene) || g.iter().any(|x| x.eq_ignore_ascii_case(gene))
-            }
-        }
-    }
-
-    /// Whether the gene was covered for an event: a promoter only by a panel listing the gene
-    /// (whole exome does not reach promoters).
-    pub fn covers_event(&self, gene: &str, event: GroupEvent) -> bool {
-        match (self, event) {
-            (Coverage::AllGenes, GroupEvent::Promoter) => false,
-            _ => self.covers(gene),
-        }
-    }
-}
+/// Which genes a sample was profiled for (the one coverage rule of `genomics::coverage`).
+pub use crate::genomics::coverage::Coverage;
 
 /// One sample: its patient, coverage by data type and findings.
 #[derive(Debug, Clone, Default)]
@@ -298,8 +265,8 @@ fn describe(f: &Finding, a: &Annotation) -> String {
 
 /// Genes a panel must cover for a DNA result to settle BRAF V600E, and for an RNA/SV result to
 /// settle the actionable fusions (`case-format.md` test scopes).
-const DNA_SCOPE: [&str; 1] = ["BRAF"];
-const FUSION_SCOPE: [&str; 5] = ["NTRK1", "NTRK2", "NTRK3", "RET", "ALK"];
+use crate::case::TestId;
+use crate::genomics::coverage::pathway_genes;
 
 /// Summarises one patient from their samples: the actionable finding, and `assess` on a case
 /// holding only what the files say (decision date `as_of`; histology anaplastic when the
@@ -355,12 +322,16 @@ pub fn summarise_patient(
     // A test is resulted only when a sample's panel covers its whole scope: a panel without
     // BRAF must not make BRAF V600E "not detected".
     let mut unknown = Vec::new();
-    let dna = samples
-        .iter()
-        .any(|s| DNA_SCOPE.iter().all(|g| s.mutations.covers(g)));
-    let rna = samples
-        .iter()
-        .any(|s| FUSION_SCOPE.iter().all(|g| s.structural_variants.covers(g)));
+    let dna = samples.iter().any(|s| {
+        pathway_genes(TestId::NgsDna)
+            .iter()
+            .all(|g| s.mutations.covers(g))
+    });
+    let rna = samples.iter().any(|s| {
+        pathway_genes(TestId::NgsRna)
+            .iter()
+            .all(|g| s.structural_variants.covers(g))
+    });
     if !dna {
         unknown.push(
             "absence of BRAF V600E not established (no sequencing covering BRAF)".to_string(),
@@ -374,8 +345,10 @@ pub fn summarise_patient(
     }
     let mut files = Vec::new();
     for s in samples {
+        // A profiled sample results its test; what it proves absent is the coverage rule's
+        // (`genomics::coverage`, applied by the merge).
         let split =
-            |kind: FileKind, keep: &dyn Fn(&Finding) -> bool, results: bool| MolecularFile {
+            |kind: FileKind, keep: &dyn Fn(&Finding) -> bool, coverage: &Coverage| MolecularFile {
                 name: s.id.clone(),
                 kind,
                 findings: s
@@ -385,23 +358,25 @@ pub fn summarise_patient(
                     .cloned()
                     .collect(),
                 not_merged: 0,
-                results_test: results,
+                results_test: *coverage != Coverage::NotProfiled,
                 notes: Vec::new(),
+                coverage: coverage.clone(),
+                alerts: Vec::new(),
             };
         files.push(split(
             FileKind::Mutations,
             &|f| matches!(f, Finding::Variant { .. }),
-            DNA_SCOPE.iter().all(|g| s.mutations.covers(g)),
+            &s.mutations,
         ));
         files.push(split(
             FileKind::Fusions,
             &|f| matches!(f, Finding::Fusion { .. }),
-            FUSION_SCOPE.iter().all(|g| s.structural_variants.covers(g)),
+            &s.structural_variants,
         ));
         files.push(split(
             FileKind::Clinical,
             &|f| matches!(f, Finding::Tmb { .. } | Finding::Msi { .. }),
-            false,
+            &Coverage::NotProfiled,
         ));
     }
     let base = Case {

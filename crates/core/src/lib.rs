@@ -28,4 +28,4 @@ pub mod staging;
 pub mod survival;
 pub mod units;
 
-pub use pathway::{Config, assess};
+pub use pathway::{Config, assess, assess_with_files};

@@ -4,7 +4,9 @@
 //! Scope rules (`case-format.md`): listed variants and fusions are detected; a resulted test
 //! that does not list an alteration makes it not detected only within that test's scope
 //! (`braf_v600e_ihc`/`braf_v600e_pcr`: BRAF V600E; `ngs_dna`: point variants, not fusions;
-//! `ngs_rna`: fusions). A BRAF entry without its protein change leaves BRAF V600E unknown.
+//! `ngs_rna`: fusions). A BRAF entry without its protein change leaves BRAF V600E unknown. A test
+//! resulted by result files that do not show a gene covered (`molecular.coverage_not_shown`,
+//! `genomics::coverage`) proves nothing about that gene: it stays unknown.
 
 use serde::Serialize;
 
@@ -87,7 +89,8 @@ impl Profile {
     }
 }
 
-fn is_v600e(v: &crate::case::Variant) -> bool {
+/// Whether a variant is BRAF V600E (protein or coding change).
+pub(crate) fn is_v600e(v: &crate::case::Variant) -> bool {
     v.gene == "BRAF"
         && (v
             .protein
@@ -107,6 +110,14 @@ pub fn profile(case: &Case, th: &Thresholds, fusion_drivers: &[String]) -> Profi
     let mo = &case.molecular;
     let resulted = |t: TestId| mo.resulted.contains(&t);
     let pending = |t: TestId| mo.pending.contains(&t);
+    // The files resulting `t` without showing `gene` covered, if so.
+    let not_shown = |t: TestId, gene: &str| {
+        mo.coverage_not_shown
+            .iter()
+            .find(|n| n.test == t && n.genes.iter().any(|g| g == gene))
+            .map(|n| n.files.join(", "))
+    };
+    let covers = |t: TestId, gene: &str| resulted(t) && not_shown(t, gene).is_none();
 
     // BRAF V600E
     let v600e = mo.variants.iter().position(is_v600e);
@@ -144,11 +155,22 @@ pub fn profile(case: &Case, th: &Thresholds, fusion_drivers: &[String]) -> Profi
             ),
             None,
         )
-    } else if let Some(t) = braf_tests.iter().find(|t| resulted(**t)) {
+    } else if let Some(t) = braf_tests.iter().find(|t| covers(**t, "BRAF")) {
         (
             Finding::new(
                 State::NotDetected,
                 format!("{} resulted without BRAF V600E", test_name(*t)),
+                braf_pending,
+            ),
+            None,
+        )
+    } else if let Some(files) =
+        not_shown(TestId::NgsDna, "BRAF").filter(|_| resulted(TestId::NgsDna))
+    {
+        (
+            Finding::new(
+                State::Unknown,
+                format!("ngs_dna resulted by {files}, but coverage of BRAF not shown"),
                 braf_pending,
             ),
             None,
@@ -199,7 +221,17 @@ pub fn profile(case: &Case, th: &Thresholds, fusion_drivers: &[String]) -> Profi
                 ),
                 false,
             )
-        } else if resulted(TestId::NgsRna) {
+        } else if let Some(files) = genes
+            .iter()
+            .find_map(|g| not_shown(TestId::NgsRna, g))
+            .filter(|_| resulted(TestId::NgsRna))
+        {
+            Finding::new(
+                State::Unknown,
+                format!("ngs_rna resulted by {files}, but coverage of {label} not shown"),
+                false,
+            )
+        } else if genes.iter().all(|g| covers(TestId::NgsRna, g)) {
             Finding::new(
                 State::NotDetected,
                 format!("ngs_rna resulted without {} {label} fusion", article(label)),

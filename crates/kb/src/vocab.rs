@@ -100,6 +100,9 @@ vocab! {
         LabUnitCheck => "lab_unit_check",
         UnrecognisedDrug => "unrecognised_drug",
         KinaseRearrangementPartnerUnknown => "kinase_rearrangement_partner_unknown",
+        CoverageNotShown => "coverage_not_shown",
+        BrafDiscordant => "braf_discordant",
+        MsiContradiction => "msi_contradiction",
     }
 }
 

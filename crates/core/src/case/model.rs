@@ -232,16 +232,23 @@ pub struct Molecular {
     /// Kinase rearrangements with no named partner, from result files (never typed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub rearrangements: Vec<Rearrangement>,
+    /// Tests resulted by result files that do not show some pathway genes covered
+    /// (`genomics::coverage`): set by the merge only, never read from a case file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage_not_shown: Vec<crate::genomics::coverage::NotShown>,
 }
 
 /// A molecular result file named in a case file: a path, or an object
 /// `{"path": ..., "sample": ..., "build": ...}` saying which tumour sample of the file is this
-/// patient's and, for a VCF that does not say, its reference build (GRCh37 or GRCh38).
+/// patient's and, for a VCF that does not say, its reference build (GRCh37 or GRCh38), and
+/// `covers`: the genes the test covered (symbols, or `["WES"]` / `["WGS"]`), without which the
+/// file proves no gene absent (`genomics::coverage`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MolecularFileRef {
     pub path: String,
     pub sample: Option<String>,
     pub build: Option<String>,
+    pub covers: Option<Vec<String>>,
 }
 
 /// Unit of a cumulative dose.

@@ -788,7 +788,7 @@ impl Reader<'_> {
             let p = self.string(v, path)?;
             return self.nonempty_path(p, path);
         }
-        let m = self.object(v, path, &["path", "sample", "build"])?;
+        let m = self.object(v, path, &["path", "sample", "build", "covers"])?;
         let file = match field(m, "path") {
             Some(p) => self
                 .string(p, &join(path, "path"))
@@ -806,10 +806,27 @@ impl Reader<'_> {
                 &[("GRCh37", "GRCh37"), ("GRCh38", "GRCh38")],
             )
         });
+        let covers = field(m, "covers").and_then(|v| self.covers(v, &join(path, "covers")));
         let mut f = file?;
         f.sample = sample;
         f.build = build.map(str::to_string);
+        f.covers = covers;
         Some(f)
+    }
+
+    /// `covers` of a `molecular.files` entry: a non-empty list of gene symbols, or `["WES"]` /
+    /// `["WGS"]` (`genomics::coverage::Coverage::from_statement`).
+    fn covers(&mut self, v: &Value, path: &str) -> Option<Vec<String>> {
+        let list = self.list(v, path)?;
+        let mut out = Vec::new();
+        for (i, g) in list.iter().enumerate() {
+            out.push(self.string(g, &format!("{path}[{i}]"))?);
+        }
+        if let Err(e) = crate::genomics::coverage::Coverage::from_statement(&out) {
+            self.err(path, e);
+            return None;
+        }
+        Some(out)
     }
 
     fn nonempty_path(&mut self, p: String, path: &str) -> Option<MolecularFileRef> {

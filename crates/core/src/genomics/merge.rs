@@ -4,8 +4,15 @@
 //!
 //! Rules (`case-format.md` scopes):
 //! - a mutation file (MAF, VCF) is an `ngs_dna` result, a fusion or structural-variant file an
-//!   `ngs_rna` result: the test becomes resulted (and leaves `pending`), so an alteration the file
-//!   does not contain is not detected within that test's scope only;
+//!   `ngs_rna` result: the test becomes resulted (and leaves `pending`); an alteration the file
+//!   does not contain is not detected only for the genes the file shows covered
+//!   (`coverage::not_shown`, the one rule): the others stay unknown, recorded in
+//!   `molecular.coverage_not_shown` and raised as a `coverage_not_shown` alert. A test the case
+//!   file types as resulted keeps its meaning (the clinician's statement of its genes);
+//! - a row whose class contradicts its protein change (`class_contradiction`) is an error;
+//! - what the tumour board must see (coverage not shown, an IHC/sequencing BRAF discordance, the
+//!   readers' alerts such as MSI status against MSIsensor score) is a [`FileAlert`], which
+//!   `pathway::alerts::file_alerts` turns into the report's alerts;
 //! - variants are merged when they change the protein or are TERT promoter variants (cBioPortal's
 //!   loader filter: silent, intronic, UTR, flank and intergenic rows are not merged but counted);
 //!   a TERT promoter variant recognised by position gets its HGVS coding name (c.-124C>T = C228T,
@@ -20,10 +27,20 @@
 
 use serde::Serialize;
 
-use super::{Annotation, Finding, Sourced, VariantClass, annotate_finding};
+use super::coverage::{Coverage, NotShown, not_shown};
+use super::{Annotation, Finding, Sourced, VariantClass, annotate_finding, class_contradiction};
 use crate::case::model::{Case, Fusion, Msi, TestId, Variant};
 use crate::hgvs;
-use atcpath_kb::Kb;
+use atcpath_kb::{AlertId, Kb};
+
+/// An alert a result file raises: the knowledge-base alert and this file's facts (file and line
+/// in words). Readers add theirs to [`MolecularFile::alerts`]; the merge adds coverage and
+/// discordance alerts; `pathway::alerts::file_alerts` builds the report's alerts from them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileAlert {
+    pub id: AlertId,
+    pub facts: String,
+}
 
 /// What a result file is evidence of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,6 +73,10 @@ pub struct MolecularFile {
     /// What the reader wants the tumour board to see about this file (e.g. the sample had no
     /// row in a list of detected events).
     pub notes: Vec<String>,
+    /// The genes the file shows covered (`coverage`): without a statement, no absence is proven.
+    pub coverage: Coverage,
+    /// Alerts the reader raised (e.g. MSI status contradicting the MSIsensor score).
+    pub alerts: Vec<FileAlert>,
 }
 
 /// One molecular fact with where it came from (the report's provenance table).
@@ -85,6 +106,10 @@ pub struct MergeReport {
     pub not_merged: Vec<(String, usize)>,
     /// The files' notes.
     pub notes: Vec<String>,
+    /// Tests the files resulted without showing some pathway genes covered.
+    pub coverage_not_shown: Vec<NotShown>,
+    /// Alerts for the report's ALERTS section (`pathway::alerts::file_alerts`).
+    pub alerts: Vec<FileAlert>,
 }
 
 fn variant_fact(gene: &str, v: &Variant) -> String {
@@ -134,7 +159,7 @@ fn is_v600e(v: &Variant) -> bool {
 /// BRAF V600E from a file while the case file has a BRAF result without it: the same test
 /// (`ngs_dna`) contradicting is an error; IHC or a targeted assay negative and sequencing
 /// positive is a discordance the tumour board must see (a note), the sequencing being used.
-fn braf_conflict(case: &Case, at: &str, problems: &mut Vec<String>, notes: &mut Vec<String>) {
+fn braf_conflict(case: &Case, at: &str, problems: &mut Vec<String>, alerts: &mut Vec<FileAlert>) {
     let r = &case.molecular.resulted;
     if r.contains(&TestId::NgsDna) {
         problems.push(format!(
@@ -144,10 +169,13 @@ fn braf_conflict(case: &Case, at: &str, problems: &mut Vec<String>, notes: &mut 
         .into_iter()
         .find(|t| r.contains(t))
     {
-        notes.push(format!(
-            "DISCORDANT: BRAF V600E at {at}, but {} resulted without it in the case file; the sequencing result is used: review both (IHC can be falsely negative)",
-            crate::molecular::test_name(t)
-        ));
+        alerts.push(FileAlert {
+            id: AlertId::BrafDiscordant,
+            facts: format!(
+                "BRAF V600E at {at}, but {} resulted without it in the case file; the sequencing result is used",
+                crate::molecular::test_name(t)
+            ),
+        });
     }
 }
 
@@ -210,6 +238,8 @@ pub fn merge(
         .tmb_mut_per_mb
         .map(|_| "the case file".to_string());
     let mut msi_from = case.molecular.msi.map(|_| "the case file".to_string());
+    // Per test, the files that resulted it (for the coverage rule).
+    let mut resulting: Vec<(TestId, &MolecularFile)> = Vec::new();
     for file in files {
         // A BRAF row whose change cannot be read leaves BRAF V600E unknown: the file cannot
         // settle the test.
@@ -248,14 +278,17 @@ pub fn merge(
         match file.kind {
             FileKind::Mutations if file.results_test && unreadable_braf.is_empty() => {
                 result(&mut out, TestId::NgsDna, &mut report);
+                resulting.push((TestId::NgsDna, file));
             }
             FileKind::Fusions if file.results_test => {
                 result(&mut out, TestId::NgsRna, &mut report);
+                resulting.push((TestId::NgsRna, file));
             }
             _ => {}
         }
         let mut not_merged = file.not_merged;
         report.notes.extend(file.notes.iter().cloned());
+        report.alerts.extend(file.alerts.iter().cloned());
         for s in &file.findings {
             let ann = annotate_finding(kb, &s.finding);
             let at = format!("{} line {}", s.file, s.line);
@@ -288,6 +321,12 @@ pub fn merge(
                     class,
                     ..
                 } => {
+                    if let (Some(c), Some(p)) = (class, protein)
+                        && let Some(m) = class_contradiction(*c, p)
+                    {
+                        problems.push(format!("{at}: {gene} {m}"));
+                        continue;
+                    }
                     if !merged_class(*class, &ann) {
                         not_merged += 1;
                         continue;
@@ -340,7 +379,7 @@ pub fn merge(
                         status = "repeated";
                     } else {
                         if is_v600e(&v) {
-                            braf_conflict(case, &at, &mut problems, &mut report.notes);
+                            braf_conflict(case, &at, &mut problems, &mut report.alerts);
                         }
                         out.molecular.variants.push(v);
                     }
@@ -454,6 +493,41 @@ pub fn merge(
             report.not_merged.push((file.name.clone(), not_merged));
         }
     }
+    // What the files prove absent (`coverage::not_shown`); a test the case file types as
+    // resulted is the clinician's statement of its genes.
+    for test in [TestId::NgsDna, TestId::NgsRna] {
+        let by: Vec<&MolecularFile> = resulting
+            .iter()
+            .filter(|(t, _)| *t == test)
+            .map(|(_, f)| *f)
+            .collect();
+        if by.is_empty() || case.molecular.resulted.contains(&test) {
+            continue;
+        }
+        let genes = not_shown(&out, test, by.iter().map(|f| &f.coverage));
+        if genes.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = by.iter().map(|f| f.name.clone()).collect();
+        report.alerts.push(FileAlert {
+            id: AlertId::CoverageNotShown,
+            facts: format!(
+                "{} resulted by {}, but coverage of {} not shown by {}: {} stays unknown, not negative",
+                crate::molecular::test_name(test),
+                names.join(", "),
+                genes.join(", "),
+                if names.len() == 1 { "the file" } else { "the files" },
+                if genes.len() == 1 { "it" } else { "each" }
+            ),
+        });
+        let ns = NotShown {
+            test,
+            genes,
+            files: names,
+        };
+        out.molecular.coverage_not_shown.push(ns.clone());
+        report.coverage_not_shown.push(ns);
+    }
     if problems.is_empty() {
         Ok((out, report))
     } else {
@@ -513,6 +587,8 @@ mod tests {
                 not_merged: 0,
                 results_test: true,
                 notes: Vec::new(),
+                coverage: Coverage::AllGenes,
+                alerts: Vec::new(),
             },
             MolecularFile {
                 name: "f.txt".into(),
@@ -527,6 +603,8 @@ mod tests {
                 not_merged: 0,
                 results_test: true,
                 notes: Vec::new(),
+                coverage: Coverage::AllGenes,
+                alerts: Vec::new(),
             },
         ];
         let (m, r) = merge(&c, &files, &kb).unwrap();
@@ -555,6 +633,8 @@ mod tests {
             not_merged: 0,
             results_test: true,
             notes: Vec::new(),
+            coverage: Coverage::AllGenes,
+            alerts: Vec::new(),
         };
         let e = merge(&c, &[f.clone()], &kb).unwrap_err();
         assert!(
@@ -593,6 +673,8 @@ mod tests {
             not_merged: 0,
             results_test: true,
             notes: Vec::new(),
+            coverage: Coverage::AllGenes,
+            alerts: Vec::new(),
         };
         let (m, _) = merge(&c, &[f], &kb).unwrap();
         let v = &m.molecular.variants[0];
@@ -600,5 +682,96 @@ mod tests {
             v.coding.as_ref().map(|c| c.normalized.as_str()),
             Some("c.-124C>T")
         );
+    }
+
+    fn empty(name: &str, kind: FileKind, coverage: Coverage) -> MolecularFile {
+        MolecularFile {
+            name: name.into(),
+            kind,
+            findings: Vec::new(),
+            not_merged: 0,
+            results_test: true,
+            notes: Vec::new(),
+            coverage,
+            alerts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_empty_file_without_coverage_proves_nothing_absent() {
+        use crate::molecular::{State, profile};
+        let kb = Kb::embedded().unwrap();
+        let th = &kb.facts.thresholds;
+        let c = case(BASE);
+        let files = [
+            empty("h.maf", FileKind::Mutations, Coverage::NotProfiled),
+            empty("f.txt", FileKind::Fusions, Coverage::NotProfiled),
+        ];
+        let (m, r) = merge(&c, &files, &kb).unwrap();
+        let p = profile(&m, th, &kb.genes.fusion_drivers);
+        for f in [&p.braf_v600e, &p.ret_fusion, &p.ntrk_fusion, &p.alk_fusion] {
+            assert_eq!(f.state, State::Unknown, "{}", f.basis);
+            assert!(f.basis.contains("coverage of"), "{}", f.basis);
+        }
+        let ids: Vec<AlertId> = r.alerts.iter().map(|a| a.id).collect();
+        assert_eq!(ids, [AlertId::CoverageNotShown, AlertId::CoverageNotShown]);
+        assert!(r.alerts[0].facts.contains("coverage of BRAF not shown"));
+        // With coverage stated, absence is a negative.
+        let files = [
+            empty("h.maf", FileKind::Mutations, Coverage::AllGenes),
+            empty(
+                "f.txt",
+                FileKind::Fusions,
+                Coverage::from_statement(&["RET", "ALK", "NTRK1", "NTRK2", "NTRK3"]).unwrap(),
+            ),
+        ];
+        let (m, r) = merge(&c, &files, &kb).unwrap();
+        let p = profile(&m, th, &kb.genes.fusion_drivers);
+        for f in [&p.braf_v600e, &p.ret_fusion, &p.ntrk_fusion, &p.alk_fusion] {
+            assert_eq!(f.state, State::NotDetected, "{}", f.basis);
+        }
+        assert!(r.alerts.is_empty() && m.molecular.coverage_not_shown.is_empty());
+    }
+
+    #[test]
+    fn a_row_whose_class_contradicts_its_protein_is_an_error() {
+        let kb = Kb::embedded().unwrap();
+        let c = case(BASE);
+        for (class, p) in [
+            (VariantClass::Silent, "p.V600E"),
+            (VariantClass::Missense, "p.V600V"),
+        ] {
+            let mut f = empty("m.maf", FileKind::Mutations, Coverage::AllGenes);
+            f.findings = vec![sourced(variant("BRAF", Some(p), class), 9)];
+            let e = merge(&c, &[f], &kb).unwrap_err();
+            assert!(
+                e[0].contains("f.txt line 9") && e[0].contains("contradicts"),
+                "{e:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever genes a statement names, BRAF V600E absence is a negative exactly when BRAF
+        /// is among them (any case) or the statement is a whole exome.
+        #[test]
+        fn braf_is_negative_only_when_covered(
+            genes in proptest::collection::vec("[A-Za-z][A-Za-z0-9]{0,5}", 1..6),
+        ) {
+            let kb = Kb::embedded().unwrap();
+            let c = case(BASE);
+            let cov = Coverage::from_statement(&genes);
+            // A whole exome named beside genes is refused, not a coverage.
+            proptest::prop_assume!(cov.is_ok());
+            let cov = cov.unwrap_or_default();
+            let covered = cov == Coverage::AllGenes
+                || genes.iter().any(|g| g.eq_ignore_ascii_case("BRAF"));
+            let (m, _) = merge(&c, &[empty("h.maf", FileKind::Mutations, cov)], &kb).unwrap();
+            let p = crate::molecular::profile(&m, &kb.facts.thresholds, &kb.genes.fusion_drivers);
+            proptest::prop_assert_eq!(
+                p.braf_v600e.state == crate::molecular::State::NotDetected,
+                covered
+            );
+        }
     }
 }

@@ -4,6 +4,7 @@
 //! therapeutic levels with their drugs, the highest level and the ATC options it opens.
 //! Pure: the file formats are read by the adapters.
 
+pub mod coverage;
 pub mod finding;
 pub mod merge;
 
@@ -82,6 +83,30 @@ impl VariantClass {
             VariantClass::Nonsense | VariantClass::Frameshift | VariantClass::Splice
         )
     }
+}
+
+/// Why a row's variant class contradicts its protein change, if it does: a silent class
+/// (MAF `Silent`, VEP/SnpEff `synonymous_variant`) with a protein-changing HGVSp, or a missense
+/// class with a synonymous one. The rule `annotate` applies to MAF rows (there on bytes, for
+/// speed), applied to every reader's findings by the merge: such a row is an error, never
+/// dropped (dropping it would turn a BRAF V600E into "not detected").
+pub fn class_contradiction(class: VariantClass, protein: &ProteinChange) -> Option<String> {
+    let synonymous = protein.consequence == hgvs::Consequence::Synonymous;
+    let wrong = match class {
+        VariantClass::Silent => !synonymous,
+        VariantClass::Missense => synonymous,
+        _ => false,
+    };
+    wrong.then(|| {
+        format!(
+            "the variant class ({}) contradicts the protein change {}",
+            match class {
+                VariantClass::Silent => "silent / synonymous",
+                _ => "missense",
+            },
+            protein.normalized
+        )
+    })
 }
 
 /// Sequence Ontology consequence terms, most to least severe (Ensembl VEP's severity table), with

@@ -362,6 +362,24 @@ pub fn dose_alerts(
     });
 }
 
+/// The alerts of merged result files (`MergeReport::alerts`: coverage not shown, BRAF
+/// IHC/sequencing discordance, and what readers raise, such as an MSI status contradicting the
+/// MSIsensor score), added to `out`, most severe first. The one place file alerts join the
+/// report's ALERTS; a new kind of file alert is a `FileAlert` pushed by its reader or the merge.
+pub fn file_alerts(kb: &Kb, report: &crate::genomics::merge::MergeReport, out: &mut Vec<Alert>) {
+    for f in &report.alerts {
+        let a = alert(kb, f.id, &f.facts);
+        if !out.iter().any(|x| x.id == a.id && x.message == a.message) {
+            out.push(a);
+        }
+    }
+    out.sort_by_key(|a| match a.severity {
+        Severity::Critical => 0,
+        Severity::Warning => 1,
+        Severity::Info => 2,
+    });
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next()

@@ -36,6 +36,22 @@ impl Config {
     }
 }
 
+/// [`assess`] of a case merged with result files (`genomics::merge`): the merge report is the
+/// assessment's `molecular_files`, and its alerts join the ALERTS (`alerts::file_alerts`).
+pub fn assess_with_files(
+    case: &Case,
+    kb: &Kb,
+    config: &Config,
+    files: Option<crate::genomics::merge::MergeReport>,
+) -> Assessment {
+    let mut a = assess(case, kb, config);
+    if let Some(r) = &files {
+        alerts::file_alerts(kb, r, &mut a.alerts);
+    }
+    a.molecular_files = files;
+    a
+}
+
 /// Assesses one case.
 pub fn assess(case: &Case, kb: &Kb, config: &Config) -> Assessment {
     let th = &config.thresholds;

@@ -37,15 +37,19 @@ pub fn workup(case: &Case, kb: &Kb, staging: &Staging, sit: &Situation) -> Vec<W
             None => "expert review not recorded".into(),
         },
     );
+    // Only the immunohistochemistry itself marks it done: BRAF V600E known from another test
+    // (e.g. a sequencing file) leaves it off the list, never "done".
     let braf_known = p.braf_v600e.state != State::Unknown;
-    let ihc = test(TestId::BrafV600eIhc).unwrap_or(if braf_known { Done } else { Missing });
-    let ihc_note = match test(TestId::BrafV600eIhc) {
-        Some(Done) => "resulted".to_string(),
-        Some(_) => "pending".into(),
-        None if braf_known => format!("not needed now: {}", p.braf_v600e.basis),
-        None => "not done: order at once on diagnostic tissue".into(),
-    };
-    push(WorkupId::BrafV600eIhc, ihc, ihc_note);
+    match test(TestId::BrafV600eIhc) {
+        Some(Done) => push(WorkupId::BrafV600eIhc, Done, "resulted".into()),
+        Some(s) => push(WorkupId::BrafV600eIhc, s, "pending".into()),
+        None if braf_known => {}
+        None => push(
+            WorkupId::BrafV600eIhc,
+            Missing,
+            "not done: order at once on diagnostic tissue".into(),
+        ),
+    }
     if let Some(s) = test(TestId::BrafV600ePcr) {
         push(
             WorkupId::BrafV600ePcr,
@@ -71,8 +75,13 @@ pub fn workup(case: &Case, kb: &Kb, staging: &Staging, sit: &Situation) -> Vec<W
     ] {
         let fusion_found = t == TestId::NgsRna
             && (p.ntrk_fusion.detected() || p.ret_fusion.detected() || p.alk_fusion.detected());
+        let not_shown = mo
+            .coverage_not_shown
+            .iter()
+            .find(|n| n.test == t)
+            .map(|n| format!("resulted, coverage of {} not shown", n.genes.join(", ")));
         let (s, note) = match test(t) {
-            Some(Done) => (Done, "resulted".to_string()),
+            Some(Done) => (Done, not_shown.unwrap_or_else(|| "resulted".to_string())),
             Some(_) => (Pending, "pending: treatment is not delayed for it".into()),
             None if fusion_found => (Done, "a fusion is already reported".into()),
             None => (Missing, format!("{what} not ordered")),
