@@ -219,6 +219,18 @@ impl Reader<'_> {
         Some(x)
     }
 
+    /// A percentage field: a fraction (0 < x < 1, or 1.0 with a decimal point) is refused by
+    /// [`units::percent_not_fraction`], then the range is checked.
+    fn percent(&mut self, v: &Value, path: &str, lo: f64, hi: f64) -> Option<f64> {
+        if let Some(x) = v.as_f64()
+            && let Err(why) = units::percent_not_fraction(x, v.is_i64() || v.is_u64())
+        {
+            self.err(path, why);
+            return None;
+        }
+        self.number(v, path, lo, hi, " %")
+    }
+
     fn boolean(&mut self, v: &Value, path: &str) -> Option<bool> {
         let b = v.as_bool();
         if b.is_none() {
@@ -524,15 +536,8 @@ impl Reader<'_> {
             .and_then(|v| self.quantity(v, "labs.creatinine", Kind::Creatinine));
         l.total_bilirubin = field(m, "total_bilirubin")
             .and_then(|v| self.quantity(v, "labs.total_bilirubin", Kind::Bilirubin));
-        if let Some(v) = field(m, "lvef_percent") {
-            match v.as_f64() {
-                Some(x) if x > 0.0 && x < 1.0 => self.err(
-                    "labs.lvef_percent",
-                    format!("{x} looks like a fraction; give the ejection fraction in percent (e.g. {})", x * 100.0),
-                ),
-                _ => l.lvef_percent = self.number(v, "labs.lvef_percent", 5.0, 90.0, " %"),
-            }
-        }
+        l.lvef_percent =
+            field(m, "lvef_percent").and_then(|v| self.percent(v, "labs.lvef_percent", 5.0, 90.0));
         Some(l)
     }
 
@@ -752,7 +757,7 @@ impl Reader<'_> {
             }
         }
         mo.pd_l1_tps_percent = field(m, "pd_l1_tps_percent")
-            .and_then(|v| self.number(v, "molecular.pd_l1_tps_percent", 0.0, 100.0, " %"));
+            .and_then(|v| self.percent(v, "molecular.pd_l1_tps_percent", 0.0, 100.0));
         mo.mmr = field(m, "mmr").and_then(|v| {
             self.choice(
                 v,
@@ -1130,6 +1135,50 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn case_with(extra: &str) -> Vec<u8> {
+        format!(r#"{{"schema": "atcpath.case/1", "id": "r", "as_of": "2024-06-01", {extra}}}"#)
+            .into_bytes()
+    }
+
+    #[test]
+    fn pd_l1_written_as_a_fraction_is_refused_naming_the_field() {
+        let kb = Kb::embedded().unwrap();
+        for v in ["0.6", "0.01", "1.0"] {
+            let e = read_case(
+                &case_with(&format!(r#""molecular": {{"pd_l1_tps_percent": {v}}}"#)),
+                &kb,
+                None,
+            )
+            .unwrap_err();
+            assert!(
+                e.iter().any(|p| p.path == "molecular.pd_l1_tps_percent"
+                    && (p.message.contains("looks like a fraction")
+                        || p.message.contains("ambiguous"))),
+                "{v}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pd_l1_0_and_1_percent_stay_enterable() {
+        let kb = Kb::embedded().unwrap();
+        for (v, want) in [
+            ("0", 0.0),
+            ("0.0", 0.0),
+            ("1", 1.0),
+            ("1.5", 1.5),
+            ("60", 60.0),
+        ] {
+            let c = read_case(
+                &case_with(&format!(r#""molecular": {{"pd_l1_tps_percent": {v}}}"#)),
+                &kb,
+                None,
+            )
+            .unwrap_or_else(|e| panic!("{v}: {e:?}"));
+            assert_eq!(c.molecular.pd_l1_tps_percent, Some(want));
+        }
+    }
 
     #[test]
     fn death_before_diagnosis_is_an_error() {
