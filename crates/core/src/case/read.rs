@@ -1181,6 +1181,27 @@ mod tests {
     }
 
     #[test]
+    fn tx_with_recorded_invasion_is_an_error() {
+        let kb = Kb::embedded().unwrap();
+        for (inv, t) in [("carotid_artery", "T4b"), ("trachea", "T4a")] {
+            let e = read_case(
+                &case_with(&format!(r#""tumor": {{"t": "TX", "invasion": ["{inv}"]}}"#)),
+                &kb,
+                None,
+            )
+            .unwrap_err();
+            assert!(
+                e.iter().any(|p| p.path == "tumor.t"
+                    && p.message.contains("TX")
+                    && p.message.contains(t)),
+                "{e:?}"
+            );
+        }
+        // TX with no invasion information stays accepted.
+        assert!(read_case(&case_with(r#""tumor": {"t": "TX"}"#), &kb, None).is_ok());
+    }
+
+    #[test]
     fn death_before_diagnosis_is_an_error() {
         let kb = Kb::embedded().unwrap();
         let text = br#"{"schema": "atcpath.case/1", "id": "r", "as_of": "2024-06-01",
