@@ -1,0 +1,210 @@
+//! Input limits, in one place: every line-oriented reader of the product (the readers of this
+//! crate, the annotate block reader, `assess --molecular`, `survival`, cohort study folders)
+//! refuses a line or a file beyond these, with the file and line, instead of growing without
+//! bound (`/dev/zero` has no newline; a truncated or binary file may be one huge line).
+//!
+//! [`Bounded`] wraps any `BufRead` and enforces both limits as it is consumed, so a reader built
+//! on `read_until` / `read_line` keeps constant memory whatever the input: at most one line of
+//! [`MAX_LINE_BYTES`] plus one buffer is held before the error.
+
+use std::io::{self, BufRead, Read};
+
+/// Longest line accepted, in bytes (8 MiB). The longest legitimate lines are VCF records with
+/// a VEP `CSQ` over many transcripts or wide copy-number rows with thousands of samples: tens to
+/// hundreds of kilobytes.
+pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Largest streamed file accepted, in bytes (64 GiB): several times a whole-cohort MAF or VCF.
+/// Streaming readers hold one line at a time, so this bounds time, not memory.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024 * 1024;
+
+/// Largest file read whole into memory, in bytes (256 MiB): survival tables, clinical result
+/// files merged into a case, study metadata. A registry export of thousands of patients is a few
+/// megabytes.
+pub const MAX_WHOLE_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The message of a line over [`MAX_LINE_BYTES`] (without file and line, which the caller adds).
+pub fn line_too_long() -> String {
+    format!(
+        "line is longer than {MAX_LINE_BYTES} bytes (the limit for one line); is this a text file of the expected format?"
+    )
+}
+
+/// The message of a file over `limit` bytes.
+pub fn file_too_large(limit: u64) -> String {
+    format!("file is larger than {limit} bytes (the limit for this kind of file)")
+}
+
+/// A limit crossed: the error inside the `io::Error` a [`Bounded`] reader returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitError(pub String);
+
+impl std::fmt::Display for LimitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LimitError {}
+
+/// Whether `e` is a limit of this module (not an I/O or encoding error).
+pub fn is_limit(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|x| x.is::<LimitError>())
+}
+
+fn limit_error(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, LimitError(message))
+}
+
+/// A `BufRead` that fails (`io::ErrorKind::InvalidData`, message from [`line_too_long`] or
+/// [`file_too_large`]) once a line exceeds `max_line` bytes or the input exceeds `max_file`
+/// bytes. Counting happens in `consume`, so `read_until` stops within one buffer of the limit.
+#[derive(Debug)]
+pub struct Bounded<R> {
+    inner: R,
+    max_line: usize,
+    max_file: u64,
+    /// Bytes consumed since the last newline.
+    line: usize,
+    /// Bytes consumed in all.
+    total: u64,
+}
+
+impl<R: BufRead> Bounded<R> {
+    /// Wraps `inner` with [`MAX_LINE_BYTES`] and [`MAX_FILE_BYTES`].
+    pub fn new(inner: R) -> Self {
+        Self::with_limits(inner, MAX_LINE_BYTES, MAX_FILE_BYTES)
+    }
+
+    /// Wraps `inner` with explicit limits (tests; files read whole use
+    /// [`MAX_WHOLE_FILE_BYTES`]).
+    pub fn with_limits(inner: R, max_line: usize, max_file: u64) -> Self {
+        Self {
+            inner,
+            max_line,
+            max_file,
+            line: 0,
+            total: 0,
+        }
+    }
+
+    fn check(&self) -> io::Result<()> {
+        if self.line > self.max_line {
+            return Err(limit_error(if self.max_line == MAX_LINE_BYTES {
+                line_too_long()
+            } else {
+                format!(
+                    "line is longer than {} bytes (the limit for one line)",
+                    self.max_line
+                )
+            }));
+        }
+        if self.total > self.max_file {
+            return Err(limit_error(file_too_large(self.max_file)));
+        }
+        Ok(())
+    }
+}
+
+impl<R: BufRead> Read for Bounded<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let buf = self.fill_buf()?;
+            let n = buf.len().min(out.len());
+            out[..n].copy_from_slice(&buf[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Bounded<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.check()?;
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        if amt > 0 {
+            // The bytes being consumed are still in the inner buffer (fill_buf returned them).
+            if let Ok(buf) = self.inner.fill_buf() {
+                let seen = &buf[..amt.min(buf.len())];
+                match memchr::memrchr(b'\n', seen) {
+                    Some(i) => self.line = seen.len() - i - 1,
+                    None => self.line = self.line.saturating_add(seen.len()),
+                }
+            }
+            self.total = self.total.saturating_add(amt as u64);
+        }
+        self.inner.consume(amt);
+    }
+}
+
+/// Reads all of `reader` (at most `limit` bytes, lines at most [`MAX_LINE_BYTES`]) into memory.
+///
+/// # Errors
+/// A read error, or the message of [`file_too_large`] / [`line_too_long`] with the 1-based line
+/// where the limit was crossed.
+pub fn read_whole<R: BufRead>(reader: R, limit: u64) -> Result<Vec<u8>, crate::FormatError> {
+    let mut b = Bounded::with_limits(reader, MAX_LINE_BYTES, limit);
+    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    let mut line = 0;
+    loop {
+        buf.clear();
+        line += 1;
+        match b.read_until(b'\n', &mut buf) {
+            Ok(0) => return Ok(out),
+            Ok(_) => out.extend_from_slice(&buf),
+            Err(e) => {
+                return Err(crate::FormatError {
+                    line,
+                    message: e.to_string(),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endless_line_stops_at_the_limit_with_bounded_memory() {
+        // /dev/zero in miniature: an endless stream without a newline.
+        let endless = io::BufReader::with_capacity(1024, io::repeat(0));
+        let mut b = Bounded::with_limits(endless, 10_000, u64::MAX);
+        let mut line = Vec::new();
+        let e = b.read_until(b'\n', &mut line).unwrap_err();
+        assert!(e.to_string().contains("longer than 10000 bytes"), "{e}");
+        assert!(is_limit(&e));
+        assert!(line.len() <= 10_000 + 1024, "{}", line.len());
+    }
+
+    #[test]
+    fn lines_under_the_limit_pass_and_the_count_restarts_at_each_newline() {
+        let text = "a\tb\n".repeat(10_000);
+        let mut b = Bounded::with_limits(io::BufReader::new(text.as_bytes()), 4, u64::MAX);
+        let mut line = Vec::new();
+        let mut n = 0;
+        while b.read_until(b'\n', &mut line).unwrap() > 0 {
+            n += 1;
+            line.clear();
+        }
+        assert_eq!(n, 10_000);
+    }
+
+    #[test]
+    fn a_file_over_its_size_limit_is_refused() {
+        let text = "ab\n".repeat(100);
+        let e = read_whole(io::BufReader::new(text.as_bytes()), 30).unwrap_err();
+        assert!(e.message.contains("larger than 30 bytes"), "{e}");
+        assert_eq!(e.line, 12);
+        assert_eq!(
+            read_whole(io::BufReader::new(text.as_bytes()), 300).unwrap(),
+            text.as_bytes()
+        );
+    }
+}
