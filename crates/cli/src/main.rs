@@ -243,6 +243,28 @@ fn load_kb(dir: Option<&PathBuf>) -> Result<Kb, Fail> {
     }
 }
 
+/// Reads a whole text file (study metadata, case lists, a config) within
+/// `formats::limits::MAX_WHOLE_FILE_BYTES` and the line limit; `shown` names it in errors.
+pub(crate) fn read_text_bounded(path: &std::path::Path, shown: &str) -> Result<String, Fail> {
+    let file =
+        std::fs::File::open(path).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
+    let bytes = atcpath_formats::limits::read_whole(
+        std::io::BufReader::new(file),
+        atcpath_formats::limits::MAX_WHOLE_FILE_BYTES,
+    )
+    .map_err(|e| read_whole_error(shown, e))?;
+    String::from_utf8(bytes).map_err(|_| invalid(format!("{shown}: not valid UTF-8 text")))
+}
+
+/// A limit crossed is invalid input (exit 2) with its line; a read error is exit 1.
+pub(crate) fn read_whole_error(shown: &str, (line, e): (usize, std::io::Error)) -> Fail {
+    if atcpath_formats::limits::is_limit(&e) {
+        invalid(format!("{shown}: line {line}: {e}"))
+    } else {
+        other(format!("{shown}: cannot read: {e}"))
+    }
+}
+
 fn read_input(path: &str) -> Result<Vec<u8>, Fail> {
     let limit = MAX_CASE_BYTES as u64 + 1;
     let mut buf = Vec::new();

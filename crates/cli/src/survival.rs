@@ -100,7 +100,7 @@ pub fn read_table(path: &Path) -> Result<Table, Fail> {
         std::io::BufReader::new(file),
         atcpath_formats::limits::MAX_WHOLE_FILE_BYTES,
     )
-    .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+    .map_err(|e| crate::read_whole_error(&path.display().to_string(), e))?;
     let first = text
         .split(|b| *b == b'\n')
         .find(|l| !l.starts_with(b"#"))

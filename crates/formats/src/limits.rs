@@ -144,9 +144,9 @@ impl<R: BufRead> BufRead for Bounded<R> {
 /// Reads all of `reader` (at most `limit` bytes, lines at most [`MAX_LINE_BYTES`]) into memory.
 ///
 /// # Errors
-/// A read error, or the message of [`file_too_large`] / [`line_too_long`] with the 1-based line
-/// where the limit was crossed.
-pub fn read_whole<R: BufRead>(reader: R, limit: u64) -> Result<Vec<u8>, crate::FormatError> {
+/// The 1-based line where reading stopped and why: a limit ([`is_limit`]: the message of
+/// [`file_too_large`] / [`line_too_long`]) or a read error.
+pub fn read_whole<R: BufRead>(reader: R, limit: u64) -> Result<Vec<u8>, (usize, io::Error)> {
     let mut b = Bounded::with_limits(reader, MAX_LINE_BYTES, limit);
     let mut out = Vec::new();
     let mut buf = Vec::new();
@@ -157,12 +157,7 @@ pub fn read_whole<R: BufRead>(reader: R, limit: u64) -> Result<Vec<u8>, crate::F
         match b.read_until(b'\n', &mut buf) {
             Ok(0) => return Ok(out),
             Ok(_) => out.extend_from_slice(&buf),
-            Err(e) => {
-                return Err(crate::FormatError {
-                    line,
-                    message: e.to_string(),
-                });
-            }
+            Err(e) => return Err((line, e)),
         }
     }
 }
@@ -199,9 +194,10 @@ mod tests {
     #[test]
     fn a_file_over_its_size_limit_is_refused() {
         let text = "ab\n".repeat(100);
-        let e = read_whole(io::BufReader::new(text.as_bytes()), 30).unwrap_err();
-        assert!(e.message.contains("larger than 30 bytes"), "{e}");
-        assert_eq!(e.line, 12);
+        let (line, e) = read_whole(io::BufReader::new(text.as_bytes()), 30).unwrap_err();
+        assert!(e.to_string().contains("larger than 30 bytes"), "{e}");
+        assert!(is_limit(&e));
+        assert_eq!(line, 12);
         assert_eq!(
             read_whole(io::BufReader::new(text.as_bytes()), 300).unwrap(),
             text.as_bytes()
