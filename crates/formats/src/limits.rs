@@ -58,7 +58,8 @@ fn limit_error(message: String) -> io::Error {
 
 /// A `BufRead` that fails (`io::ErrorKind::InvalidData`, message from [`line_too_long`] or
 /// [`file_too_large`]) once a line exceeds `max_line` bytes or the input exceeds `max_file`
-/// bytes. Counting happens in `consume`, so `read_until` stops within one buffer of the limit.
+/// bytes. The limits are exact: a line of `max_line` bytes (newline included) passes, one more
+/// byte is refused before it is handed out.
 #[derive(Debug)]
 pub struct Bounded<R> {
     inner: R,
@@ -88,21 +89,15 @@ impl<R: BufRead> Bounded<R> {
         }
     }
 
-    fn check(&self) -> io::Result<()> {
-        if self.line > self.max_line {
-            return Err(limit_error(if self.max_line == MAX_LINE_BYTES {
-                line_too_long()
-            } else {
-                format!(
-                    "line is longer than {} bytes (the limit for one line)",
-                    self.max_line
-                )
-            }));
-        }
-        if self.total > self.max_file {
-            return Err(limit_error(file_too_large(self.max_file)));
-        }
-        Ok(())
+    fn too_long(&self) -> io::Error {
+        limit_error(if self.max_line == MAX_LINE_BYTES {
+            line_too_long()
+        } else {
+            format!(
+                "line is longer than {} bytes (the limit for one line)",
+                self.max_line
+            )
+        })
     }
 }
 
@@ -120,8 +115,22 @@ impl<R: BufRead> Read for Bounded<R> {
 }
 
 impl<R: BufRead> BufRead for Bounded<R> {
+    /// Refuses before handing out bytes that would take the current line past `max_line`
+    /// (counting its newline) or the input past `max_file`: exact, whatever the buffer size,
+    /// and the error comes in the call that reads the offending line.
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.check()?;
+        let (line, total, max_line, max_file) =
+            (self.line, self.total, self.max_line, self.max_file);
+        let upto = {
+            let buf = self.inner.fill_buf()?;
+            memchr::memchr(b'\n', buf).map_or(buf.len(), |i| i + 1)
+        };
+        if line.saturating_add(upto) > max_line {
+            return Err(self.too_long());
+        }
+        if total.saturating_add(upto as u64) > max_file {
+            return Err(limit_error(file_too_large(max_file)));
+        }
         self.inner.fill_buf()
     }
 
@@ -191,13 +200,51 @@ mod tests {
         assert_eq!(n, 10_000);
     }
 
+    proptest::proptest! {
+        /// Any text whose lines fit is read back unchanged; any line over the limit is refused
+        /// with the number of the first such line.
+        #[test]
+        fn bounded_reads_exactly_the_lines_that_fit(
+            lines in proptest::collection::vec("[a-z\t]{0,40}", 0..40),
+            limit in 1usize..40,
+            cap in 1usize..16,
+        ) {
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            let mut b = Bounded::with_limits(io::BufReader::with_capacity(cap, text.as_bytes()), limit, u64::MAX);
+            let first_long = lines.iter().position(|l| l.len() + 1 > limit);
+            let mut got = Vec::new();
+            let mut buf = Vec::new();
+            let mut n = 0;
+            let outcome = loop {
+                buf.clear();
+                n += 1;
+                match b.read_until(b'\n', &mut buf) {
+                    Ok(0) => break None,
+                    Ok(_) => got.extend_from_slice(&buf),
+                    Err(e) => {
+                        proptest::prop_assert!(is_limit(&e));
+                        break Some(n - 1);
+                    }
+                }
+            };
+            match first_long {
+                None => {
+                    proptest::prop_assert_eq!(outcome, None);
+                    proptest::prop_assert_eq!(got, text.as_bytes());
+                }
+                Some(i) => proptest::prop_assert_eq!(outcome, Some(i)),
+            }
+        }
+    }
+
     #[test]
     fn a_file_over_its_size_limit_is_refused() {
         let text = "ab\n".repeat(100);
         let (line, e) = read_whole(io::BufReader::new(text.as_bytes()), 30).unwrap_err();
         assert!(e.to_string().contains("larger than 30 bytes"), "{e}");
         assert!(is_limit(&e));
-        assert_eq!(line, 12);
+        // Ten lines of 3 bytes fill the 30 bytes exactly: line 11 is the first over the limit.
+        assert_eq!(line, 11);
         assert_eq!(
             read_whole(io::BufReader::new(text.as_bytes()), 300).unwrap(),
             text.as_bytes()
