@@ -248,17 +248,17 @@ fn load_kb(dir: Option<&PathBuf>) -> Result<Kb, Fail> {
 pub(crate) fn read_text_bounded(path: &std::path::Path, shown: &str) -> Result<String, Fail> {
     let file =
         std::fs::File::open(path).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
-    let bytes = atcpath_formats::limits::read_whole(
+    atcpath_formats::limits::read_text(
         std::io::BufReader::new(file),
         atcpath_formats::limits::MAX_WHOLE_FILE_BYTES,
     )
-    .map_err(|e| read_whole_error(shown, e))?;
-    String::from_utf8(bytes).map_err(|_| invalid(format!("{shown}: not valid UTF-8 text")))
+    .map_err(|e| read_whole_error(shown, e))
 }
 
-/// A limit crossed is invalid input (exit 2) with its line; a read error is exit 1.
+/// A limit crossed or text that is not UTF-8 is invalid input (exit 2) with its line; a read
+/// error is exit 1.
 pub(crate) fn read_whole_error(shown: &str, (line, e): (usize, std::io::Error)) -> Fail {
-    if atcpath_formats::limits::is_limit(&e) {
+    if atcpath_formats::limits::is_limit(&e) || e.kind() == std::io::ErrorKind::InvalidData {
         invalid(format!("{shown}: line {line}: {e}"))
     } else {
         other(format!("{shown}: cannot read: {e}"))

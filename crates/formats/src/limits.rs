@@ -171,6 +171,24 @@ pub fn read_whole<R: BufRead>(reader: R, limit: u64) -> Result<Vec<u8>, (usize, 
     }
 }
 
+/// [`read_whole`] for a text file: the bytes must be UTF-8.
+///
+/// # Errors
+/// As [`read_whole`]; text that is not UTF-8 is an `io::ErrorKind::InvalidData` error with the
+/// 1-based line of the first invalid byte.
+pub fn read_text<R: BufRead>(reader: R, limit: u64) -> Result<String, (usize, io::Error)> {
+    let bytes = read_whole(reader, limit)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bad = e.utf8_error().valid_up_to();
+        let bytes = e.into_bytes();
+        let line = 1 + bytes[..bad].iter().filter(|b| **b == b'\n').count();
+        (
+            line,
+            io::Error::new(io::ErrorKind::InvalidData, "not valid UTF-8 text"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +253,14 @@ mod tests {
                 Some(i) => proptest::prop_assert_eq!(outcome, Some(i)),
             }
         }
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_with_its_line() {
+        let (line, e) = read_text(&b"ok\nstill ok\nbad \xff\n"[..], 100).unwrap_err();
+        assert_eq!(line, 3);
+        assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(read_text(&b"a\nb"[..], 100).unwrap(), "a\nb");
     }
 
     #[test]
