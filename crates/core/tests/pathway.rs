@@ -755,5 +755,20 @@ fn an_unrecognised_drug_with_a_dose_is_a_report_alert() {
         .iter()
         .find(|x| x.id == AlertId::UnrecognisedDrug)
         .expect("unrecognised drug alert");
-    assert!(format!("{alert:?}").contains("mitoxantrone"));
+    assert!(
+        alert
+            .message
+            .contains("mitoxantrone (treatments[0]: cumulative dose 60 mg/m2 recorded"),
+        "{}",
+        alert.message
+    );
+    assert_eq!(alert.severity, atcpath_kb::Severity::Warning);
+    // Without a dose it stays information.
+    let a = with_prior(json!([{"drug": "mitoxantrone"}]));
+    let alert = a
+        .alerts
+        .iter()
+        .find(|x| x.id == AlertId::UnrecognisedDrug)
+        .expect("unrecognised drug alert");
+    assert_eq!(alert.severity, atcpath_kb::Severity::Info);
 }
