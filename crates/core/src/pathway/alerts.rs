@@ -161,14 +161,12 @@ pub fn alerts(
             AlertId::UnrecognisedDrug,
             &format!("Not recognised: {}", unknown.join(", ")),
         );
-        if case
+        let dosed = case
             .treatments
             .iter()
-            .any(|t| t.cumulative_dose.is_some() && !kb.facts.drug_names.known.contains(&t.drug))
-        {
-            if a.severity == atcpath_kb::Severity::Info {
-                a.severity = atcpath_kb::Severity::Warning;
-            }
+            .any(|t| t.cumulative_dose.is_some() && !kb.facts.drug_names.known.contains(&t.drug));
+        if dosed && a.severity == atcpath_kb::Severity::Info {
+            a.severity = atcpath_kb::Severity::Warning;
         }
         out.push(a);
     }
