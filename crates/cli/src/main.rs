@@ -309,21 +309,10 @@ fn parse_case(
             "{path}: invalid case file ({n} problem{}):\n",
             if n == 1 { "" } else { "s" }
         );
-        // A decision date in the future explains date problems that follow from it (a date
-        // "before birth" when the age is counted back from a wrong as_of): say it first.
-        let doc_as_of = || {
-            serde_json::from_slice::<serde_json::Value>(&bytes)
-                .ok()?
-                .get("as_of")?
-                .as_str()?
-                .parse::<jiff::civil::Date>()
-                .ok()
-        };
+        // A decision date in the future explains date problems that follow from it: first.
         let today = jiff::ZonedDateTime::now().date();
-        if let Some(d) = as_of.or_else(doc_as_of).filter(|d| *d > today) {
-            msg.push_str(&format!(
-                "  as_of: {d} is after today ({today}); a decision date cannot be in the future\n"
-            ));
+        if let Some(p) = atcpath_core::case::as_of_after_today(&bytes, as_of, today) {
+            msg.push_str(&format!("  {p}\n"));
         }
         for p in problems.iter().take(MAX_PROBLEMS_SHOWN) {
             msg.push_str(&format!("  {p}\n"));

@@ -36,6 +36,25 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// The problem of a decision date after `today` (the caller's clock: the core reads none), for
+/// a case file that may be otherwise invalid: `as_of` if given, else the document's own `as_of`
+/// when it is a readable date. Callers put it first, since it explains date problems that follow
+/// from it (a date "before birth" when the age is counted back from a wrong `as_of`).
+pub fn as_of_after_today(bytes: &[u8], as_of: Option<Date>, today: Date) -> Option<Problem> {
+    let d = as_of.or_else(|| {
+        serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()?
+            .get("as_of")?
+            .as_str()?
+            .parse::<Date>()
+            .ok()
+    })?;
+    (d > today).then(|| Problem {
+        path: "as_of".into(),
+        message: format!("{d} is after today ({today}); a decision date cannot be in the future"),
+    })
+}
+
 /// Reads and validates a case file.
 ///
 /// `as_of` overrides the case's own decision date (the date events are checked against).
@@ -1352,6 +1371,19 @@ mod tests {
             r#""events": [{"kind": "surgery", "date": "2024-01-20"}, {"kind": "pathology_confirmed", "date": "2024-02-01"}, {"kind": "biopsy", "date": "2024-02-10"}]"#,
         );
         assert!(read_case(&ok, &kb, None).is_ok());
+    }
+
+    #[test]
+    fn a_future_as_of_is_found_even_in_an_invalid_case() {
+        let today: Date = "2024-06-01".parse().unwrap();
+        let text = br#"{"as_of": "2999-01-01", "patient": {"age_years": "x"}}"#;
+        let p = as_of_after_today(text, None, today).unwrap();
+        assert_eq!(p.path, "as_of");
+        assert!(p.message.contains("2999-01-01 is after today"), "{p}");
+        // The override decides; a past or unreadable date is no problem.
+        assert!(as_of_after_today(text, Some(today), today).is_none());
+        assert!(as_of_after_today(br#"{"as_of": "2024-01-01"}"#, None, today).is_none());
+        assert!(as_of_after_today(b"{not json", None, today).is_none());
     }
 
     #[test]
