@@ -215,6 +215,22 @@ pub fn percent_not_fraction(value: f64, written_as_integer: bool) -> Result<(), 
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Every value strictly between 0 and 1 is refused, however written; every value above 1
+        /// and exactly 0 pass.
+        #[test]
+        fn the_fraction_rule_holds_for_any_value(x in 0.0f64..=100.0, integer in proptest::bool::ANY) {
+            let r = percent_not_fraction(x, integer);
+            if x > 0.0 && x < 1.0 {
+                proptest::prop_assert!(r.unwrap_err().contains("looks like a fraction"));
+            } else if x == 1.0 {
+                proptest::prop_assert_eq!(r.is_ok(), integer);
+            } else {
+                proptest::prop_assert!(r.is_ok());
+            }
+        }
+    }
+
     #[test]
     fn fractions_are_refused_as_percentages_but_0_and_1_percent_are_enterable() {
         assert!(
