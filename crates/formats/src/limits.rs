@@ -58,8 +58,10 @@ fn limit_error(message: String) -> io::Error {
 
 /// A `BufRead` that fails (`io::ErrorKind::InvalidData`, message from [`line_too_long`] or
 /// [`file_too_large`]) once a line exceeds `max_line` bytes or the input exceeds `max_file`
-/// bytes. The limits are exact: a line of `max_line` bytes (newline included) passes, one more
-/// byte is refused before it is handed out.
+/// bytes. For `read_until` / `read_line` the limits are exact: a line of `max_line` bytes
+/// (newline included) passes, one more byte is refused before it is handed out. A `Read`
+/// consumer taking whole buffers (the annotate block reader) is checked at each refill, so it may
+/// hold up to one inner buffer beyond the limit before the error.
 #[derive(Debug)]
 pub struct Bounded<R> {
     inner: R,
