@@ -728,6 +728,10 @@ fn a_prior_anthracycline_that_cannot_be_counted_withholds_further_anthracycline(
         json!([{"drug": "doxorubicin"}]),
         json!([{"drug": "epirubicin", "cumulative_dose": {"value": 300, "unit": "mg"}}]),
         json!([{"drug": "doxorubicin", "cumulative_dose": {"value": 100, "unit": "mg/m2"}}, {"drug": "Adriamycin"}]),
+        // No agreed ratio to doxorubicin: the doxorubicin-equivalent dose must be given.
+        json!([{"drug": "Ellence", "cumulative_dose": {"value": 300, "unit": "mg/m2"}}]),
+        json!([{"drug": "idarubicin", "cumulative_dose": {"value": 40, "unit": "mg/m2"}}]),
+        json!([{"drug": "mitoxantrone hydrochloride", "cumulative_dose": {"value": 60, "unit": "mg/m2"}}]),
     ] {
         let a = with_prior(t.clone());
         for id in [OptionId::Doxorubicin, OptionId::DocetaxelDoxorubicin] {
@@ -748,7 +752,7 @@ fn a_prior_anthracycline_that_cannot_be_counted_withholds_further_anthracycline(
 #[test]
 fn an_unrecognised_drug_with_a_dose_is_a_report_alert() {
     let a = with_prior(
-        json!([{"drug": "mitoxantrone", "cumulative_dose": {"value": 60, "unit": "mg/m2"}}]),
+        json!([{"drug": "trabectedin", "cumulative_dose": {"value": 60, "unit": "mg/m2"}}]),
     );
     let alert = a
         .alerts
@@ -758,13 +762,13 @@ fn an_unrecognised_drug_with_a_dose_is_a_report_alert() {
     assert!(
         alert
             .message
-            .contains("mitoxantrone (treatments[0]: cumulative dose 60 mg/m2 recorded"),
+            .contains("trabectedin (treatments[0]: cumulative dose 60 mg/m2 recorded"),
         "{}",
         alert.message
     );
     assert_eq!(alert.severity, atcpath_kb::Severity::Warning);
     // Without a dose it stays information.
-    let a = with_prior(json!([{"drug": "mitoxantrone"}]));
+    let a = with_prior(json!([{"drug": "trabectedin"}]));
     let alert = a
         .alerts
         .iter()

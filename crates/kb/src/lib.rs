@@ -512,8 +512,12 @@ pub struct DrugClasses {
     pub antiangiogenic_mki: Vec<String>,
     /// Anti-angiogenic antibodies: the same bleeding concern (review §4.3).
     pub antiangiogenic_antibody: Vec<String>,
-    /// Anthracyclines: cumulative cardiotoxicity.
+    /// Anthracyclines (and the anthraquinone mitoxantrone): cumulative cardiotoxicity.
     pub anthracycline: Vec<String>,
+    /// The anthracyclines whose cumulative dose counts directly against the doxorubicin limit
+    /// (a subset of `anthracycline`); a prior dose of any other needs its doxorubicin-equivalent
+    /// dose clarified (no agreed ratio: Feijen et al., JAMA Oncol 2019).
+    pub anthracycline_counted: Vec<String>,
     pub taxane: Vec<String>,
 }
 
@@ -975,6 +979,7 @@ impl Kb {
             ("antiangiogenic_mki", &classes.antiangiogenic_mki),
             ("antiangiogenic_antibody", &classes.antiangiogenic_antibody),
             ("anthracycline", &classes.anthracycline),
+            ("anthracycline_counted", &classes.anthracycline_counted),
             ("taxane", &classes.taxane),
         ] {
             for d in list {
@@ -983,6 +988,13 @@ impl Kb {
                         "facts.toml: drug class {class} lists {d:?}, not a generic name in drug_names.known"
                     ));
                 }
+            }
+        }
+        for d in &classes.anthracycline_counted {
+            if !classes.anthracycline.contains(d) {
+                problems.push(format!(
+                    "facts.toml: drug_classes.anthracycline_counted lists {d:?}, not in drug_classes.anthracycline"
+                ));
             }
         }
         for (alias, generic) in &names.aliases {

@@ -260,8 +260,10 @@ fn anthracycline_block(case: &Case, kb: &Kb, th: &Thresholds) -> Option<String> 
 /// The reason given when a prior anthracycline cannot be counted against the cumulative limit.
 pub const ANTHRACYCLINE_DOSE_UNKNOWN: &str = "prior anthracycline dose not known: clarify";
 
-/// Prior anthracyclines that cannot be counted in mg/m2, if any: no cumulative dose recorded,
-/// or a dose in mg without the weight and height that convert it. Unknown is not zero: until
+/// Prior anthracyclines that cannot be counted in mg/m2 of doxorubicin, if any: no cumulative
+/// dose recorded, a drug without an agreed ratio to doxorubicin (not in `facts.toml`
+/// `drug_classes.anthracycline_counted`), or a dose in mg without the weight and height that
+/// convert it. Unknown is not zero: until
 /// it is clarified, further anthracycline is withheld (`None` when every prior anthracycline is
 /// counted or there is none).
 pub fn uncounted_anthracycline(case: &Case, kb: &Kb) -> Option<String> {
@@ -273,6 +275,12 @@ pub fn uncounted_anthracycline(case: &Case, kb: &Kb) -> Option<String> {
         .filter(|(_, t)| kb.facts.drug_classes.anthracycline.contains(&t.drug))
         .filter_map(|(i, t)| match &t.cumulative_dose {
             None => Some(format!("treatments[{i}] {}: no cumulative dose", t.drug)),
+            Some(_) if !kb.facts.drug_classes.anthracycline_counted.contains(&t.drug) => {
+                Some(format!(
+                    "treatments[{i}] {}: no agreed ratio to doxorubicin; give the doxorubicin-equivalent dose",
+                    t.drug
+                ))
+            }
             Some(d) if d.unit == crate::case::DoseUnit::Mg && !has_bsa => Some(format!(
                 "treatments[{i}] {}: {} mg cannot be converted to mg/m2 without weight and height",
                 t.drug, d.value
@@ -295,7 +303,12 @@ pub fn cumulative_anthracycline_mg_m2(case: &Case, kb: &Kb) -> Option<f64> {
     };
     let mut total = None;
     for t in &case.treatments {
-        if !kb.facts.drug_classes.anthracycline.contains(&t.drug) {
+        if !kb
+            .facts
+            .drug_classes
+            .anthracycline_counted
+            .contains(&t.drug)
+        {
             continue;
         }
         if let Some(d) = &t.cumulative_dose {
