@@ -103,7 +103,7 @@ pub fn msi_status(s: &str) -> Option<MsiWord> {
 /// A streaming tab-separated table: `#` lines and blank lines skipped, the first other line is
 /// the header, CRLF accepted, no final newline needed. One line is held at a time.
 pub struct TableReader<R> {
-    reader: R,
+    reader: crate::limits::Bounded<R>,
     header: Vec<String>,
     header_line: usize,
     comments: Vec<(usize, String)>,
@@ -166,7 +166,8 @@ impl<R: BufRead> TableReader<R> {
     ///
     /// # Errors
     /// An empty file, a read error, or a header that is not UTF-8.
-    pub fn new(mut reader: R) -> Result<Self, FormatError> {
+    pub fn new(reader: R) -> Result<Self, FormatError> {
+        let mut reader = crate::limits::Bounded::new(reader);
         let mut buf = Vec::new();
         let mut line_no = 0;
         let mut comments = Vec::new();

@@ -27,7 +27,7 @@ pub struct Columns {
 
 /// A streaming MAF reader.
 pub struct MafReader<R> {
-    reader: R,
+    reader: crate::limits::Bounded<R>,
     header: Vec<String>,
     columns: Columns,
     line: Vec<u8>,
@@ -125,7 +125,8 @@ impl<R: BufRead> MafReader<R> {
     ///
     /// # Errors
     /// An empty file, a header that is not UTF-8, or no `Hugo_Symbol` column.
-    pub fn new(mut reader: R) -> Result<Self, FormatError> {
+    pub fn new(reader: R) -> Result<Self, FormatError> {
+        let mut reader = crate::limits::Bounded::new(reader);
         let mut line = Vec::new();
         let mut line_no = 0;
         let header: Vec<String> = loop {
@@ -259,7 +260,7 @@ impl<R: BufRead> MafReader<R> {
     /// Turns the reader into line-aligned blocks of the data section (after the header), to be
     /// split with [`BlockRows`], e.g. in parallel. The first line of the first block is line
     /// [`Blocks::first_line`].
-    pub fn into_blocks(self) -> Blocks<R> {
+    pub fn into_blocks(self) -> Blocks<crate::limits::Bounded<R>> {
         Blocks {
             first_line: self.line_no + 1,
             reader: self.reader,

@@ -248,7 +248,7 @@ struct Annotated {
 
 /// A streaming VCF reader; see the module documentation.
 pub struct VcfReader<'k, R> {
-    reader: R,
+    reader: crate::limits::Bounded<R>,
     kb: &'k Kb,
     file: String,
     header: nv::Header,
@@ -516,7 +516,8 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
     /// [`FormatError`] with the line: an empty file, no `##fileformat` first, a header line
     /// noodles refuses, a data line before `#CHROM`, no `#CHROM` line, an unknown build name,
     /// a build that contradicts the header, an unknown or ambiguous tumour sample.
-    pub fn new(mut reader: R, kb: &'k Kb, options: VcfOptions<'_>) -> Result<Self, FormatError> {
+    pub fn new(reader: R, kb: &'k Kb, options: VcfOptions<'_>) -> Result<Self, FormatError> {
+        let mut reader = crate::limits::Bounded::new(reader);
         let mut parser = nv::header::Parser::default();
         let mut line = Vec::new();
         let mut line_no = 0;

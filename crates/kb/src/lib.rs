@@ -266,6 +266,8 @@ pub struct DrugNames {
     pub salts: Vec<String>,
     /// Brand or other names, lower case, to the generic name.
     pub aliases: BTreeMap<String, String>,
+    /// Sources of the brand names and salt forms (keys of `references.toml`).
+    pub references: Vec<String>,
 }
 
 /// BSA formula.
@@ -510,8 +512,12 @@ pub struct DrugClasses {
     pub antiangiogenic_mki: Vec<String>,
     /// Anti-angiogenic antibodies: the same bleeding concern (review §4.3).
     pub antiangiogenic_antibody: Vec<String>,
-    /// Anthracyclines: cumulative cardiotoxicity.
+    /// Anthracyclines (and the anthraquinone mitoxantrone): cumulative cardiotoxicity.
     pub anthracycline: Vec<String>,
+    /// The anthracyclines whose cumulative dose counts directly against the doxorubicin limit
+    /// (a subset of `anthracycline`); a prior dose of any other needs its doxorubicin-equivalent
+    /// dose clarified (no agreed ratio: Feijen et al., JAMA Oncol 2019).
+    pub anthracycline_counted: Vec<String>,
     pub taxane: Vec<String>,
 }
 
@@ -1030,6 +1036,52 @@ impl Kb {
             cite("radiotherapy.toml", &r.id, &r.references);
         }
         cite("facts.toml", "dosing", &self.facts.dosing.references);
+        cite(
+            "facts.toml",
+            "drug_names",
+            &self.facts.drug_names.references,
+        );
+        // Every drug name the knowledge base uses is a known generic name in normal form, so the
+        // case's normalised names compare equal to them.
+        let names = &self.facts.drug_names;
+        let classes = &self.facts.drug_classes;
+        for (class, list) in [
+            ("antiangiogenic_mki", &classes.antiangiogenic_mki),
+            ("antiangiogenic_antibody", &classes.antiangiogenic_antibody),
+            ("anthracycline", &classes.anthracycline),
+            ("anthracycline_counted", &classes.anthracycline_counted),
+            ("taxane", &classes.taxane),
+        ] {
+            for d in list {
+                if !names.known.contains(d) || self.normalise_drug(d) != *d {
+                    problems.push(format!(
+                        "facts.toml: drug class {class} lists {d:?}, not a generic name in drug_names.known"
+                    ));
+                }
+            }
+        }
+        for d in &classes.anthracycline_counted {
+            if !classes.anthracycline.contains(d) {
+                problems.push(format!(
+                    "facts.toml: drug_classes.anthracycline_counted lists {d:?}, not in drug_classes.anthracycline"
+                ));
+            }
+        }
+        for (alias, generic) in &names.aliases {
+            if !names.known.contains(generic) {
+                problems.push(format!(
+                    "facts.toml: drug_names.aliases {alias:?} maps to {generic:?}, not in drug_names.known"
+                ));
+            }
+        }
+        for d in &names.known {
+            if self.normalise_drug(d) != *d {
+                problems.push(format!(
+                    "facts.toml: drug_names.known {d:?} is not in normal form (it normalises to {:?})",
+                    self.normalise_drug(d)
+                ));
+            }
+        }
         for a in &self.actionability {
             cite("actionability.toml", &a.id, &a.references);
         }
@@ -1249,16 +1301,39 @@ impl Kb {
         Err(near)
     }
 
-    fn normalise_drug(&self, name: &str) -> String {
-        let mut n = name.trim().to_lowercase();
-        for salt in &self.facts.drug_names.salts {
-            if let Some(stem) = n.strip_suffix(&format!(" {salt}"))
-                && !stem.trim().is_empty()
-            {
-                n = stem.trim().to_string();
-                break;
+    /// The one drug-name normaliser (every reader of a drug name goes through it, directly or
+    /// through [`Kb::generic_drug`]): lower case, trademark signs and a trailing full stop
+    /// dropped, runs of white space made one space, then salt, ester and formulation words of
+    /// `facts.toml` `[drug_names] salts` stripped from the end repeatedly ("Doxorubicin HCl",
+    /// "doxorubicin hydrochloride liposomal" -> "doxorubicin"), then a brand name mapped to its
+    /// generic name (`[drug_names.aliases]`, sources in `[drug_names] references`). A name it does
+    /// not know is returned in the normalised spelling.
+    pub fn normalise_drug(&self, name: &str) -> String {
+        let cleaned: String = name
+            .chars()
+            .filter(|c| !matches!(c, '®' | '™' | '©'))
+            .collect::<String>()
+            .to_lowercase();
+        let mut n = cleaned
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end_matches('.')
+            .to_string();
+        loop {
+            let stripped = self.facts.drug_names.salts.iter().find_map(|salt| {
+                n.strip_suffix(salt.as_str())
+                    .and_then(|s| s.strip_suffix(' '))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            });
+            match stripped {
+                Some(stem) => n = stem,
+                None => break,
             }
         }
+        // A brand name may itself carry a salt word after it ("Adriamycin HCl").
         self.facts.drug_names.aliases.get(&n).cloned().unwrap_or(n)
     }
 
