@@ -59,14 +59,21 @@ async fn audited_hashes<'c, E>(db: E, pseudonym: Option<&str>) -> Result<HashMap
 where
     E: sqlx::Executor<'c, Database = Any>,
 {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT patient, detail FROM audit
-         WHERE action IN ('create', 'update') AND patient IS NOT NULL AND ($1 IS NULL OR patient = $1)
-         ORDER BY seq",
-    )
-    .bind(pseudonym)
-    .fetch_all(db)
-    .await?;
+    const SQL: &str = "SELECT patient, detail FROM audit
+         WHERE action IN ('create', 'update') AND patient IS NOT NULL";
+    let rows: Vec<(String, String)> = match pseudonym {
+        Some(p) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SQL} AND patient = $1 ORDER BY seq")))
+                .bind(p)
+                .fetch_all(db)
+                .await?
+        }
+        None => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SQL} ORDER BY seq")))
+                .fetch_all(db)
+                .await?
+        }
+    };
     let mut out = HashMap::new();
     for (patient, detail) in rows {
         if let Some((v, h)) = created_version(&detail) {
@@ -188,6 +195,24 @@ impl std::fmt::Display for Difference {
     }
 }
 
+/// The result of [`verify`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Integrity {
+    /// Case versions checked against their SHA-256 and audit rows.
+    pub case_versions: i64,
+    /// Patients whose projections were derived again and compared.
+    pub patients: i64,
+    /// The first difference; `None` when everything holds.
+    pub first_difference: Option<Difference>,
+}
+
+impl Integrity {
+    /// Whether everything holds.
+    pub fn intact(&self) -> bool {
+        self.first_difference.is_none()
+    }
+}
+
 /// A row as text, column by column (for comparison only).
 fn row_text(row: &AnyRow) -> String {
     let mut out = Vec::new();
@@ -231,20 +256,22 @@ async fn projection_rows(
 
 /// Checks every case version ([`check_all_versions`]) and every patient's projections against
 /// its current version (derived again in a transaction that is rolled back); returns the number
-/// of case versions checked and the first difference, if any.
+/// of case versions and patients checked and the first difference, if any.
 ///
 /// # Errors
 /// Database errors only; what does not hold is the [`Difference`].
-pub(crate) async fn verify(
-    pool: &AnyPool,
-    backend: Backend,
-    kb: &Kb,
-) -> Result<(i64, Option<Difference>)> {
+pub(crate) async fn verify(pool: &AnyPool, backend: Backend, kb: &Kb) -> Result<Integrity> {
     let checked = {
         let mut c = pool.acquire().await?;
         match check_all_versions(&mut c).await? {
             Ok(n) => n,
-            Err(d) => return Ok((0, Some(d))),
+            Err(d) => {
+                return Ok(Integrity {
+                    case_versions: 0,
+                    patients: 0,
+                    first_difference: Some(d),
+                });
+            }
         }
     };
     let mut tx = db::begin_write(pool, backend).await?;
@@ -268,11 +295,13 @@ pub(crate) async fn verify(
     .fetch_all(&mut *tx)
     .await?;
     let mut found = None;
+    let mut patients_checked = 0;
     for (patient_id, pseudonym, version_id, version, json) in patients {
         // A version this knowledge base no longer reads has nothing to derive from.
         let Ok(case) = read_record(json.as_bytes(), kb, None) else {
             continue;
         };
+        patients_checked += 1;
         let before = projection_rows(&mut tx, patient_id, &tables).await?;
         projection::rebuild(&mut tx, patient_id, version_id, &case, kb, false).await?;
         let after = projection_rows(&mut tx, patient_id, &tables).await?;
@@ -291,7 +320,11 @@ pub(crate) async fn verify(
         }
     }
     tx.rollback().await?;
-    Ok((checked, found))
+    Ok(Integrity {
+        case_versions: checked,
+        patients: patients_checked,
+        first_difference: found,
+    })
 }
 
 #[cfg(test)]
