@@ -37,6 +37,7 @@ pub mod edit;
 mod error;
 pub mod export;
 pub mod import;
+pub mod integrity;
 pub mod metrics;
 pub mod outcomes;
 pub mod projection;
@@ -57,6 +58,7 @@ pub use edit::EventAdded;
 pub use error::{Error, Result};
 pub use export::{ExportReport, StudyImport, StudyRejection};
 pub use import::{CaseInput, DEFAULT_CENTRE, Identifier, StoreResult, Stored};
+pub use integrity::{Difference, Integrity};
 pub use metrics::{Metrics, MetricsQuery};
 pub use projection::Outcome;
 pub use queries::{AssessmentInfo, EventRow, PatientRecord, PatientSummary, VersionInfo};
@@ -157,8 +159,10 @@ impl Registry {
         self.target.describe()
     }
 
-    /// Imports one case file (see [`import`]). A case that does not validate or that conflicts
-    /// with the registry is [`Error::InvalidCase`], and nothing of it is stored.
+    /// Imports one case file (see [`import`]). A case that does not validate, that conflicts
+    /// with the registry, or that would drop facts of the patient's current version
+    /// ([`import::lost_facts`]: each lost fact is one problem) is [`Error::InvalidCase`], and
+    /// nothing of it is stored.
     ///
     /// # Errors
     /// [`Error::InvalidCase`] (rejected), [`Error::Invalid`] (a bad centre code), database errors.
@@ -168,7 +172,7 @@ impl Registry {
         input: &CaseInput<'_>,
         actor: &Actor,
     ) -> Result<StoreResult> {
-        import::import(&self.pool, self.backend(), kb, input, actor).await
+        import::import(&self.pool, self.backend(), kb, input, actor, false).await
     }
 
     /// Imports many cases in one transaction (one disk sync for all), each in its own savepoint:
@@ -183,7 +187,24 @@ impl Registry {
         inputs: &[CaseInput<'_>],
         actor: &Actor,
     ) -> Result<Vec<Result<StoreResult>>> {
-        import::import_batch(&self.pool, self.backend(), kb, inputs, actor).await
+        import::import_batch(&self.pool, self.backend(), kb, inputs, actor, false).await
+    }
+
+    /// As [`Registry::import_batch`], but a case that drops facts of the patient's current
+    /// version (events, death included, treatments, results: [`import::lost_facts`]) is stored
+    /// anyway, replacing it; the audit row lists what was dropped and keeps the actor's reason.
+    /// Without `--replace` ([`Registry::import_batch`]) such a case is refused, naming each fact.
+    ///
+    /// # Errors
+    /// [`Error::ReasonRequired`] (a replacement needs a reason); otherwise as
+    /// [`Registry::import_batch`].
+    pub async fn import_batch_replacing(
+        &self,
+        kb: &Kb,
+        inputs: &[CaseInput<'_>],
+        actor: &Actor,
+    ) -> Result<Vec<Result<StoreResult>>> {
+        import::import_batch(&self.pool, self.backend(), kb, inputs, actor, true).await
     }
 
     /// Every patient with the current version's stage and latest event. Needs a reason.
@@ -338,6 +359,16 @@ impl Registry {
     /// Database errors only; a broken chain is reported in the [`Verification`].
     pub async fn verify_audit(&self) -> Result<Verification> {
         audit::verify(&self.pool).await
+    }
+
+    /// Checks what the audit chain cannot see (see [`integrity`]): every case version against
+    /// its SHA-256 and the SHA-256 of the audit row that created it, and every projection against
+    /// what the current version derives with `kb`. Reports the first difference.
+    ///
+    /// # Errors
+    /// Database errors only; a difference is reported in the [`Integrity`].
+    pub async fn verify_records(&self, kb: &Kb) -> Result<Integrity> {
+        integrity::verify(&self.pool, self.backend(), kb).await
     }
 
     /// Writes the audit trail to `out`, after appending the export's own audit row (which the

@@ -40,16 +40,19 @@ async fn populate(target: &Target) -> Registry {
         .unwrap();
     let text = std::fs::read(common::root().join("examples/ivc-braf.json")).unwrap();
     let ids = [atcpath_registry::Identifier::new("hospital_number", "HN-1234").unwrap()];
-    reg.import(
-        &kb,
-        &CaseInput {
-            identifiers: &ids,
-            ..input(&text, "ivc-braf.json")
-        },
-        &writer(),
-    )
-    .await
-    .unwrap();
+    // The original file drops the event just added: stored only as a replacement, with a reason.
+    let stored = reg
+        .import_batch_replacing(
+            &kb,
+            &[CaseInput {
+                identifiers: &ids,
+                ..input(&text, "ivc-braf.json")
+            }],
+            &reader(),
+        )
+        .await
+        .unwrap();
+    assert!(stored[0].is_ok(), "{stored:?}");
     reg
 }
 
@@ -249,7 +252,7 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
             let dir = temp_dir();
             let reg = populate(&Target::sqlite(dir.join("source.db"))).await;
             let file = dir.join("b.db");
-            reg.backup(&file, &writer()).await.unwrap();
+            reg.backup(&file, &reader()).await.unwrap();
             reg.close().await;
             // A target that was initialised (it holds an audit row) is refused, untouched.
             let (target, _) = Registry::init(&db.target, &writer()).await.unwrap();
@@ -375,7 +378,7 @@ fn a_backup_taken_while_another_writer_imports_is_consistent() {
                     std::thread::sleep(std::time::Duration::from_millis(30));
                     rt().block_on(async {
                         let r = Registry::open(&db.target).await.unwrap();
-                        let b = r.backup(&file, &writer()).await.unwrap();
+                        let b = r.backup(&file, &reader()).await.unwrap();
                         r.close().await;
                         b
                     })
