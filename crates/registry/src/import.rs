@@ -2,7 +2,7 @@
 //! becomes a new case version, exactly as accepted, with its projections and audit rows, in one
 //! write transaction. A case that does not validate is rejected whole: nothing of it is stored.
 
-use atcpath_core::case::{Case, Problem, read_record};
+use atcpath_core::case::{Case, Problem, id_key, read_record};
 use atcpath_kb::Kb;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, Transaction};
@@ -434,6 +434,22 @@ async fn store(
     let user_id = db::ensure_user(tx, actor.user(), "clinician").await?;
     let (patient, stored, version) = match find_patient(tx, &case.id).await? {
         None => {
+            // Ids that differ only in letter case are one patient (atcpath_core::case::id_key):
+            // another spelling of a patient on file is refused, never a second patient.
+            let other: Option<(String,)> =
+                sqlx::query_as("SELECT pseudonym FROM patients WHERE LOWER(pseudonym) = $1")
+                    .bind(id_key(&case.id))
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some((other,)) = other {
+                return Err(problem(
+                    "id",
+                    format!(
+                        "{:?} differs from patient {other:?} on file only in letter case: ids are compared ignoring case, so it would be the same patient; write the id as {other:?}",
+                        case.id
+                    ),
+                ));
+            }
             let centre_id = db::ensure_centre(tx, input.centre.unwrap_or(DEFAULT_CENTRE)).await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO patients (pseudonym, centre_id, created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
