@@ -625,7 +625,8 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
             let text = match format {
                 DataFormat::Json => {
                     let mut j = serde_json::to_value(&v).map_err(|e| other(e.to_string()))?;
-                    j["records"] = serde_json::to_value(&records).map_err(|e| other(e.to_string()))?;
+                    j["records"] =
+                        serde_json::to_value(&records).map_err(|e| other(e.to_string()))?;
                     json(&j)?
                 }
                 DataFormat::Text => {
@@ -657,7 +658,11 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
                     t
                 }
             };
-            if v.intact() && records.as_ref().is_some_and(atcpath_registry::Integrity::intact) {
+            if v.intact()
+                && records
+                    .as_ref()
+                    .is_some_and(atcpath_registry::Integrity::intact)
+            {
                 Ok(text)
             } else {
                 Err(invalid(text))

@@ -371,7 +371,13 @@ fn direct_identifiers_are_never_printed() {
             &["audit", "export", "--format", "json", "--reason", "r"][..],
             // The file drops the event added above: stored only as a replacement.
             &[
-                "import", &file, "--format", "json", "--replace", "--reason", "r",
+                "import",
+                &file,
+                "--format",
+                "json",
+                "--replace",
+                "--reason",
+                "r",
             ][..],
         ] {
             let out = atc(&reg, args);
@@ -621,7 +627,9 @@ fn backup_restore_and_dictionary_through_the_binary() {
         let f = file.display().to_string();
         let b = json(
             &reg,
-            &["backup", "--to", &f, "--format", "json", "--reason", "cli test"],
+            &[
+                "backup", "--to", &f, "--format", "json", "--reason", "cli test",
+            ],
         );
         assert_eq!(b["schema_version"], 2);
         assert_eq!(b["tables"].as_array().unwrap().len(), 17);
@@ -770,7 +778,15 @@ fn an_older_file_after_a_death_is_refused_listing_the_death_and_replace_is_audit
         ok(&reg, &["import", &file]);
         ok(
             &reg,
-            &["event", "add", "example-ivc-braf", "--kind", "death", "--date", "2022-10-01"],
+            &[
+                "event",
+                "add",
+                "example-ivc-braf",
+                "--kind",
+                "death",
+                "--date",
+                "2022-10-01",
+            ],
         );
         // The older file (no death) is refused, naming the death; nothing stored.
         let out = atc(&reg, &["import", &file]);
@@ -780,11 +796,21 @@ fn an_older_file_after_a_death_is_refused_listing_the_death_and_replace_is_audit
         assert!(msg.contains("--replace"), "{msg}");
         let show = json(
             &reg,
-            &["show", "example-ivc-braf", "--format", "json", "--reason", "t"],
+            &[
+                "show",
+                "example-ivc-braf",
+                "--format",
+                "json",
+                "--reason",
+                "t",
+            ],
         );
         assert_eq!(show["versions"].as_array().unwrap().len(), 2, "{show}");
         // The patient is still dead: assess refuses.
-        let a = atc(&reg, &["assess", "example-ivc-braf", "--reason", "tumour board"]);
+        let a = atc(
+            &reg,
+            &["assess", "example-ivc-braf", "--reason", "tumour board"],
+        );
         assert_eq!(a.status.code(), Some(2));
         assert!(stderr(&a).contains("died on 2022-10-01"), "{}", stderr(&a));
         // --replace needs a reason; with one the file is stored and the audit row says why and what.
@@ -804,7 +830,10 @@ fn an_older_file_after_a_death_is_refused_listing_the_death_and_replace_is_audit
             ],
         );
         assert_eq!(s["new_versions"], 1, "{s}");
-        let trail = json(&reg, &["audit", "export", "--format", "json", "--reason", "t"]);
+        let trail = json(
+            &reg,
+            &["audit", "export", "--format", "json", "--reason", "t"],
+        );
         assert!(
             trail.as_array().unwrap().iter().any(|r| {
                 r["reason"] == "death recorded for the wrong patient"
@@ -902,9 +931,10 @@ fn backup_needs_a_reason_removes_leftovers_and_restore_refuses_an_unaudited_vers
         assert!(!file.exists());
         // What a killed backup leaves (a process that no longer runs), and one in progress (alive).
         let dead = reg.dir.join(".old.db.atcpath-backup-4194999-12.tmp");
-        let alive = reg
-            .dir
-            .join(format!(".other.db.atcpath-backup-{}-12.tmp", std::process::id()));
+        let alive = reg.dir.join(format!(
+            ".other.db.atcpath-backup-{}-12.tmp",
+            std::process::id()
+        ));
         std::fs::write(&dead, b"partial").unwrap();
         std::fs::write(&alive, b"partial").unwrap();
         ok(&reg, &["backup", "--to", &f, "--reason", "nightly"]);
@@ -914,9 +944,10 @@ fn backup_needs_a_reason_removes_leftovers_and_restore_refuses_an_unaudited_vers
         let path = file.clone();
         block_on(async move {
             sqlx::any::install_default_drivers();
-            let mut c = sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=rw", path.display()))
-                .await
-                .unwrap();
+            let mut c =
+                sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=rw", path.display()))
+                    .await
+                    .unwrap();
             c.execute(
                 "INSERT INTO case_versions (patient_id, version, case_json, sha256, source, as_of, created_at, created_by)
                  SELECT patient_id, 99, case_json, sha256, source, as_of, created_at, created_by FROM case_versions WHERE id = 1",
@@ -973,7 +1004,11 @@ fn look_alike_ids_are_refused_naming_the_character_and_ids_differing_in_case_are
         let upper = write("upper.json", "PAT-1");
         let out = atc(&reg, &["import", &upper]);
         assert_eq!(out.status.code(), Some(2));
-        assert!(stderr(&out).contains("only in letter case"), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("only in letter case"),
+            "{}",
+            stderr(&out)
+        );
         let list = json(&reg, &["list", "--format", "json", "--reason", "t"]);
         assert_eq!(list["patients"].as_array().unwrap().len(), 1);
         // Every patient can be exported.

@@ -50,12 +50,17 @@ pub(crate) fn created_version(detail: &str) -> Option<(i64, &str)> {
         return None;
     }
     let rest = &detail[detail.find("version ")? + 8..];
-    let digits: &str = &rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())];
+    let digits: &str = &rest[..rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len())];
     Some((digits.parse().ok()?, hash))
 }
 
 /// The SHA-256 each (pseudonym, version) was created with, from the audit trail.
-async fn audited_hashes<'c, E>(db: E, pseudonym: Option<&str>) -> Result<HashMap<(String, i64), String>>
+async fn audited_hashes<'c, E>(
+    db: E,
+    pseudonym: Option<&str>,
+) -> Result<HashMap<(String, i64), String>>
 where
     E: sqlx::Executor<'c, Database = Any>,
 {
@@ -63,10 +68,12 @@ where
          WHERE action IN ('create', 'update') AND patient IS NOT NULL";
     let rows: Vec<(String, String)> = match pseudonym {
         Some(p) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(format!("{SQL} AND patient = $1 ORDER BY seq")))
-                .bind(p)
-                .fetch_all(db)
-                .await?
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "{SQL} AND patient = $1 ORDER BY seq"
+            )))
+            .bind(p)
+            .fetch_all(db)
+            .await?
         }
         None => {
             sqlx::query_as(sqlx::AssertSqlSafe(format!("{SQL} ORDER BY seq")))
@@ -84,11 +91,7 @@ where
 }
 
 /// What is wrong with one stored version, if anything.
-fn version_problem(
-    json: &str,
-    sha: &str,
-    audited: Option<&String>,
-) -> Option<&'static str> {
+fn version_problem(json: &str, sha: &str, audited: Option<&String>) -> Option<&'static str> {
     if sha256_hex(json.as_bytes()) != sha {
         Some("its JSON does not hash to its stored sha256 (changed outside ATCPath)")
     } else {
@@ -279,8 +282,7 @@ pub(crate) async fn verify(pool: &AnyPool, backend: Backend, kb: &Kb) -> Result<
         sqlx::query_as("SELECT fingerprint FROM projection_state WHERE name = 'analysis'")
             .fetch_optional(&mut *tx)
             .await?;
-    let analysis_current =
-        stored.is_some_and(|(f,)| f == projection::analysis_fingerprint(kb));
+    let analysis_current = stored.is_some_and(|(f,)| f == projection::analysis_fingerprint(kb));
     let tables: Vec<&str> = PROJECTIONS
         .iter()
         .copied()
@@ -305,16 +307,14 @@ pub(crate) async fn verify(pool: &AnyPool, backend: Backend, kb: &Kb) -> Result<
         let before = projection_rows(&mut tx, patient_id, &tables).await?;
         projection::rebuild(&mut tx, patient_id, version_id, &case, kb, false).await?;
         let after = projection_rows(&mut tx, patient_id, &tables).await?;
-        if let Some(((table, _), _)) = before
-            .iter()
-            .zip(&after)
-            .find(|((_, a), (_, b))| a != b)
-        {
+        if let Some(((table, _), _)) = before.iter().zip(&after).find(|((_, a), (_, b))| a != b) {
             found = Some(Difference {
                 table: table.clone(),
                 patient: pseudonym,
                 version,
-                problem: "the stored rows are not those its case version gives (changed outside ATCPath)".into(),
+                problem:
+                    "the stored rows are not those its case version gives (changed outside ATCPath)"
+                        .into(),
             });
             break;
         }
@@ -347,7 +347,9 @@ mod tests {
         // A file name that mimics the pattern does not win over the real hash (the last one).
         let fake = "cd".repeat(32);
         assert_eq!(
-            created_version(&format!("version 2 imported from x(sha256 {fake}) (sha256 {h})")),
+            created_version(&format!(
+                "version 2 imported from x(sha256 {fake}) (sha256 {h})"
+            )),
             Some((2, h.as_str()))
         );
         assert_eq!(created_version("show version 2 of 3"), None);

@@ -971,11 +971,13 @@ fn an_import_that_drops_facts_is_refused_naming_each_and_stored_only_as_a_replac
             .await
             .unwrap();
         let rows: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
-        assert!(rows.iter().any(|r| r["reason"] == "registry test"
-            && r["detail"]
-                .as_str()
-                .unwrap()
-                .contains("replacing version 2 and dropping event death on 2022-10-01")));
+        assert!(rows.iter().any(|r| {
+            r["reason"] == "registry test"
+                && r["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("replacing version 2 and dropping event death on 2022-10-01")
+        }));
         assert!(reg.verify_records(&kb).await.unwrap().intact());
         reg.close().await;
     });
@@ -998,7 +1000,12 @@ fn verify_records_names_a_changed_version_or_projection_and_reads_refuse_the_ver
         )
         .await
         .unwrap();
-        let d = reg.verify_records(&kb).await.unwrap().first_difference.unwrap();
+        let d = reg
+            .verify_records(&kb)
+            .await
+            .unwrap()
+            .first_difference
+            .unwrap();
         assert_eq!(
             (d.table.as_str(), d.patient.as_str(), d.version),
             ("survival", "example-ivc-braf", 1),
@@ -1009,7 +1016,12 @@ fn verify_records_names_a_changed_version_or_projection_and_reads_refuse_the_ver
         )
         .await
         .unwrap();
-        let d = reg.verify_records(&kb).await.unwrap().first_difference.unwrap();
+        let d = reg
+            .verify_records(&kb)
+            .await
+            .unwrap()
+            .first_difference
+            .unwrap();
         assert_eq!(
             (d.table.as_str(), d.patient.as_str(), d.version),
             ("outcomes", "example-ivc-braf", 1),
@@ -1033,7 +1045,12 @@ fn verify_records_names_a_changed_version_or_projection_and_reads_refuse_the_ver
         .execute(&mut conn)
         .await
         .unwrap();
-        let d = reg.verify_records(&kb).await.unwrap().first_difference.unwrap();
+        let d = reg
+            .verify_records(&kb)
+            .await
+            .unwrap()
+            .first_difference
+            .unwrap();
         assert_eq!(
             (d.table.as_str(), d.patient.as_str(), d.version),
             ("case_versions", "example-ivc-braf", 1),

@@ -64,7 +64,10 @@ mod tests {
             ("-pat", 1, "U+002D"),
         ] {
             let e = check_id(id).unwrap_err();
-            assert!(e.contains(&format!("character {pos} is {cp}")), "{id:?}: {e}");
+            assert!(
+                e.contains(&format!("character {pos} is {cp}")),
+                "{id:?}: {e}"
+            );
         }
         assert!(check_id("").is_err());
         assert!(check_id(&"a".repeat(MAX_ID_LEN + 1)).is_err());

@@ -744,7 +744,8 @@ mod tests {
         let out = cases(&st, "2024-06-01".parse().unwrap());
         let problems = out[0].result.as_ref().unwrap_err();
         assert!(
-            problems[0].starts_with("data_clinical_patient.txt line 9: PATIENT_ID: character 4 is U+2011"),
+            problems[0]
+                .starts_with("data_clinical_patient.txt line 9: PATIENT_ID: character 4 is U+2011"),
             "{problems:?}"
         );
     }
