@@ -674,3 +674,60 @@ async fn record_identifiers(
     }
     Ok(recorded)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(v: &serde_json::Value, kb: &Kb) -> Case {
+        read_record(v.to_string().as_bytes(), kb, None).expect("case")
+    }
+
+    #[test]
+    fn lost_facts_lists_each_fact_dropped_and_nothing_else() {
+        let kb = Kb::embedded().unwrap();
+        let full: serde_json::Value =
+            serde_json::from_str(include_str!("../../../examples/ivc-braf.json")).unwrap();
+        let old = case(&full, &kb);
+        // The same facts, reordered: nothing lost.
+        let mut same = full.clone();
+        same["events"].as_array_mut().unwrap().reverse();
+        assert!(lost_facts(&old, &case(&same, &kb)).is_empty());
+        // More facts: nothing lost.
+        let mut more = full.clone();
+        more["events"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"kind": "last_follow_up", "date": "2022-08-20"}));
+        assert!(lost_facts(&old, &case(&more, &kb)).is_empty());
+        // One event, one variant, a resulted test and the PD-L1 value dropped, the MMR changed.
+        let mut less = full.clone();
+        less["events"].as_array_mut().unwrap().remove(4);
+        less["molecular"]["variants"]
+            .as_array_mut()
+            .unwrap()
+            .remove(1);
+        less["molecular"]["resulted"] =
+            serde_json::json!(["braf_v600e_ihc", "ngs_dna", "ngs_rna", "mmr_ihc"]);
+        less["molecular"]
+            .as_object_mut()
+            .unwrap()
+            .remove("pd_l1_tps_percent");
+        less["molecular"]["mmr"] = serde_json::json!("deficient");
+        let lost: Vec<(String, String)> = lost_facts(&old, &case(&less, &kb))
+            .into_iter()
+            .map(|p| (p.path, p.message))
+            .collect();
+        let want: Vec<(String, String)> = [
+            ("events", "event mdt on 2022-08-19"),
+            ("molecular.variants", "variant TERT c.-124C>T"),
+            ("molecular.resulted", "test pd_l1_ihc resulted"),
+            ("molecular.pd_l1_tps_percent", "PD-L1 TPS 60%"),
+            ("molecular.mmr", "MMR proficient"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(lost, want);
+    }
+}
