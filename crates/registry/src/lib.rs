@@ -18,6 +18,8 @@
 //! - [`cbioportal`] and [`export`]: every patient's current case out as a cBioPortal study
 //!   folder or as case files, and a cBioPortal study in as one case per patient.
 //! - [`backup`]: consistent online backups (one SQLite format for both backends) and restore;
+//! - [`integrity`]: changes made outside ATCPath (a case version against its SHA-256 and the
+//!   audit row that created it; projections against their version);
 //! - [`dictionary`]: the registry's fields as a REDCap data dictionary.
 //!
 //! The API is async (sqlx is); a caller without a runtime builds a current-thread tokio runtime
@@ -425,10 +427,14 @@ impl Registry {
 
     /// Writes a consistent backup of the whole registry to the new file `to` (a SQLite file in
     /// the SQLite schema, whichever the backend; see [`backup`]), after appending the backup's
-    /// own audit row, which the backup holds. Other processes may go on writing meanwhile.
+    /// own audit row, which the backup holds. Other processes may go on writing meanwhile. It
+    /// copies every patient, so it needs a reason; temporary files that an interrupted backup
+    /// left in `to`'s folder are removed first ([`backup::TEMP_MARK`]).
     ///
     /// # Errors
-    /// [`Error::Invalid`] (`to` exists, or its folder does not), write failures, database errors.
+    /// [`Error::ReasonRequired`], [`Error::Invalid`] (`to` exists, or its folder does not),
+    /// [`Error::Tampered`] (a case version changed outside ATCPath: nothing written), write
+    /// failures, database errors.
     pub async fn backup(&self, to: &std::path::Path, actor: &Actor) -> Result<BackupReport> {
         backup::backup(&self.pool, &self.target, to, actor).await
     }
@@ -438,8 +444,9 @@ impl Registry {
     /// audit chain and every case version's SHA-256 checked (see [`backup`]).
     ///
     /// # Errors
-    /// [`Error::Invalid`] (no backup there, another schema version, a damaged backup, a target
-    /// that holds data), database errors.
+    /// [`Error::Invalid`] (no backup there, another schema version, a damaged backup, a case
+    /// version that no audit row created or whose SHA-256 is not the audited one, a target that
+    /// holds data), database errors.
     pub async fn restore(
         target: &Target,
         file: &std::path::Path,
