@@ -5,9 +5,9 @@
 //! its stored `sha256` AND that hash is the one its audit row recorded. Every projection row is
 //! derived from the current version: it is intact when deriving it again gives the same rows.
 //!
-//! - [`check_version`]: one version, before `show`, `assess` and export use it;
-//! - [`check_all_versions`]: every version (backup, restore, `audit verify`);
-//! - [`verify`]: every version and every patient's projections, naming the first difference.
+//! - `check_version`: one version, before `show`, `assess` and export use it;
+//! - `check_all_versions`: every version (backup, restore, `audit verify`);
+//! - `verify`: every version and every patient's projections, naming the first difference.
 
 use std::collections::HashMap;
 
@@ -25,7 +25,7 @@ use crate::projection;
 /// Rows read per query while walking the case versions.
 const PAGE: i64 = 500;
 
-/// The projection tables compared by [`verify`], each with the columns that order its rows.
+/// The projection tables compared by `verify`, each with the columns that order its rows.
 /// `fasttrack` and `survival` depend on the knowledge base too: compared only when they were
 /// built with this one.
 const PROJECTIONS: &[&str] = &[
@@ -165,7 +165,7 @@ pub(crate) async fn check_all_versions(
     }
 }
 
-/// [`check_all_versions`] as an error: the number of versions checked.
+/// `check_all_versions` as an error: the number of versions checked.
 ///
 /// # Errors
 /// [`Error::Tampered`] naming the first version that does not hold; database errors.
@@ -175,7 +175,7 @@ pub(crate) async fn require_all_versions(conn: &mut AnyConnection) -> Result<i64
         .map_err(|d| Error::Tampered(d.to_string()))
 }
 
-/// The first difference [`verify`] found.
+/// The first difference `verify` found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Difference {
     /// The table (`case_versions`, `events`, `survival`...).
@@ -198,7 +198,7 @@ impl std::fmt::Display for Difference {
     }
 }
 
-/// The result of [`verify`].
+/// The result of `verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Integrity {
     /// Case versions checked against their SHA-256 and audit rows.
@@ -257,7 +257,7 @@ async fn projection_rows(
     Ok(out)
 }
 
-/// Checks every case version ([`check_all_versions`]) and every patient's projections against
+/// Checks every case version (`check_all_versions`) and every patient's projections against
 /// its current version (derived again in a transaction that is rolled back); returns the number
 /// of case versions and patients checked and the first difference, if any.
 ///
