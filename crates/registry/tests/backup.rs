@@ -334,6 +334,58 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
                 matches!(&e, Error::Invalid(m) if m.contains("case_versions row 2")),
                 "{e}"
             );
+            // An extra version that no audit row created (its JSON matches its SHA-256).
+            let extra = tamper(
+                &dir,
+                &file,
+                "extra.db",
+                "INSERT INTO case_versions (patient_id, version, case_json, sha256, source, as_of, created_at, created_by)
+                 SELECT patient_id, 99, case_json, sha256, source, as_of, created_at, created_by FROM case_versions WHERE id = 1",
+            )
+            .await;
+            let e = Registry::restore(&fresh("t5.db"), &extra, &writer())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Invalid(m) if m.contains("version 99") && m.contains("no audit row")),
+                "{e}"
+            );
+            // A version whose JSON and SHA-256 were rewritten together: not the audited SHA-256.
+            let rewritten = tamper(
+                &dir,
+                &file,
+                "rewritten.db",
+                "DROP TRIGGER case_versions_no_update",
+            )
+            .await;
+            {
+                let mut c = sqlx::AnyConnection::connect(&format!(
+                    "sqlite://{}?mode=rw",
+                    rewritten.display()
+                ))
+                .await
+                .unwrap();
+                let (json,): (String,) =
+                    sqlx::query_as("SELECT case_json FROM case_versions WHERE id = 1")
+                        .fetch_one(&mut c)
+                        .await
+                        .unwrap();
+                let forged = format!("{json} ");
+                sqlx::query("UPDATE case_versions SET case_json = $1, sha256 = $2 WHERE id = 1")
+                    .bind(&forged)
+                    .bind(atcpath_registry::import::sha256_hex(forged.as_bytes()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                c.close().await.ok();
+            }
+            let e = Registry::restore(&fresh("t6.db"), &rewritten, &writer())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Invalid(m) if m.contains("version 1") && m.contains("audit row")),
+                "{e}"
+            );
             let e = Registry::restore(&fresh("t4.db"), &dir.join("missing.db"), &writer())
                 .await
                 .unwrap_err();
