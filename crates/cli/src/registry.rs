@@ -108,6 +108,11 @@ Exit status: 0 all stored; 2 some case rejected (the valid ones are stored); 1 o
         /// Direct identifier to record, KIND=VALUE (one case file only); never printed.
         #[arg(long, value_name = "KIND=VALUE")]
         identifier: Vec<String>,
+        /// Store a file even when it drops facts of the patient's current version (events, the
+        /// death, treatments, results), which is otherwise refused naming each; needs --reason,
+        /// kept in the audit trail with the facts dropped.
+        #[arg(long, conflicts_with = "cbioportal")]
+        replace: bool,
         #[arg(long, value_enum, default_value_t = DataFormat::Text)]
         format: DataFormat,
     },
@@ -222,8 +227,8 @@ recorded is counted apart.")]
     /// PostgreSQL registry; other processes may go on writing). The backup's own audit row is
     /// in it.
     #[command(after_help = "Examples:
-  atcpath registry backup --to backups/atcpath-2026-12-01.db --db atcpath.db
-  atcpath registry backup --to atcpath.db.bak --database-url postgres://atcpath@db.example/atcpath
+  atcpath registry backup --to backups/atcpath-2026-12-01.db --db atcpath.db --reason \"nightly backup\"
+  atcpath registry backup --to atcpath.db.bak --database-url postgres://atcpath@db.example/atcpath --reason \"nightly backup\"
 
 Keep the audit head hash it prints elsewhere: it proves the backup's trail complete.")]
     Backup {
@@ -279,7 +284,9 @@ enum EventCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Recompute the hash chain; exit 2 and name the first broken row if it does not hold.
+    /// Recompute the hash chain, then check every case version against its SHA-256 and the
+    /// audit row that created it, and every projection against its version; exit 2 and name the
+    /// first broken row or changed record (table, patient, version).
     Verify {
         #[arg(long, value_enum, default_value_t = DataFormat::Text)]
         format: DataFormat,
@@ -365,6 +372,7 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
             | RegistryCommand::Outcomes { .. }
             | RegistryCommand::Assess { .. }
             | RegistryCommand::Export { .. }
+            | RegistryCommand::Backup { .. }
             | RegistryCommand::Audit(AuditCommand::Export { .. })
     );
     if needs_reason && actor.reason().is_none() {
@@ -441,9 +449,26 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
             paths,
             centre,
             identifier,
+            replace,
             format,
             ..
-        } => import(reg, actor, &paths, centre.as_deref(), &identifier, format).await,
+        } => {
+            if replace && actor.reason().is_none() {
+                return Err(invalid(
+                    "--replace: give --reason \"...\": replacing a record is kept in the audit trail with its reason",
+                ));
+            }
+            import(
+                reg,
+                actor,
+                &paths,
+                centre.as_deref(),
+                &identifier,
+                replace,
+                format,
+            )
+            .await
+        }
         RegistryCommand::Export {
             cbioportal,
             cases,
@@ -590,22 +615,54 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
         }
         RegistryCommand::Audit(AuditCommand::Verify { format }) => {
             let v = reg.verify_audit().await.map_err(fail)?;
-            let text = match format {
-                DataFormat::Json => json(&v)?,
-                DataFormat::Text => match &v.first_break {
-                    None => format!(
-                        "Audit chain intact: {} row{}; head hash {}\n",
-                        v.rows,
-                        if v.rows == 1 { "" } else { "s" },
-                        v.head
-                    ),
-                    Some(b) => format!(
-                        "Audit chain BROKEN at row {}: {} ({} rows checked)\n",
-                        b.seq, b.problem, v.rows
-                    ),
-                },
+            // The records are compared with the chain only when the chain holds.
+            let records = if v.intact() {
+                let kb = crate::load_kb(None)?;
+                Some(reg.verify_records(&kb).await.map_err(fail)?)
+            } else {
+                None
             };
-            if v.intact() {
+            let text = match format {
+                DataFormat::Json => {
+                    let mut j = serde_json::to_value(&v).map_err(|e| other(e.to_string()))?;
+                    j["records"] =
+                        serde_json::to_value(&records).map_err(|e| other(e.to_string()))?;
+                    json(&j)?
+                }
+                DataFormat::Text => {
+                    let mut t = match &v.first_break {
+                        None => format!(
+                            "Audit chain intact: {} row{}; head hash {}\n",
+                            v.rows,
+                            if v.rows == 1 { "" } else { "s" },
+                            v.head
+                        ),
+                        Some(b) => format!(
+                            "Audit chain BROKEN at row {}: {} ({} rows checked)\n",
+                            b.seq, b.problem, v.rows
+                        ),
+                    };
+                    match &records {
+                        Some(r) => match &r.first_difference {
+                            None => t.push_str(&format!(
+                                "Records intact: {} case versions match their SHA-256 and audit rows; projections of {} patients match their current versions\n",
+                                r.case_versions, r.patients
+                            )),
+                            Some(d) => t.push_str(&format!(
+                                "Records CHANGED outside ATCPath: table {}, patient {}, version {}: {}\n",
+                                d.table, d.patient, d.version, d.problem
+                            )),
+                        },
+                        None => t.push_str("Records not checked (the audit chain does not hold)\n"),
+                    }
+                    t
+                }
+            };
+            if v.intact()
+                && records
+                    .as_ref()
+                    .is_some_and(atcpath_registry::Integrity::intact)
+            {
                 Ok(text)
             } else {
                 Err(invalid(text))
@@ -837,6 +894,7 @@ async fn import(
     paths: &[PathBuf],
     centre: Option<&str>,
     identifiers: &[String],
+    replace: bool,
     format: DataFormat,
 ) -> Result<String, Fail> {
     let kb = crate::load_kb(None)?;
@@ -907,7 +965,12 @@ async fn import(
                 })
             })
             .collect();
-        let mut results = match reg.import_batch(&kb, &inputs, actor).await {
+        let stored = if replace {
+            reg.import_batch_replacing(&kb, &inputs, actor).await
+        } else {
+            reg.import_batch(&kb, &inputs, actor).await
+        };
+        let mut results = match stored {
             Ok(r) => r.into_iter(),
             Err(e) => {
                 bar.finish_and_clear();

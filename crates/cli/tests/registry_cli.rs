@@ -369,7 +369,16 @@ fn direct_identifiers_are_never_printed() {
             ][..],
             &["audit", "export", "--format", "csv", "--reason", "r"][..],
             &["audit", "export", "--format", "json", "--reason", "r"][..],
-            &["import", &file, "--format", "json"][..],
+            // The file drops the event added above: stored only as a replacement.
+            &[
+                "import",
+                &file,
+                "--format",
+                "json",
+                "--replace",
+                "--reason",
+                "r",
+            ][..],
         ] {
             let out = atc(&reg, args);
             assert!(out.status.success(), "{args:?}");
@@ -616,13 +625,18 @@ fn backup_restore_and_dictionary_through_the_binary() {
         ok(&reg, &["import", &cases, &examples]);
         let file = reg.dir.join("backup.db");
         let f = file.display().to_string();
-        let b = json(&reg, &["backup", "--to", &f, "--format", "json"]);
+        let b = json(
+            &reg,
+            &[
+                "backup", "--to", &f, "--format", "json", "--reason", "cli test",
+            ],
+        );
         assert_eq!(b["schema_version"], 2);
         assert_eq!(b["tables"].as_array().unwrap().len(), 17);
         assert!(b["bytes"].as_u64().unwrap() > 0);
         assert_eq!(b["audit_head"].as_str().unwrap().len(), 64);
         // An existing file is refused (exit 2) and kept.
-        let again = atc(&reg, &["backup", "--to", &f]);
+        let again = atc(&reg, &["backup", "--to", &f, "--reason", "cli test"]);
         assert_eq!(again.status.code(), Some(2), "{}", reg.backend);
         // The last audit row of the backup is the backup's own.
         let export = json(
@@ -737,4 +751,268 @@ fn one_file_per_patient_per_import_and_no_special_files() {
     assert!(String::from_utf8_lossy(&m.stderr).contains("no such centre"));
     let o = atc(reg, &["outcomes", "--centre", "nowhere", "--reason", "t"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// Connects to the registry behind `reg` directly (test-only: changes made outside ATCPath).
+fn outside(reg: &Reg, sql: &[String]) {
+    let url = reg.raw_url.clone();
+    let sql = sql.to_vec();
+    block_on(async move {
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(&url).await.unwrap();
+        for s in sql {
+            c.execute(sqlx::AssertSqlSafe(s)).await.unwrap();
+        }
+    });
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn an_older_file_after_a_death_is_refused_listing_the_death_and_replace_is_audited() {
+    for reg in registries("an_older_file_after_a_death_is_refused") {
+        ok(&reg, &["init"]);
+        let file = root().join("examples/ivc-braf.json").display().to_string();
+        ok(&reg, &["import", &file]);
+        ok(
+            &reg,
+            &[
+                "event",
+                "add",
+                "example-ivc-braf",
+                "--kind",
+                "death",
+                "--date",
+                "2022-10-01",
+            ],
+        );
+        // The older file (no death) is refused, naming the death; nothing stored.
+        let out = atc(&reg, &["import", &file]);
+        assert_eq!(out.status.code(), Some(2), "{}", reg.backend);
+        let msg = stderr(&out);
+        assert!(msg.contains("event death on 2022-10-01"), "{msg}");
+        assert!(msg.contains("--replace"), "{msg}");
+        let show = json(
+            &reg,
+            &[
+                "show",
+                "example-ivc-braf",
+                "--format",
+                "json",
+                "--reason",
+                "t",
+            ],
+        );
+        assert_eq!(show["versions"].as_array().unwrap().len(), 2, "{show}");
+        // The patient is still dead: assess refuses.
+        let a = atc(
+            &reg,
+            &["assess", "example-ivc-braf", "--reason", "tumour board"],
+        );
+        assert_eq!(a.status.code(), Some(2));
+        assert!(stderr(&a).contains("died on 2022-10-01"), "{}", stderr(&a));
+        // --replace needs a reason; with one the file is stored and the audit row says why and what.
+        let r = atc(&reg, &["import", &file, "--replace"]);
+        assert_eq!(r.status.code(), Some(2));
+        assert!(stderr(&r).contains("--reason"), "{}", stderr(&r));
+        let s = json(
+            &reg,
+            &[
+                "import",
+                &file,
+                "--replace",
+                "--reason",
+                "death recorded for the wrong patient",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(s["new_versions"], 1, "{s}");
+        let trail = json(
+            &reg,
+            &["audit", "export", "--format", "json", "--reason", "t"],
+        );
+        assert!(
+            trail.as_array().unwrap().iter().any(|r| {
+                r["reason"] == "death recorded for the wrong patient"
+                    && r["detail"]
+                        .as_str()
+                        .unwrap()
+                        .contains("dropping event death on 2022-10-01")
+            }),
+            "{trail}"
+        );
+        assert!(ok(&reg, &["audit", "verify"]).contains("Records intact"));
+    }
+}
+
+#[test]
+fn changes_made_outside_atcpath_are_found_by_verify_and_refused_by_every_read() {
+    for reg in registries("changes_made_outside_atcpath_are_found") {
+        ok(&reg, &["init"]);
+        let [_, examples] = case_dirs();
+        ok(&reg, &["import", &examples]);
+        let v = ok(&reg, &["audit", "verify"]);
+        assert!(v.contains("Records intact"), "{v}");
+        // A projection row changed: found by verify, naming table and patient.
+        outside(
+            &reg,
+            &["UPDATE molecular SET mmr = 'proficient_x' WHERE patient_id = (SELECT id FROM patients WHERE pseudonym = 'example-ivc-braf')".into()],
+        );
+        let out = atc(&reg, &["audit", "verify"]);
+        assert_eq!(out.status.code(), Some(2), "{}", reg.backend);
+        let msg = stderr(&out);
+        assert!(
+            msg.contains("table molecular, patient example-ivc-braf, version 1"),
+            "{msg}"
+        );
+        // A case version's JSON and SHA-256 rewritten with the trigger dropped.
+        let drop = if reg.backend == "sqlite" {
+            "DROP TRIGGER case_versions_no_update".to_string()
+        } else {
+            "DROP TRIGGER case_versions_no_update ON case_versions".to_string()
+        };
+        let text = std::fs::read_to_string(root().join("examples/ivc-braf.json")).unwrap();
+        let forged = text.replacen("\"as_of\"", "\"as_of\" ", 1);
+        let sha = atcpath_registry::import::sha256_hex(forged.as_bytes());
+        outside(
+            &reg,
+            &[
+                drop,
+                format!(
+                    "UPDATE case_versions SET case_json = '{}', sha256 = '{sha}' WHERE patient_id = (SELECT id FROM patients WHERE pseudonym = 'example-ivc-braf')",
+                    forged.replace('\'', "''")
+                ),
+            ],
+        );
+        let out = atc(&reg, &["audit", "verify", "--format", "json"]);
+        assert_eq!(out.status.code(), Some(2));
+        let j: Value = serde_json::from_slice(&out.stderr).unwrap();
+        let d = &j["records"]["first_difference"];
+        assert_eq!(d["table"], "case_versions", "{j}");
+        assert_eq!(d["patient"], "example-ivc-braf", "{j}");
+        assert_eq!(d["version"], 1, "{j}");
+        // show, assess, export and backup refuse it.
+        let dir = reg.dir.join("out");
+        let dir_s = dir.display().to_string();
+        let backup = reg.dir.join("b.db").display().to_string();
+        for args in [
+            vec!["show", "example-ivc-braf", "--reason", "t"],
+            vec!["assess", "example-ivc-braf", "--reason", "t"],
+            vec!["export", "--cases", &dir_s, "--reason", "t"],
+            vec!["backup", "--to", &backup, "--reason", "t"],
+        ] {
+            let out = atc(&reg, &args);
+            assert!(!out.status.success(), "{args:?}");
+            let msg = stderr(&out);
+            assert!(
+                msg.contains("changed outside ATCPath") && msg.contains("example-ivc-braf"),
+                "{args:?}: {msg}"
+            );
+        }
+        assert!(!Path::new(&backup).exists());
+        assert!(!dir.join("example-ivc-braf.json").exists());
+    }
+}
+
+#[test]
+fn backup_needs_a_reason_removes_leftovers_and_restore_refuses_an_unaudited_version() {
+    for reg in registries("backup_needs_a_reason_removes_leftovers") {
+        ok(&reg, &["init"]);
+        let [_, examples] = case_dirs();
+        ok(&reg, &["import", &examples]);
+        let file = reg.dir.join("backup.db");
+        let f = file.display().to_string();
+        let out = atc(&reg, &["backup", "--to", &f]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("reason"), "{}", stderr(&out));
+        assert!(!file.exists());
+        // What a killed backup leaves (a process that no longer runs), and one in progress (alive).
+        let dead = reg.dir.join(".old.db.atcpath-backup-4194999-12.tmp");
+        let alive = reg.dir.join(format!(
+            ".other.db.atcpath-backup-{}-12.tmp",
+            std::process::id()
+        ));
+        std::fs::write(&dead, b"partial").unwrap();
+        std::fs::write(&alive, b"partial").unwrap();
+        ok(&reg, &["backup", "--to", &f, "--reason", "nightly"]);
+        assert!(!dead.exists(), "the leftover is removed");
+        assert!(alive.exists(), "a running backup's file is kept");
+        // A backup carrying an extra version that no audit row created is refused on restore.
+        let path = file.clone();
+        block_on(async move {
+            sqlx::any::install_default_drivers();
+            let mut c =
+                sqlx::AnyConnection::connect(&format!("sqlite://{}?mode=rw", path.display()))
+                    .await
+                    .unwrap();
+            c.execute(
+                "INSERT INTO case_versions (patient_id, version, case_json, sha256, source, as_of, created_at, created_by)
+                 SELECT patient_id, 99, case_json, sha256, source, as_of, created_at, created_by FROM case_versions WHERE id = 1",
+            )
+            .await
+            .unwrap();
+            c.close().await.unwrap();
+        });
+        let target = reg.dir.join("restored.db").display().to_string();
+        let to = Reg {
+            backend: "sqlite",
+            args: vec!["--db".into(), target],
+            raw_url: String::new(),
+            dir: temp_dir(),
+            pg: None,
+        };
+        let out = atc(&to, &["restore", &f]);
+        assert_eq!(out.status.code(), Some(2));
+        let msg = stderr(&out);
+        assert!(
+            msg.contains("version 99") && msg.contains("no audit row"),
+            "{msg}"
+        );
+    }
+}
+
+#[test]
+fn look_alike_ids_are_refused_naming_the_character_and_ids_differing_in_case_are_one_patient() {
+    for reg in registries("look_alike_ids_are_refused") {
+        ok(&reg, &["init"]);
+        let write = |name: &str, id: &str| {
+            let p = reg.dir.join(name);
+            std::fs::write(
+                &p,
+                format!(r#"{{"schema": "atcpath.case/1", "id": "{id}", "as_of": "2024-06-01"}}"#),
+            )
+            .unwrap();
+            p.display().to_string()
+        };
+        let good = write("good.json", "pat-1");
+        ok(&reg, &["import", &good]);
+        for (id, what) in [
+            ("pat\u{2011}1", "character 4 is U+2011"),
+            ("pat-1\u{200b}", "character 6 is U+200B"),
+            ("p\u{0430}t-1", "character 2 is U+0430"),
+            ("pat 1", "character 4 is U+0020"),
+        ] {
+            let f = write("bad.json", id);
+            let out = atc(&reg, &["import", &f]);
+            assert_eq!(out.status.code(), Some(2), "{id:?}");
+            assert!(stderr(&out).contains(what), "{id:?}: {}", stderr(&out));
+        }
+        // Decided: ids are compared ignoring letter case, so PAT-1 is patient pat-1 misspelt.
+        let upper = write("upper.json", "PAT-1");
+        let out = atc(&reg, &["import", &upper]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains("only in letter case"),
+            "{}",
+            stderr(&out)
+        );
+        let list = json(&reg, &["list", "--format", "json", "--reason", "t"]);
+        assert_eq!(list["patients"].as_array().unwrap().len(), 1);
+        // Every patient can be exported.
+        let dir = reg.dir.join("cases").display().to_string();
+        ok(&reg, &["export", "--cases", &dir, "--reason", "t"]);
+    }
 }

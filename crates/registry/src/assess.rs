@@ -41,12 +41,14 @@ pub(crate) async fn assess(
     let patient = import::find_patient(&mut tx, pseudonym)
         .await?
         .ok_or_else(|| Error::UnknownPatient(pseudonym.to_string()))?;
-    let Some((version_id, version, _, text)) = import::current_version(&mut tx, patient.id).await?
+    let Some((version_id, version, sha, text)) =
+        import::current_version(&mut tx, patient.id).await?
     else {
         return Err(Error::Corrupt(format!(
             "patient {pseudonym:?} has no case version"
         )));
     };
+    crate::integrity::check_version(&mut tx, &patient.pseudonym, version, &text, &sha).await?;
     let case = read_record(text.as_bytes(), kb, None).map_err(Error::InvalidCase)?;
     if let Some(death) = case.death() {
         return Err(Error::Invalid(format!(

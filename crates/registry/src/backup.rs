@@ -408,8 +408,63 @@ fn temp_beside(to: &Path) -> Result<(PathBuf, PathBuf)> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    let tmp = dir.join(format!(".{name}.{}-{nanos}.tmp", std::process::id()));
+    let tmp = dir.join(format!(
+        ".{name}.{}{}-{nanos}.tmp",
+        TEMP_MARK,
+        std::process::id()
+    ));
     Ok((tmp, dir))
+}
+
+/// What names a backup's temporary file (`.NAME.atcpath-backup-PID-NANOS.tmp`, with its
+/// `-journal`, `-wal` and `-shm` side files), so that one left by an interrupted backup is
+/// recognised and removed by the next backup into the same folder.
+pub const TEMP_MARK: &str = "atcpath-backup-";
+
+/// The process id in a backup temporary file's name (`None`: not one).
+fn temp_pid(file_name: &str) -> Option<u32> {
+    let rest = file_name.strip_prefix('.')?;
+    let at = rest.rfind(TEMP_MARK)?;
+    let tail = &rest[at + TEMP_MARK.len()..];
+    let tail = ["", "-journal", "-wal", "-shm"]
+        .iter()
+        .find_map(|s| tail.strip_suffix(&format!(".tmp{s}")))?;
+    let (pid, nanos) = tail.split_once('-')?;
+    nanos.parse::<u32>().ok()?;
+    pid.parse().ok()
+}
+
+/// Whether process `pid` may still be running (a backup in progress): on Linux, whether
+/// `/proc/PID` exists; elsewhere assumed running unless it is this process's own id.
+fn may_be_running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return false;
+    }
+    let proc = Path::new("/proc");
+    if proc.join("self").exists() {
+        proc.join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
+/// Removes the temporary files that interrupted backups (killed, powered off) left in `dir`;
+/// returns how many. A temporary file never holds anything that is not in the registry.
+fn remove_leftovers(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut n = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(temp_pid) else {
+            continue;
+        };
+        if !may_be_running(pid) && std::fs::remove_file(e.path()).is_ok() {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// Removes a temporary SQLite file and its side files (best effort: it never held anything
@@ -461,6 +516,8 @@ pub(crate) async fn backup(
     actor: &Actor,
 ) -> Result<BackupReport> {
     let backend = target.backend();
+    // A backup copies every patient: a read of patient data, which needs a reason.
+    actor.read_reason()?;
     if to.symlink_metadata().is_ok() {
         return Err(Error::Invalid(format!(
             "{}: already exists; a backup never replaces a file",
@@ -468,6 +525,7 @@ pub(crate) async fn backup(
         )));
     }
     let (tmp, dir) = temp_beside(to)?;
+    remove_leftovers(&dir);
     if let Target::Sqlite(db) = target
         && let (Ok(a), Ok(b)) = (std::path::absolute(db), std::path::absolute(to))
         && a == b
@@ -502,6 +560,14 @@ pub(crate) async fn backup(
             Backend::Postgres => snapshot_postgres(pool, &tmp).await?,
         }
         let (tables, audit_rows, audit_head) = seal(&tmp).await?;
+        // What was copied is what a restore would bring back: every version whole and audited.
+        let p = db::sqlite_pool(&tmp, "ro", 1).await?;
+        let checked = match p.acquire().await {
+            Ok(mut c) => crate::integrity::require_all_versions(&mut c).await,
+            Err(e) => Err(e.into()),
+        };
+        p.close().await;
+        checked?;
         std::fs::File::open(&tmp)?.sync_all()?;
         let bytes = std::fs::metadata(&tmp)?.len();
         publish(&tmp, to, &dir)?;
@@ -666,6 +732,12 @@ async fn restore_from(
     verify_case_versions(src)
         .await
         .map_err(|e| Error::Invalid(format!("{shown}: {e}; not restored")))?;
+    {
+        let mut c = src.acquire().await?;
+        if let Err(d) = crate::integrity::check_all_versions(&mut c).await? {
+            return Err(Error::Invalid(format!("{shown}: {d}; not restored")));
+        }
+    }
     let layouts = layouts(src).await?;
 
     // The target: new, or of this schema version and empty.

@@ -121,11 +121,12 @@ pub(crate) async fn add_event(
     let patient = import::find_patient(&mut tx, pseudonym)
         .await?
         .ok_or_else(|| Error::UnknownPatient(pseudonym.to_string()))?;
-    let Some((_, current, _, text)) = import::current_version(&mut tx, patient.id).await? else {
+    let Some((_, current, sha, text)) = import::current_version(&mut tx, patient.id).await? else {
         return Err(Error::Corrupt(format!(
             "patient {pseudonym:?} has no case version"
         )));
     };
+    crate::integrity::check_version(&mut tx, &patient.pseudonym, current, &text, &sha).await?;
     let mut result = EventAdded {
         pseudonym: patient.pseudonym.clone(),
         version: current,

@@ -61,6 +61,13 @@ pub enum Error {
     /// Stored data that cannot be read back (should never happen; the audit trail says who wrote it).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// Stored data that was changed outside ATCPath (a case version whose JSON does not hash to
+    /// its SHA-256, or whose SHA-256 is not the one its audit row recorded; a version no audit
+    /// row created): refused rather than used.
+    #[error(
+        "the registry was changed outside ATCPath: {0}; refused (run `atcpath registry audit verify`, and restore from a backup)"
+    )]
+    Tampered(String),
     /// The database refused or failed.
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),

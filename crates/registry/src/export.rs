@@ -39,6 +39,7 @@ struct Current {
     pseudonym: String,
     version: i64,
     case_json: String,
+    sha256: String,
 }
 
 /// Which export.
@@ -63,13 +64,17 @@ pub(crate) async fn export(
     let mut tx = db::begin_write(pool, backend).await?;
     db::ensure_user(&mut tx, actor.user(), "clinician").await?;
     let rows: Vec<Current> = sqlx::query_as(
-        "SELECT p.pseudonym, v.version, v.case_json
+        "SELECT p.pseudonym, v.version, v.case_json, v.sha256
          FROM patients p JOIN case_versions v ON v.patient_id = p.id
          WHERE v.version = (SELECT MAX(version) FROM case_versions WHERE patient_id = p.id)
          ORDER BY p.pseudonym",
     )
     .fetch_all(&mut *tx)
     .await?;
+    for r in &rows {
+        crate::integrity::check_version(&mut tx, &r.pseudonym, r.version, &r.case_json, &r.sha256)
+            .await?;
+    }
     let mut left_out = Vec::new();
     let mut exported: Vec<&Current> = Vec::new();
     let (files, notes, what) = match kind {
@@ -270,7 +275,7 @@ pub(crate) async fn import_study(
             centre,
             identifiers: &[],
         };
-        match import::import(pool, backend, kb, &input, actor).await {
+        match import::import(pool, backend, kb, &input, actor, false).await {
             Ok(r) => {
                 match r.stored {
                     Stored::Created => out.stored += 1,

@@ -2,7 +2,7 @@
 //! becomes a new case version, exactly as accepted, with its projections and audit rows, in one
 //! write transaction. A case that does not validate is rejected whole: nothing of it is stored.
 
-use atcpath_core::case::{Case, Problem, as_of_after_today, read_record};
+use atcpath_core::case::{Case, Problem, as_of_after_today, id_key, read_record};
 use atcpath_kb::Kb;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, Transaction};
@@ -256,10 +256,14 @@ pub(crate) async fn import(
     kb: &Kb,
     input: &CaseInput<'_>,
     actor: &Actor,
+    replace: bool,
 ) -> Result<StoreResult> {
+    if replace {
+        actor.read_reason()?;
+    }
     let checked = check(kb, input)?;
     let mut tx = db::begin_write(pool, backend).await?;
-    let r = store(&mut tx, kb, input, checked, actor).await?;
+    let r = store(&mut tx, kb, input, checked, actor, replace).await?;
     tx.commit().await?;
     Ok(r)
 }
@@ -294,7 +298,11 @@ pub(crate) async fn import_batch(
     kb: &Kb,
     inputs: &[CaseInput<'_>],
     actor: &Actor,
+    replace: bool,
 ) -> Result<Vec<Result<StoreResult>>> {
+    if replace {
+        actor.read_reason()?;
+    }
     let checked: Vec<Result<Checked>> = inputs.iter().map(|i| check(kb, i)).collect();
     // No transaction (nor disk sync) when every case was refused before the database.
     if checked.iter().all(Result::is_err) {
@@ -317,7 +325,7 @@ pub(crate) async fn import_batch(
         sqlx::query("SAVEPOINT atcpath_case")
             .execute(&mut *tx)
             .await?;
-        match store(&mut tx, kb, input, c, actor).await {
+        match store(&mut tx, kb, input, c, actor, replace).await {
             Ok(r) => {
                 sqlx::query("RELEASE SAVEPOINT atcpath_case")
                     .execute(&mut *tx)
@@ -340,6 +348,84 @@ pub(crate) async fn import_batch(
     Ok(out)
 }
 
+/// The facts of `old` (a patient's current version) that `new` no longer records, each with
+/// the field it belongs to: events (same kind and date), treatments (drug and dates), variants,
+/// fusions, resulted tests and molecular values, compared as [`projection::derive`] lays them
+/// out (facts, not JSON text). A death is an event like any other.
+pub fn lost_facts(old: &Case, new: &Case) -> Vec<Problem> {
+    let (o, n) = (projection::derive(old), projection::derive(new));
+    let mut out = Vec::new();
+    let mut lost = |path: &str, what: String| {
+        out.push(Problem {
+            path: path.into(),
+            message: what,
+        });
+    };
+    for (kind, date) in o.events.iter().filter(|e| !n.events.contains(e)) {
+        lost("events", format!("event {kind} on {date}"));
+    }
+    for t in o.treatments.iter().filter(|t| !n.treatments.contains(t)) {
+        lost(
+            "treatments",
+            format!(
+                "treatment {} (start {}, end {})",
+                t.0,
+                t.1.as_deref().unwrap_or("not recorded"),
+                t.2.as_deref().unwrap_or("not recorded")
+            ),
+        );
+    }
+    for v in o
+        .molecular_variants
+        .iter()
+        .filter(|v| !n.molecular_variants.contains(v))
+    {
+        let change = [v.1.as_deref(), v.2.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        lost("molecular.variants", format!("variant {} {change}", v.0));
+    }
+    for f in o
+        .molecular_fusions
+        .iter()
+        .filter(|f| !n.molecular_fusions.contains(f))
+    {
+        lost("molecular.fusions", format!("fusion {}::{}", f.0, f.1));
+    }
+    for (test, status) in o
+        .molecular_tests
+        .iter()
+        .filter(|t| t.1 == "resulted" && !n.molecular_tests.contains(t))
+    {
+        lost("molecular.resulted", format!("test {test} {status}"));
+    }
+    let (opd, ommr, omsi, otmb) = &o.molecular;
+    let (npd, nmmr, nmsi, ntmb) = &n.molecular;
+    if let Some(x) = opd
+        && npd != &Some(*x)
+    {
+        lost("molecular.pd_l1_tps_percent", format!("PD-L1 TPS {x}%"));
+    }
+    if let Some(x) = ommr
+        && nmmr.as_ref() != Some(x)
+    {
+        lost("molecular.mmr", format!("MMR {x}"));
+    }
+    if let Some(x) = omsi
+        && nmsi.as_ref() != Some(x)
+    {
+        lost("molecular.msi", format!("MSI {x}"));
+    }
+    if let Some(x) = otmb
+        && ntmb != &Some(*x)
+    {
+        lost("molecular.tmb_mut_per_mb", format!("TMB {x} mut/Mb"));
+    }
+    out
+}
+
 /// Stores one checked case in `tx` (see [`import`]).
 async fn store(
     tx: &mut Transaction<'static, Any>,
@@ -347,11 +433,29 @@ async fn store(
     input: &CaseInput<'_>,
     checked: Checked,
     actor: &Actor,
+    replace: bool,
 ) -> Result<StoreResult> {
     let Checked { case, text, sha } = checked;
+    let mut replaced: Option<(i64, Vec<Problem>)> = None;
     let user_id = db::ensure_user(tx, actor.user(), "clinician").await?;
     let (patient, stored, version) = match find_patient(tx, &case.id).await? {
         None => {
+            // Ids that differ only in letter case are one patient (atcpath_core::case::id_key):
+            // another spelling of a patient on file is refused, never a second patient.
+            let other: Option<(String,)> =
+                sqlx::query_as("SELECT pseudonym FROM patients WHERE LOWER(pseudonym) = $1")
+                    .bind(id_key(&case.id))
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some((other,)) = other {
+                return Err(problem(
+                    "id",
+                    format!(
+                        "{:?} differs from patient {other:?} on file only in letter case: ids are compared ignoring case, so it would be the same patient; write the id as {other:?}",
+                        case.id
+                    ),
+                ));
+            }
             let centre_id = db::ensure_centre(tx, input.centre.unwrap_or(DEFAULT_CENTRE)).await?;
             let (id,): (i64,) = sqlx::query_as(
                 "INSERT INTO patients (pseudonym, centre_id, created_at, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -384,7 +488,37 @@ async fn store(
             let current = current_version(tx, p.id).await?;
             match current {
                 Some((_, v, s, _)) if s == sha => (p, Stored::Unchanged, v),
-                Some((_, v, _, _)) => (p, Stored::NewVersion, v + 1),
+                Some((_, v, s, json)) => {
+                    crate::integrity::check_version(tx, &p.pseudonym, v, &json, &s).await?;
+                    let old = read_record(json.as_bytes(), kb, None).map_err(|e| {
+                        problem(
+                            "id",
+                            format!(
+                                "patient {:?}: the current version {v} no longer validates against this knowledge base ({} problem(s)), so what this file would drop cannot be checked: not stored",
+                                p.pseudonym,
+                                e.len()
+                            ),
+                        )
+                    })?;
+                    let lost = lost_facts(&old, &case);
+                    if !lost.is_empty() {
+                        if !replace {
+                            return Err(Error::InvalidCase(
+                                lost.into_iter()
+                                    .map(|f| Problem {
+                                        path: f.path,
+                                        message: format!(
+                                            "{} is in patient {:?}'s current version {v} but not in this file: importing it would drop it; not stored (to replace the record anyway: --replace with --reason)",
+                                            f.message, p.pseudonym
+                                        ),
+                                    })
+                                    .collect(),
+                            ));
+                        }
+                        replaced = Some((v, lost));
+                    }
+                    (p, Stored::NewVersion, v + 1)
+                }
                 None => (p, Stored::NewVersion, 1),
             }
         }
@@ -437,10 +571,20 @@ async fn store(
                     action,
                     record,
                     patient: Some(&patient.pseudonym),
-                    detail: format!(
-                        "version {version} imported from {} (sha256 {sha})",
-                        input.source
-                    ),
+                    detail: match &replaced {
+                        None => format!(
+                            "version {version} imported from {} (sha256 {sha})",
+                            input.source
+                        ),
+                        Some((from, lost)) => format!(
+                            "version {version} imported from {}, replacing version {from} and dropping {} (sha256 {sha})",
+                            input.source,
+                            lost.iter()
+                                .map(|f| f.message.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    },
                     reason,
                 },
             )
@@ -535,4 +679,61 @@ async fn record_identifiers(
         recorded.push(id.kind.clone());
     }
     Ok(recorded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(v: &serde_json::Value, kb: &Kb) -> Case {
+        read_record(v.to_string().as_bytes(), kb, None).expect("case")
+    }
+
+    #[test]
+    fn lost_facts_lists_each_fact_dropped_and_nothing_else() {
+        let kb = Kb::embedded().unwrap();
+        let full: serde_json::Value =
+            serde_json::from_str(include_str!("../../../examples/ivc-braf.json")).unwrap();
+        let old = case(&full, &kb);
+        // The same facts, reordered: nothing lost.
+        let mut same = full.clone();
+        same["events"].as_array_mut().unwrap().reverse();
+        assert!(lost_facts(&old, &case(&same, &kb)).is_empty());
+        // More facts: nothing lost.
+        let mut more = full.clone();
+        more["events"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"kind": "last_follow_up", "date": "2022-08-20"}));
+        assert!(lost_facts(&old, &case(&more, &kb)).is_empty());
+        // One event, one variant, a resulted test and the PD-L1 value dropped, the MMR changed.
+        let mut less = full.clone();
+        less["events"].as_array_mut().unwrap().remove(4);
+        less["molecular"]["variants"]
+            .as_array_mut()
+            .unwrap()
+            .remove(1);
+        less["molecular"]["resulted"] =
+            serde_json::json!(["braf_v600e_ihc", "ngs_dna", "ngs_rna", "mmr_ihc"]);
+        less["molecular"]
+            .as_object_mut()
+            .unwrap()
+            .remove("pd_l1_tps_percent");
+        less["molecular"]["mmr"] = serde_json::json!("deficient");
+        let lost: Vec<(String, String)> = lost_facts(&old, &case(&less, &kb))
+            .into_iter()
+            .map(|p| (p.path, p.message))
+            .collect();
+        let want: Vec<(String, String)> = [
+            ("events", "event mdt on 2022-08-19"),
+            ("molecular.variants", "variant TERT c.-124C>T"),
+            ("molecular.resulted", "test pd_l1_ihc resulted"),
+            ("molecular.pd_l1_tps_percent", "PD-L1 TPS 60%"),
+            ("molecular.mmr", "MMR proficient"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(lost, want);
+    }
 }

@@ -18,6 +18,8 @@
 //! - [`cbioportal`] and [`export`]: every patient's current case out as a cBioPortal study
 //!   folder or as case files, and a cBioPortal study in as one case per patient.
 //! - [`backup`]: consistent online backups (one SQLite format for both backends) and restore;
+//! - [`integrity`]: changes made outside ATCPath (a case version against its SHA-256 and the
+//!   audit row that created it; projections against their version);
 //! - [`dictionary`]: the registry's fields as a REDCap data dictionary.
 //!
 //! The API is async (sqlx is); a caller without a runtime builds a current-thread tokio runtime
@@ -37,6 +39,7 @@ pub mod edit;
 mod error;
 pub mod export;
 pub mod import;
+pub mod integrity;
 pub mod metrics;
 pub mod outcomes;
 pub mod projection;
@@ -57,6 +60,7 @@ pub use edit::EventAdded;
 pub use error::{Error, Result};
 pub use export::{ExportReport, StudyImport, StudyRejection};
 pub use import::{CaseInput, DEFAULT_CENTRE, Identifier, StoreResult, Stored};
+pub use integrity::{Difference, Integrity};
 pub use metrics::{Metrics, MetricsQuery};
 pub use projection::Outcome;
 pub use queries::{AssessmentInfo, EventRow, PatientRecord, PatientSummary, VersionInfo};
@@ -157,8 +161,10 @@ impl Registry {
         self.target.describe()
     }
 
-    /// Imports one case file (see [`import`]). A case that does not validate or that conflicts
-    /// with the registry is [`Error::InvalidCase`], and nothing of it is stored.
+    /// Imports one case file (see [`import`]). A case that does not validate, that conflicts
+    /// with the registry, or that would drop facts of the patient's current version
+    /// ([`import::lost_facts`]: each lost fact is one problem) is [`Error::InvalidCase`], and
+    /// nothing of it is stored.
     ///
     /// # Errors
     /// [`Error::InvalidCase`] (rejected), [`Error::Invalid`] (a bad centre code), database errors.
@@ -168,7 +174,7 @@ impl Registry {
         input: &CaseInput<'_>,
         actor: &Actor,
     ) -> Result<StoreResult> {
-        import::import(&self.pool, self.backend(), kb, input, actor).await
+        import::import(&self.pool, self.backend(), kb, input, actor, false).await
     }
 
     /// Imports many cases in one transaction (one disk sync for all), each in its own savepoint:
@@ -183,7 +189,24 @@ impl Registry {
         inputs: &[CaseInput<'_>],
         actor: &Actor,
     ) -> Result<Vec<Result<StoreResult>>> {
-        import::import_batch(&self.pool, self.backend(), kb, inputs, actor).await
+        import::import_batch(&self.pool, self.backend(), kb, inputs, actor, false).await
+    }
+
+    /// As [`Registry::import_batch`], but a case that drops facts of the patient's current
+    /// version (events, death included, treatments, results: [`import::lost_facts`]) is stored
+    /// anyway, replacing it; the audit row lists what was dropped and keeps the actor's reason.
+    /// Without `--replace` ([`Registry::import_batch`]) such a case is refused, naming each fact.
+    ///
+    /// # Errors
+    /// [`Error::ReasonRequired`] (a replacement needs a reason); otherwise as
+    /// [`Registry::import_batch`].
+    pub async fn import_batch_replacing(
+        &self,
+        kb: &Kb,
+        inputs: &[CaseInput<'_>],
+        actor: &Actor,
+    ) -> Result<Vec<Result<StoreResult>>> {
+        import::import_batch(&self.pool, self.backend(), kb, inputs, actor, true).await
     }
 
     /// Every patient with the current version's stage and latest event. Needs a reason.
@@ -340,6 +363,16 @@ impl Registry {
         audit::verify(&self.pool).await
     }
 
+    /// Checks what the audit chain cannot see (see [`integrity`]): every case version against
+    /// its SHA-256 and the SHA-256 of the audit row that created it, and every projection against
+    /// what the current version derives with `kb`. Reports the first difference.
+    ///
+    /// # Errors
+    /// Database errors only; a difference is reported in the [`Integrity`].
+    pub async fn verify_records(&self, kb: &Kb) -> Result<Integrity> {
+        integrity::verify(&self.pool, self.backend(), kb).await
+    }
+
     /// Writes the audit trail to `out`, after appending the export's own audit row (which the
     /// export includes). Needs a reason. Returns the number of rows written.
     ///
@@ -394,10 +427,14 @@ impl Registry {
 
     /// Writes a consistent backup of the whole registry to the new file `to` (a SQLite file in
     /// the SQLite schema, whichever the backend; see [`backup`]), after appending the backup's
-    /// own audit row, which the backup holds. Other processes may go on writing meanwhile.
+    /// own audit row, which the backup holds. Other processes may go on writing meanwhile. It
+    /// copies every patient, so it needs a reason; temporary files that an interrupted backup
+    /// left in `to`'s folder are removed first ([`backup::TEMP_MARK`]).
     ///
     /// # Errors
-    /// [`Error::Invalid`] (`to` exists, or its folder does not), write failures, database errors.
+    /// [`Error::ReasonRequired`], [`Error::Invalid`] (`to` exists, or its folder does not),
+    /// [`Error::Tampered`] (a case version changed outside ATCPath: nothing written), write
+    /// failures, database errors.
     pub async fn backup(&self, to: &std::path::Path, actor: &Actor) -> Result<BackupReport> {
         backup::backup(&self.pool, &self.target, to, actor).await
     }
@@ -407,8 +444,9 @@ impl Registry {
     /// audit chain and every case version's SHA-256 checked (see [`backup`]).
     ///
     /// # Errors
-    /// [`Error::Invalid`] (no backup there, another schema version, a damaged backup, a target
-    /// that holds data), database errors.
+    /// [`Error::Invalid`] (no backup there, another schema version, a damaged backup, a case
+    /// version that no audit row created or whose SHA-256 is not the audited one, a target that
+    /// holds data), database errors.
     pub async fn restore(
         target: &Target,
         file: &std::path::Path,

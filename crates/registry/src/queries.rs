@@ -255,13 +255,14 @@ pub(crate) async fn show(
             current,
         });
     }
-    let (case_json,): (String,) = sqlx::query_as(
-        "SELECT case_json FROM case_versions WHERE patient_id = $1 AND version = $2",
+    let (case_json, sha): (String, String) = sqlx::query_as(
+        "SELECT case_json, sha256 FROM case_versions WHERE patient_id = $1 AND version = $2",
     )
     .bind(patient.id)
     .bind(shown)
     .fetch_one(&mut *tx)
     .await?;
+    crate::integrity::check_version(&mut tx, &patient.pseudonym, shown, &case_json, &sha).await?;
     let (events, outcome) = if shown == current {
         let events: Vec<EventRow> = sqlx::query_as(
             "SELECT kind, date FROM events WHERE patient_id = $1 ORDER BY date, seq",

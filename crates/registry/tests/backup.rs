@@ -40,16 +40,19 @@ async fn populate(target: &Target) -> Registry {
         .unwrap();
     let text = std::fs::read(common::root().join("examples/ivc-braf.json")).unwrap();
     let ids = [atcpath_registry::Identifier::new("hospital_number", "HN-1234").unwrap()];
-    reg.import(
-        &kb,
-        &CaseInput {
-            identifiers: &ids,
-            ..input(&text, "ivc-braf.json")
-        },
-        &writer(),
-    )
-    .await
-    .unwrap();
+    // The original file drops the event just added: stored only as a replacement, with a reason.
+    let stored = reg
+        .import_batch_replacing(
+            &kb,
+            &[CaseInput {
+                identifiers: &ids,
+                ..input(&text, "ivc-braf.json")
+            }],
+            &reader(),
+        )
+        .await
+        .unwrap();
+    assert!(stored[0].is_ok(), "{stored:?}");
     reg
 }
 
@@ -249,7 +252,7 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
             let dir = temp_dir();
             let reg = populate(&Target::sqlite(dir.join("source.db"))).await;
             let file = dir.join("b.db");
-            reg.backup(&file, &writer()).await.unwrap();
+            reg.backup(&file, &reader()).await.unwrap();
             reg.close().await;
             // A target that was initialised (it holds an audit row) is refused, untouched.
             let (target, _) = Registry::init(&db.target, &writer()).await.unwrap();
@@ -331,6 +334,58 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
                 matches!(&e, Error::Invalid(m) if m.contains("case_versions row 2")),
                 "{e}"
             );
+            // An extra version that no audit row created (its JSON matches its SHA-256).
+            let extra = tamper(
+                &dir,
+                &file,
+                "extra.db",
+                "INSERT INTO case_versions (patient_id, version, case_json, sha256, source, as_of, created_at, created_by)
+                 SELECT patient_id, 99, case_json, sha256, source, as_of, created_at, created_by FROM case_versions WHERE id = 1",
+            )
+            .await;
+            let e = Registry::restore(&fresh("t5.db"), &extra, &writer())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Invalid(m) if m.contains("version 99") && m.contains("no audit row")),
+                "{e}"
+            );
+            // A version whose JSON and SHA-256 were rewritten together: not the audited SHA-256.
+            let rewritten = tamper(
+                &dir,
+                &file,
+                "rewritten.db",
+                "DROP TRIGGER case_versions_no_update",
+            )
+            .await;
+            {
+                let mut c = sqlx::AnyConnection::connect(&format!(
+                    "sqlite://{}?mode=rw",
+                    rewritten.display()
+                ))
+                .await
+                .unwrap();
+                let (json,): (String,) =
+                    sqlx::query_as("SELECT case_json FROM case_versions WHERE id = 1")
+                        .fetch_one(&mut c)
+                        .await
+                        .unwrap();
+                let forged = format!("{json} ");
+                sqlx::query("UPDATE case_versions SET case_json = $1, sha256 = $2 WHERE id = 1")
+                    .bind(&forged)
+                    .bind(atcpath_registry::import::sha256_hex(forged.as_bytes()))
+                    .execute(&mut c)
+                    .await
+                    .unwrap();
+                c.close().await.ok();
+            }
+            let e = Registry::restore(&fresh("t6.db"), &rewritten, &writer())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Invalid(m) if m.contains("version 1") && m.contains("audit row")),
+                "{e}"
+            );
             let e = Registry::restore(&fresh("t4.db"), &dir.join("missing.db"), &writer())
                 .await
                 .unwrap_err();
@@ -375,7 +430,7 @@ fn a_backup_taken_while_another_writer_imports_is_consistent() {
                     std::thread::sleep(std::time::Duration::from_millis(30));
                     rt().block_on(async {
                         let r = Registry::open(&db.target).await.unwrap();
-                        let b = r.backup(&file, &writer()).await.unwrap();
+                        let b = r.backup(&file, &reader()).await.unwrap();
                         r.close().await;
                         b
                     })

@@ -921,3 +921,158 @@ fn urls_and_users() {
     let e = Identifier::parse("Hospital Number=123").unwrap_err();
     assert!(!e.to_string().contains("123"));
 }
+
+#[test]
+fn an_import_that_drops_facts_is_refused_naming_each_and_stored_only_as_a_replacement() {
+    run("an_import_that_drops_facts_is_refused", |db| async move {
+        let reg = init(&db).await;
+        let kb = kb();
+        let text = std::fs::read(common::root().join("examples/ivc-braf.json")).unwrap();
+        reg.import(&kb, &input(&text, "ivc-braf.json"), &writer())
+            .await
+            .unwrap();
+        reg.add_event(&kb, "example-ivc-braf", "death", "2022-10-01", &writer())
+            .await
+            .unwrap();
+        let e = reg
+            .import(&kb, &input(&text, "ivc-braf.json"), &writer())
+            .await
+            .unwrap_err();
+        let Error::InvalidCase(problems) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].path, "events");
+        assert!(
+            problems[0].message.contains("event death on 2022-10-01"),
+            "{problems:?}"
+        );
+        // Still dead: nothing was stored, assess refuses.
+        let config = atcpath_core::Config::from_kb(&kb);
+        let e = reg
+            .assess(&kb, &config, "example-ivc-braf", &reader())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("died on 2022-10-01"), "{e}");
+        // A replacement needs a reason; with one it is stored and audited.
+        let refused = reg
+            .import_batch_replacing(&kb, &[input(&text, "ivc-braf.json")], &writer())
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, Error::ReasonRequired), "{refused:?}");
+        let r = reg
+            .import_batch_replacing(&kb, &[input(&text, "ivc-braf.json")], &reader())
+            .await
+            .unwrap();
+        let stored = r[0].as_ref().unwrap();
+        assert_eq!((stored.stored, stored.version), (Stored::NewVersion, 3));
+        let mut out = Vec::new();
+        reg.export_audit(ExportFormat::Json, &mut out, &reader())
+            .await
+            .unwrap();
+        let rows: Vec<serde_json::Value> = serde_json::from_slice(&out).unwrap();
+        assert!(rows.iter().any(|r| {
+            r["reason"] == "registry test"
+                && r["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("replacing version 2 and dropping event death on 2022-10-01")
+        }));
+        assert!(reg.verify_records(&kb).await.unwrap().intact());
+        reg.close().await;
+    });
+}
+
+#[test]
+fn verify_records_names_a_changed_version_or_projection_and_reads_refuse_the_version() {
+    run("verify_records_names_a_changed_version", |db| async move {
+        let reg = init(&db).await;
+        let kb = kb();
+        import_all(&reg).await;
+        let v = reg.verify_records(&kb).await.unwrap();
+        assert!(v.intact(), "{v:?}");
+        assert_eq!(v.patients, v.case_versions);
+        let mut conn = raw(&db).await;
+        // An analysis projection row (survival), then a case projection row (outcomes, compared
+        // first): each found, naming table, patient and version.
+        conn.execute(
+            "UPDATE survival SET died = 1 WHERE patient_id = (SELECT id FROM patients WHERE pseudonym = 'example-ivc-braf')",
+        )
+        .await
+        .unwrap();
+        let d = reg
+            .verify_records(&kb)
+            .await
+            .unwrap()
+            .first_difference
+            .unwrap();
+        assert_eq!(
+            (d.table.as_str(), d.patient.as_str(), d.version),
+            ("survival", "example-ivc-braf", 1),
+            "{d:?}"
+        );
+        conn.execute(
+            "UPDATE outcomes SET last_event_date = '1900-01-01' WHERE patient_id = (SELECT id FROM patients WHERE pseudonym = 'example-ivc-braf')",
+        )
+        .await
+        .unwrap();
+        let d = reg
+            .verify_records(&kb)
+            .await
+            .unwrap()
+            .first_difference
+            .unwrap();
+        assert_eq!(
+            (d.table.as_str(), d.patient.as_str(), d.version),
+            ("outcomes", "example-ivc-braf", 1),
+            "{d:?}"
+        );
+        // A case version's JSON and its SHA-256, rewritten together with the trigger dropped.
+        let drop = if db.backend == "sqlite" {
+            "DROP TRIGGER case_versions_no_update"
+        } else {
+            "DROP TRIGGER case_versions_no_update ON case_versions"
+        };
+        conn.execute(drop).await.unwrap();
+        let text = std::fs::read_to_string(common::root().join("examples/ivc-braf.json")).unwrap();
+        let forged = format!("{text} ");
+        let sha = atcpath_registry::import::sha256_hex(forged.as_bytes());
+        sqlx::query(
+            "UPDATE case_versions SET case_json = $1, sha256 = $2 WHERE patient_id = (SELECT id FROM patients WHERE pseudonym = 'example-ivc-braf')",
+        )
+        .bind(&forged)
+        .bind(&sha)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+        let d = reg
+            .verify_records(&kb)
+            .await
+            .unwrap()
+            .first_difference
+            .unwrap();
+        assert_eq!(
+            (d.table.as_str(), d.patient.as_str(), d.version),
+            ("case_versions", "example-ivc-braf", 1),
+            "{d:?}"
+        );
+        assert!(d.problem.contains("audit row"), "{d:?}");
+        let e = reg
+            .show(&kb, "example-ivc-braf", None, &reader())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Tampered(_)), "{e:?}");
+        let config = atcpath_core::Config::from_kb(&kb);
+        let e = reg
+            .assess(&kb, &config, "example-ivc-braf", &reader())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Tampered(_)), "{e:?}");
+        let e = reg
+            .add_event(&kb, "example-ivc-braf", "mdt", "2022-08-21", &writer())
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Tampered(_)), "{e:?}");
+        reg.close().await;
+    });
+}

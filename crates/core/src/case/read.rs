@@ -409,13 +409,8 @@ impl Reader<'_> {
                 None
             }
         };
-        if let Some(id) = &id
-            && (id.len() > 200 || id.chars().any(char::is_control))
-        {
-            self.err(
-                "id",
-                "must be at most 200 characters with no control characters",
-            );
+        if let Some(Err(e)) = id.as_deref().map(super::id::check_id) {
+            self.err("id", e);
         }
         let own_as_of = match field(m, "as_of") {
             Some(v) => self.date(v, "as_of"),

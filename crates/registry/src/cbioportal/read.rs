@@ -215,6 +215,10 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
         problems: Vec::new(),
         at: &prow.at,
     };
+    // PATIENT_ID becomes the case id: the case format's one rule, named at its row.
+    if let Err(e) = atcpath_core::case::check_id(id) {
+        cx.problems.push(format!("{}: PATIENT_ID: {e}", prow.at));
+    }
     let mut undated = false;
     let day0 = get(a, COL_DIAGNOSIS_DATE).and_then(|v| match v.parse::<Date>() {
         Ok(d) => Some(d),
@@ -750,6 +754,25 @@ mod tests {
         );
         assert_eq!(v["patient"], json!({"age_years": 70, "sex": "female"}));
         assert!(!b.undated);
+    }
+
+    #[test]
+    fn a_look_alike_patient_id_is_refused_at_its_row() {
+        let mut st = ParsedStudy::default();
+        st.patients.insert(
+            "pat\u{2011}1".into(),
+            PatientRow {
+                at: at(9),
+                attrs: attrs(&[("AGE", Some("70"))]),
+            },
+        );
+        let out = cases(&st, "2024-06-01".parse().unwrap());
+        let problems = out[0].result.as_ref().unwrap_err();
+        assert!(
+            problems[0]
+                .starts_with("data_clinical_patient.txt line 9: PATIENT_ID: character 4 is U+2011"),
+            "{problems:?}"
+        );
     }
 
     #[test]

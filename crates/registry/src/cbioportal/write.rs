@@ -955,7 +955,8 @@ mod tests {
 
     #[test]
     fn unknown_is_na_and_a_bad_pseudonym_is_refused() {
-        let c = case(r#"{"schema":"atcpath.case/1","id":"a b","as_of":"2024-06-01"}"#);
+        // The case reader refuses such an id now; the study writer still refuses the pseudonym.
+        let c = case(r#"{"schema":"atcpath.case/1","id":"a","as_of":"2024-06-01"}"#);
         let opts = ExportOptions {
             study_id: DEFAULT_STUDY_ID.into(),
             with_dates: false,
