@@ -469,12 +469,15 @@ pub fn merge(
         report.alerts.push(FileAlert {
             id: AlertId::CoverageNotShown,
             facts: format!(
-                "{} resulted by {}, but coverage of {} not shown by {}: {} stays unknown, not negative",
+                "{} resulted by {}, but coverage of {} not shown by {}",
                 crate::molecular::test_name(test),
                 names.join(", "),
                 genes.join(", "),
-                if names.len() == 1 { "the file" } else { "the files" },
-                if genes.len() == 1 { "it" } else { "each" }
+                if names.len() == 1 {
+                    "the file"
+                } else {
+                    "the files"
+                }
             ),
         });
         let ns = NotShown {
