@@ -90,7 +90,7 @@ pub fn protein_changing(
             | VariantClass::Splice
             | VariantClass::InFrame,
         ) => true,
-        Some(VariantClass::Silent | VariantClass::Promoter) => false,
+        Some(VariantClass::Silent | VariantClass::Promoter | VariantClass::NonCoding) => false,
         Some(VariantClass::Other) | None => {
             protein.is_some_and(|p| p.consequence != Consequence::Synonymous)
         }

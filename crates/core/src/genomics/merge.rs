@@ -125,7 +125,12 @@ fn merged_class(class: Option<VariantClass>, ann: &Annotation) -> bool {
     ann.alteration.as_deref() == Some("tert_promoter")
         || !matches!(
             class,
-            Some(VariantClass::Silent | VariantClass::Promoter | VariantClass::Other)
+            Some(
+                VariantClass::Silent
+                    | VariantClass::Promoter
+                    | VariantClass::NonCoding
+                    | VariantClass::Other
+            )
         )
 }
 
@@ -258,7 +263,14 @@ pub fn merge(
                         && protein.is_none()
                         && coding.is_none()
                         && hotspot_protein(kb, &s.finding).is_none()
-                        && !matches!(class, Some(VariantClass::Silent | VariantClass::Promoter))
+                        && !matches!(
+                            class,
+                            Some(
+                                VariantClass::Silent
+                                    | VariantClass::Promoter
+                                    | VariantClass::NonCoding
+                            )
+                        )
                 }
                 _ => false,
             })
