@@ -1008,7 +1008,7 @@ fn check_hotspot_agreement(
 }
 
 /// The severity rank of a consequence (lower is more severe; core's VEP order), after every
-/// listed term when no term is known (e.g. `downstream_gene_variant`, `intron_variant`).
+/// listed term when no term is known (e.g. `TF_binding_site_variant`).
 fn so_rank(consequence: &str) -> usize {
     so_severity_rank(consequence).unwrap_or(usize::MAX)
 }
