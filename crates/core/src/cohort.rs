@@ -372,9 +372,10 @@ pub fn summarise_patient(
         Ok((c, _)) => (c, Vec::new()),
         Err(problems) => (base, problems),
     };
+    let a = assess(&case, kb, config);
     // What stays unknown is the merge's coverage rule (`genomics::coverage`): a panel without
     // BRAF must not make BRAF V600E "not detected".
-    let p = crate::molecular::profile(&case, &config.thresholds);
+    let p = &a.molecular;
     let mut unknown = Vec::new();
     if p.braf_v600e.state == State::Unknown {
         unknown.push(
@@ -391,7 +392,6 @@ pub fn summarise_patient(
         );
     }
     unknown.extend(problems);
-    let a = assess(&case, kb, config);
     let first = |a: &crate::report::Assessment| -> Vec<String> {
         a.options
             .iter()
