@@ -529,6 +529,8 @@ pub fn read_findings(
                         .iter()
                         .any(|a| a.kind == MatchKind::Fusion && a.genes().any(|g| g == gene))
                 {
+                    // For the report's ALERTS, push a `FileAlert` onto `alerts` here (as the
+                    // MSI contradiction does below); `assess` shows it through the merge.
                     eprintln!(
                         "warning: {} line {}: a {gene} rearrangement with no named partner: not counted as a fusion; confirm by RNA sequencing",
                         o.shown, row.record.line_no

@@ -682,6 +682,18 @@ fn a_row_contradicting_itself_is_an_error_naming_file_and_line() {
         err.contains("s.maf: line 3") && err.contains("contradicts"),
         "{err}"
     );
+    // An intronic class with a protein change: refused as `annotate` refuses it.
+    let intron = file(
+        &dir,
+        "i.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tIntron\tS1\tp.V600E\n",
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &intron, "--covers", "WES"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("i.maf: line 2") && err.contains("contradicts"),
+        "{err}"
+    );
     let vcf = file(
         &dir,
         "s.vcf",
@@ -691,6 +703,19 @@ fn a_row_contradicting_itself_is_an_error_naming_file_and_line() {
     assert_eq!(code, Some(2), "{err}");
     assert!(
         err.contains("s.vcf: line 5") && err.contains("contradicts"),
+        "{err}"
+    );
+    let intron_vcf = file(
+        &dir,
+        "i.vcf",
+        &std::fs::read_to_string(&vcf)
+            .unwrap()
+            .replace("synonymous_variant", "intron_variant"),
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &intron_vcf, "--covers", "WES"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("i.vcf: line 5") && err.contains("contradicts"),
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);

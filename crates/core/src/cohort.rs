@@ -26,6 +26,7 @@ use crate::case::model::{Case, Diagnosis, Histology, Labs, Molecular, Patient, T
 use crate::genomics::merge::{FileKind, MolecularFile, merge};
 use crate::genomics::{Annotation, Finding, LEVEL_ORDER, Sourced, VariantClass, annotate_finding};
 use crate::hgvs::Consequence;
+use crate::molecular::State;
 use crate::pathway::{Config, assess};
 use crate::report::Line;
 use crate::staging::M;
@@ -89,7 +90,7 @@ pub fn protein_changing(
             | VariantClass::Splice
             | VariantClass::InFrame,
         ) => true,
-        Some(VariantClass::Silent | VariantClass::Promoter) => false,
+        Some(VariantClass::Silent | VariantClass::Promoter | VariantClass::NonCoding) => false,
         Some(VariantClass::Other) | None => {
             protein.is_some_and(|p| p.consequence != Consequence::Synonymous)
         }
@@ -263,11 +264,6 @@ fn describe(f: &Finding, a: &Annotation) -> String {
     }
 }
 
-/// Genes a panel must cover for a DNA result to settle BRAF V600E, and for an RNA/SV result to
-/// settle the actionable fusions (`case-format.md` test scopes).
-use crate::case::TestId;
-use crate::genomics::coverage::pathway_genes;
-
 /// Summarises one patient from their samples: the actionable finding, and `assess` on a case
 /// holding only what the files say (decision date `as_of`; histology anaplastic when the
 /// clinical data say so).
@@ -319,30 +315,6 @@ pub fn summarise_patient(
     hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     hits.dedup_by(|a, b| a.1 == b.1);
 
-    // A test is resulted only when a sample's panel covers its whole scope: a panel without
-    // BRAF must not make BRAF V600E "not detected".
-    let mut unknown = Vec::new();
-    let dna = samples.iter().any(|s| {
-        pathway_genes(TestId::NgsDna)
-            .iter()
-            .all(|g| s.mutations.covers(g))
-    });
-    let rna = samples.iter().any(|s| {
-        pathway_genes(TestId::NgsRna)
-            .iter()
-            .all(|g| s.structural_variants.covers(g))
-    });
-    if !dna {
-        unknown.push(
-            "absence of BRAF V600E not established (no sequencing covering BRAF)".to_string(),
-        );
-    }
-    if !rna {
-        unknown.push(
-            "absence of NTRK/RET/ALK fusions not established (no fusion profiling covering them)"
-                .to_string(),
-        );
-    }
     let mut files = Vec::new();
     for s in samples {
         // A profiled sample results its test; what it proves absent is the coverage rule's
@@ -397,14 +369,30 @@ pub fn summarise_patient(
     };
     // Two samples of one patient can disagree (TMB of a primary and of a metastasis): the plan
     // then uses the case as the first sample gives it, and the disagreement is reported.
-    let case = match merge(&base, &files, kb) {
-        Ok((c, _)) => c,
-        Err(problems) => {
-            unknown.extend(problems);
-            base
-        }
+    let (case, problems) = match merge(&base, &files, kb) {
+        Ok((c, _)) => (c, Vec::new()),
+        Err(problems) => (base, problems),
     };
     let a = assess(&case, kb, config);
+    // What stays unknown is the merge's coverage rule (`genomics::coverage`): a panel without
+    // BRAF must not make BRAF V600E "not detected".
+    let p = &a.molecular;
+    let mut unknown = Vec::new();
+    if p.braf_v600e.state == State::Unknown {
+        unknown.push(
+            "absence of BRAF V600E not established (no sequencing covering BRAF)".to_string(),
+        );
+    }
+    if [&p.ntrk_fusion, &p.ret_fusion, &p.alk_fusion]
+        .iter()
+        .any(|f| f.state == State::Unknown)
+    {
+        unknown.push(
+            "absence of NTRK/RET/ALK fusions not established (no fusion profiling covering them)"
+                .to_string(),
+        );
+    }
+    unknown.extend(problems);
     let first = |a: &crate::report::Assessment| -> Vec<String> {
         a.options
             .iter()

@@ -1017,7 +1017,7 @@ fn check_hotspot_agreement(
 }
 
 /// The severity rank of a consequence (lower is more severe; core's VEP order), after every
-/// listed term when no term is known (e.g. `downstream_gene_variant`, `intron_variant`).
+/// listed term when no term is known (e.g. `TF_binding_site_variant`).
 fn so_rank(consequence: &str) -> usize {
     so_severity_rank(consequence).unwrap_or(usize::MAX)
 }
@@ -1308,7 +1308,7 @@ mod tests {
 
     #[test]
     fn unknown_consequences_rank_last() {
-        assert_eq!(so_rank("downstream_gene_variant"), usize::MAX);
+        assert_eq!(so_rank("TF_binding_site_variant"), usize::MAX);
         assert_eq!(so_rank("intron_variant&Missense_Variant"), 12);
         assert!(so_rank("stop_gained") < so_rank("missense_variant"));
     }

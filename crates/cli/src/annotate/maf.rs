@@ -1115,6 +1115,43 @@ mod tests {
         }
     }
 
+    /// `annotate`'s byte-level check is the one rule of `genomics::class_contradiction`
+    /// (applied by `assess`, `molecular.files` and `cohort`) for every protein change both read.
+    #[test]
+    fn contradiction_is_the_core_rule() {
+        for class in [
+            "Missense_Mutation",
+            "Silent",
+            "Intron",
+            "3'UTR",
+            "5'UTR",
+            "IGR",
+            "RNA",
+        ] {
+            let missense = class == "Missense_Mutation";
+            for p in [
+                "p.V600E",
+                "V600E",
+                "p.Val600Glu",
+                "p.V600V",
+                "p.Val600Val",
+                "p.V600=",
+                "p.R213*",
+                "p.K123fs",
+                "p.S100=",
+            ] {
+                let core = atcpath_core::genomics::maf_protein(p).and_then(|pc| {
+                    atcpath_core::genomics::class_contradiction(VariantClass::from_maf(class), &pc)
+                });
+                assert_eq!(
+                    contradiction(class.as_bytes(), p.as_bytes(), missense).is_some(),
+                    core.is_some(),
+                    "{class} {p}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn cached_keys_still_check_contradictions() {
         // The same key after rows that cached it, but a contradicting row has another key

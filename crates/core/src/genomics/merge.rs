@@ -125,7 +125,12 @@ fn merged_class(class: Option<VariantClass>, ann: &Annotation) -> bool {
     ann.alteration.as_deref() == Some("tert_promoter")
         || !matches!(
             class,
-            Some(VariantClass::Silent | VariantClass::Promoter | VariantClass::Other)
+            Some(
+                VariantClass::Silent
+                    | VariantClass::Promoter
+                    | VariantClass::NonCoding
+                    | VariantClass::Other
+            )
         )
 }
 
@@ -258,7 +263,14 @@ pub fn merge(
                         && protein.is_none()
                         && coding.is_none()
                         && hotspot_protein(kb, &s.finding).is_none()
-                        && !matches!(class, Some(VariantClass::Silent | VariantClass::Promoter))
+                        && !matches!(
+                            class,
+                            Some(
+                                VariantClass::Silent
+                                    | VariantClass::Promoter
+                                    | VariantClass::NonCoding
+                            )
+                        )
                 }
                 _ => false,
             })
@@ -512,12 +524,15 @@ pub fn merge(
         report.alerts.push(FileAlert {
             id: AlertId::CoverageNotShown,
             facts: format!(
-                "{} resulted by {}, but coverage of {} not shown by {}: {} stays unknown, not negative",
+                "{} resulted by {}, but coverage of {} not shown by {}",
                 crate::molecular::test_name(test),
                 names.join(", "),
                 genes.join(", "),
-                if names.len() == 1 { "the file" } else { "the files" },
-                if genes.len() == 1 { "it" } else { "each" }
+                if names.len() == 1 {
+                    "the file"
+                } else {
+                    "the files"
+                }
             ),
         });
         let ns = NotShown {

@@ -28,6 +28,10 @@ pub enum VariantClass {
     Silent,
     /// 5' flank or promoter.
     Promoter,
+    /// Changes no protein: intronic, 3' UTR, intergenic, non-coding RNA (MAF `Intron`,
+    /// `3'UTR`, `IGR`, `RNA`; SO `intron_variant`, `3_prime_UTR_variant`, `intergenic_variant`,
+    /// `non_coding_transcript_(exon_)variant`, `downstream_gene_variant`).
+    NonCoding,
     Other,
 }
 
@@ -44,6 +48,7 @@ impl VariantClass {
             "in_frame_del" | "in_frame_ins" => VariantClass::InFrame,
             "silent" => VariantClass::Silent,
             "5'flank" | "5'utr" => VariantClass::Promoter,
+            "intron" | "3'utr" | "igr" | "rna" => VariantClass::NonCoding,
             _ => VariantClass::Other,
         }
     }
@@ -67,8 +72,10 @@ impl VariantClass {
     ///   `5'Flank`/`5'UTR`): the class alone never makes a promoter match (the TERT promoter entry
     ///   needs its coding change `c.-124C>T`/`c.-146C>T` or its genomic position), so it need not
     ///   depend on the gene;
-    /// - anything else (`start_lost`, `protein_altering_variant`, intronic, UTR 3', non-coding,
-    ///   intergenic, unknown terms) → Other.
+    /// - `3_prime_UTR_variant`, `non_coding_transcript_exon_variant`, `intron_variant`,
+    ///   `non_coding_transcript_variant`, `downstream_gene_variant`, `intergenic_variant` →
+    ///   NonCoding (as MAF `3'UTR`, `RNA`, `Intron`, `IGR`);
+    /// - anything else (`start_lost`, `protein_altering_variant`, unknown terms) → Other.
     ///
     /// Source: Ensembl VEP "Calculated variant consequences" (severity table); SnpEff manual
     /// (effect names are SO terms).
@@ -85,15 +92,17 @@ impl VariantClass {
     }
 }
 
-/// Why a row's variant class contradicts its protein change, if it does: a silent class
-/// (MAF `Silent`, VEP/SnpEff `synonymous_variant`) with a protein-changing HGVSp, or a missense
-/// class with a synonymous one. The rule `annotate` applies to MAF rows (there on bytes, for
-/// speed), applied to every reader's findings by the merge: such a row is an error, never
-/// dropped (dropping it would turn a BRAF V600E into "not detected").
+/// Why a row's variant class contradicts its protein change, if it does: a class that changes
+/// no protein (silent, 5' flank/UTR, intronic, 3' UTR, intergenic, non-coding RNA; VEP/SnpEff
+/// `synonymous_variant`, `intron_variant`, …) with a protein-changing HGVSp, or a missense class
+/// with a synonymous one. The rule `annotate` applies to MAF rows (there on bytes, for speed;
+/// its tests check it agrees with this one), applied to every reader's findings by `assess`,
+/// `molecular.files` and `cohort`: such a row is an error, never dropped (dropping it would turn
+/// a BRAF V600E into "not detected").
 pub fn class_contradiction(class: VariantClass, protein: &ProteinChange) -> Option<String> {
     let synonymous = protein.consequence == hgvs::Consequence::Synonymous;
     let wrong = match class {
-        VariantClass::Silent => !synonymous,
+        VariantClass::Silent | VariantClass::Promoter | VariantClass::NonCoding => !synonymous,
         VariantClass::Missense => synonymous,
         _ => false,
     };
@@ -102,6 +111,8 @@ pub fn class_contradiction(class: VariantClass, protein: &ProteinChange) -> Opti
             "the variant class ({}) contradicts the protein change {}",
             match class {
                 VariantClass::Silent => "silent / synonymous",
+                VariantClass::Promoter => "5' flank / UTR",
+                VariantClass::NonCoding => "non-coding",
                 _ => "missense",
             },
             protein.normalized
@@ -111,7 +122,7 @@ pub fn class_contradiction(class: VariantClass, protein: &ProteinChange) -> Opti
 
 /// Sequence Ontology consequence terms, most to least severe (Ensembl VEP's severity table), with
 /// the class each gives; terms absent here rank after all of these.
-const SO_ORDER: [(&str, VariantClass); 24] = [
+const SO_ORDER: [(&str, VariantClass); 30] = [
     ("splice_acceptor_variant", VariantClass::Splice),
     ("splice_donor_variant", VariantClass::Splice),
     ("stop_gained", VariantClass::Nonsense),
@@ -138,7 +149,16 @@ const SO_ORDER: [(&str, VariantClass); 24] = [
         VariantClass::Promoter,
     ),
     ("5_prime_UTR_variant", VariantClass::Promoter),
+    ("3_prime_UTR_variant", VariantClass::NonCoding),
+    (
+        "non_coding_transcript_exon_variant",
+        VariantClass::NonCoding,
+    ),
+    ("intron_variant", VariantClass::NonCoding),
+    ("non_coding_transcript_variant", VariantClass::NonCoding),
     ("upstream_gene_variant", VariantClass::Promoter),
+    ("downstream_gene_variant", VariantClass::NonCoding),
+    ("intergenic_variant", VariantClass::NonCoding),
 ];
 
 /// The severity rank of a consequence (one SO term or several joined by `&`, any case): the
@@ -819,6 +839,53 @@ mod tests {
     }
 
     #[test]
+    fn a_class_changing_no_protein_contradicts_a_protein_change() {
+        let p = |s: &str| maf_protein(s).unwrap();
+        for (class, protein, wrong) in [
+            (VariantClass::from_maf("Silent"), "p.V600E", true),
+            (VariantClass::from_maf("Intron"), "p.V600E", true),
+            (VariantClass::from_maf("3'UTR"), "p.Val600Glu", true),
+            (VariantClass::from_maf("5'UTR"), "p.V600E", true),
+            (VariantClass::from_maf("IGR"), "p.V600E", true),
+            (
+                VariantClass::from_so_term("synonymous_variant"),
+                "p.Val600Glu",
+                true,
+            ),
+            (
+                VariantClass::from_so_term("intron_variant"),
+                "p.Val600Glu",
+                true,
+            ),
+            (VariantClass::from_maf("Missense_Mutation"), "p.V600V", true),
+            (
+                VariantClass::from_so_term("missense_variant"),
+                "p.Val600=",
+                true,
+            ),
+            (
+                VariantClass::from_maf("Missense_Mutation"),
+                "p.V600E",
+                false,
+            ),
+            (VariantClass::from_maf("Silent"), "p.V600V", false),
+            (VariantClass::from_maf("Intron"), "p.V600=", false),
+            (VariantClass::from_maf("Splice_Region"), "p.V600E", false),
+            (
+                VariantClass::from_maf("Nonsense_Mutation"),
+                "p.R213*",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                class_contradiction(class, &p(protein)).is_some(),
+                wrong,
+                "{class:?} {protein}"
+            );
+        }
+    }
+
+    #[test]
     fn sequence_ontology_terms_most_severe_first() {
         for (terms, class) in [
             ("missense_variant", VariantClass::Missense),
@@ -844,8 +911,10 @@ mod tests {
             ("start_lost", VariantClass::Other),
             (
                 "intron_variant&non_coding_transcript_variant",
-                VariantClass::Other,
+                VariantClass::NonCoding,
             ),
+            ("intergenic_variant", VariantClass::NonCoding),
+            ("3_prime_UTR_variant", VariantClass::NonCoding),
             ("", VariantClass::Other),
         ] {
             assert_eq!(VariantClass::from_so_term(terms), class, "{terms}");
