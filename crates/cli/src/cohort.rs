@@ -108,7 +108,7 @@ struct Profile {
 }
 
 fn read_text(p: &Path) -> Result<String, Fail> {
-    std::fs::read_to_string(p).map_err(|e| other(format!("{}: cannot read: {e}", p.display())))
+    crate::read_text_bounded(p, &p.display().to_string())
 }
 
 fn meta_of(p: &Path) -> Result<Meta, Fail> {

@@ -50,8 +50,7 @@ pub fn load(kb: &Kb, path: Option<&Path>) -> Result<Config, Fail> {
     let mut cfg = Config::from_kb(kb);
     let Some(path) = path else { return Ok(cfg) };
     let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| crate::other(format!("--config {shown}: cannot read: {e}")))?;
+    let text = crate::read_text_bounded(path, &format!("--config {shown}"))?;
     let f: File = toml::from_str(&text).map_err(|e| invalid(format!("--config {shown}: {e}")))?;
     let t = &mut cfg.thresholds;
     let set = |name: &str, dst: &mut f64, v: Option<f64>, lo: f64, hi: f64| -> Result<(), Fail> {

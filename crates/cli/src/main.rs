@@ -248,6 +248,28 @@ fn load_kb(dir: Option<&PathBuf>) -> Result<Kb, Fail> {
     }
 }
 
+/// Reads a whole text file (study metadata, case lists, a config) within
+/// `formats::limits::MAX_WHOLE_FILE_BYTES` and the line limit; `shown` names it in errors.
+pub(crate) fn read_text_bounded(path: &std::path::Path, shown: &str) -> Result<String, Fail> {
+    let file =
+        std::fs::File::open(path).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
+    atcpath_formats::limits::read_text(
+        std::io::BufReader::new(file),
+        atcpath_formats::limits::MAX_WHOLE_FILE_BYTES,
+    )
+    .map_err(|e| read_whole_error(shown, e))
+}
+
+/// A limit crossed or text that is not UTF-8 is invalid input (exit 2) with its line; a read
+/// error is exit 1.
+pub(crate) fn read_whole_error(shown: &str, (line, e): (usize, std::io::Error)) -> Fail {
+    if atcpath_formats::limits::is_limit(&e) || e.kind() == std::io::ErrorKind::InvalidData {
+        invalid(format!("{shown}: line {line}: {e}"))
+    } else {
+        other(format!("{shown}: cannot read: {e}"))
+    }
+}
+
 fn read_input(path: &str) -> Result<Vec<u8>, Fail> {
     let limit = MAX_CASE_BYTES as u64 + 1;
     let mut buf = Vec::new();
@@ -292,6 +314,11 @@ fn parse_case(
             "{path}: invalid case file ({n} problem{}):\n",
             if n == 1 { "" } else { "s" }
         );
+        // A decision date in the future explains date problems that follow from it: first.
+        let today = jiff::ZonedDateTime::now().date();
+        if let Some(p) = atcpath_core::case::as_of_after_today(&bytes, as_of, today) {
+            msg.push_str(&format!("  {p}\n"));
+        }
         for p in problems.iter().take(MAX_PROBLEMS_SHOWN) {
             msg.push_str(&format!("  {p}\n"));
         }

@@ -57,13 +57,16 @@ impl Detected {
 pub fn detect(path: &Path) -> Result<Option<Detected>, Fail> {
     let file = std::fs::File::open(path)
         .map_err(|e| other(format!("{}: cannot read: {e}", path.display())))?;
-    let mut r = std::io::BufReader::new(file);
+    let mut r = atcpath_formats::limits::Bounded::new(std::io::BufReader::new(file));
     let mut line = String::new();
-    for _ in 0..64 {
+    for n in 1..=64 {
         line.clear();
         match r.read_line(&mut line) {
             Ok(0) => return Ok(None),
             Ok(_) => {}
+            Err(e) if atcpath_formats::limits::is_limit(&e) => {
+                return Err(invalid(format!("{}: line {n}: {e}", path.display())));
+            }
             // Not text: not a result file.
             Err(_) => return Ok(None),
         }
@@ -515,7 +518,11 @@ pub fn read_findings(
                     sink(f);
                     continue;
                 }
-                not_findings += 1;
+                // A rearrangement without partner: a finding that leaves the fusion unknown.
+                match row.rearrangement(o.shown) {
+                    Some(f) => sink(f),
+                    None => not_findings += 1,
+                }
                 if let Event::OneSided { gene } = &row.event
                     && kb
                         .actionability

@@ -94,8 +94,13 @@ pub struct SurvivalArgs {
 
 /// Reads a CSV or TSV into a table of strings.
 pub fn read_table(path: &Path) -> Result<Table, Fail> {
-    let text =
-        std::fs::read(path).map_err(|e| other(format!("{}: cannot read: {e}", path.display())))?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| other(format!("{}: cannot read: {e}", path.display())))?;
+    let text = atcpath_formats::limits::read_whole(
+        std::io::BufReader::new(file),
+        atcpath_formats::limits::MAX_WHOLE_FILE_BYTES,
+    )
+    .map_err(|e| crate::read_whole_error(&path.display().to_string(), e))?;
     let first = text
         .split(|b| *b == b'\n')
         .find(|l| !l.starts_with(b"#"))
@@ -114,18 +119,48 @@ pub fn read_table(path: &Path) -> Result<Table, Fail> {
         .collect();
     let mut table = Table::new(header);
     let mut record = csv::StringRecord::new();
-    let mut row = 0;
     loop {
+        let start = reader.position().clone();
         match reader.read_record(&mut record) {
             Ok(true) => {
-                row += 1;
+                // The csv crate reads an unterminated quote to the end of the file as one field
+                // (every later row swallowed): a record's quotes must pair up.
+                let end = reader.position().byte() as usize;
+                let raw = text.get(start.byte() as usize..end).unwrap_or_default();
+                if unpaired_quote(raw) {
+                    return Err(invalid(format!(
+                        "{}: line {}: unterminated or stray quote (\") in this row; quote a whole field and double a quote inside it",
+                        path.display(),
+                        record.position().map_or(start.line(), csv::Position::line)
+                    )));
+                }
                 table.push_row(record.iter());
             }
             Ok(false) => break,
-            Err(e) => return Err(invalid(format!("{}: row {}: {e}", path.display(), row + 1))),
+            Err(e) => {
+                let line = e.position().map_or(start.line(), csv::Position::line);
+                let why = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("{len} fields where the header has {expected_len}"),
+                    _ => e.to_string(),
+                };
+                return Err(invalid(format!("{}: line {line}: {why}", path.display())));
+            }
         }
     }
     Ok(table)
+}
+
+/// Whether a record's raw text has an odd number of quote characters outside comment lines
+/// (an opening quote never closed, or a stray quote in an unquoted field).
+fn unpaired_quote(raw: &[u8]) -> bool {
+    raw.split(|b| *b == b'\n')
+        .filter(|l| !l.starts_with(b"#"))
+        .map(|l| l.iter().filter(|b| **b == b'"').count())
+        .sum::<usize>()
+        % 2
+        == 1
 }
 
 /// A number that may be infinite, written as R's golden files do ("Inf").

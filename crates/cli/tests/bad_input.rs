@@ -580,3 +580,76 @@ fn drug_typos_config_ranges_and_future_dates() {
         Some(0)
     );
 }
+
+/// Runs the binary with `args`; returns (exit code, stdout, stderr).
+fn atcpath(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+#[test]
+fn endless_result_files_end_with_the_line_limit() {
+    // /dev/zero has no end and no newline: the line limit ends the read (memory stays bounded by
+    // formats::limits::Bounded, tested on an endless reader there).
+    let dir = std::env::temp_dir().join(format!("atcpath-bad-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = dir.join("case.json");
+    std::fs::write(&case, serde_json::to_vec(&base()).unwrap()).unwrap();
+    let out = dir.join("out.maf");
+    for args in [
+        vec!["assess", case.to_str().unwrap(), "--molecular", "/dev/zero"],
+        vec![
+            "annotate",
+            "--maf",
+            "/dev/zero",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        vec![
+            "annotate",
+            "--cna",
+            "/dev/zero",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ] {
+        let (code, stdout, err) = atcpath(&args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(stdout.is_empty());
+        assert!(
+            err.contains("/dev/zero: line 1: line is longer than"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_one_line_maf_longer_than_the_limit_is_refused_at_line_1() {
+    let dir = std::env::temp_dir().join(format!("atcpath-bad-longmaf-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let maf = dir.join("long.maf");
+    let mut line = b"Hugo_Symbol\tTumor_Sample_Barcode\tHGVSp_Short\t".to_vec();
+    line.resize(atcpath_formats::limits::MAX_LINE_BYTES + 10, b'x');
+    std::fs::write(&maf, &line).unwrap();
+    let out = dir.join("out.maf");
+    let (code, _, err) = atcpath(&[
+        "annotate",
+        "--maf",
+        maf.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("long.maf: line 1: line is longer than"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

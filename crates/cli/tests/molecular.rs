@@ -354,15 +354,19 @@ fn what_a_file_cannot_tell_stays_unknown() {
     let (code, a, _) = assess(&case, &["--molecular", &two, "--sample", "OTHER"]);
     assert_eq!(code, Some(0));
     assert_eq!(state(&a, "braf_v600e"), "unknown");
-    // Lower-case symbols are the genes they spell.
+    // A symbol in another case is not silently taken for the gene it resembles: refused with
+    // the symbol meant.
     let lower = file(
         &dir,
         "lower.maf",
         &format!("{H}braf\tMissense_Mutation\tS1\tp.V600E\n"),
     );
-    let (code, a, err) = assess(&case, &["--molecular", &lower]);
-    assert_eq!(code, Some(0), "{err}");
-    assert_eq!(state(&a, "braf_v600e"), "detected");
+    let (code, _, err) = assess(&case, &["--molecular", &lower]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("line 2") && err.contains("did you mean \"BRAF\""),
+        "{err}"
+    );
     // A BRAF row whose change cannot be read: BRAF V600E stays unknown.
     let bad = file(
         &dir,

@@ -417,3 +417,45 @@ fn review_findings_stay_fixed() {
     ]);
     assert_eq!(code, Some(2));
 }
+
+#[test]
+fn malformed_csv_is_refused_with_its_line() {
+    let write = |name: &str, body: &str| scratch("csv", name, body);
+    for (file, needle) in [
+        // An opening quote never closed: the csv crate would read the rest as one field.
+        (
+            write("unterminated.csv", "t,e,g\n1,1,a\n2,0,\"b\n3,1,a\n4,1,b\n"),
+            "line 3: unterminated or stray quote",
+        ),
+        (
+            write("stray.csv", "t,e,g\n1,1,a\n2,0,b\"x\n3,1,a\n"),
+            "line 3: unterminated or stray quote",
+        ),
+        (
+            write("ragged.csv", "t,e,g\n1,1,a\n2,0,b\n3,1\n"),
+            "line 4: 2 fields where the header has 3",
+        ),
+    ] {
+        let (code, out, err) = run(&["km", "--input", &file, "--time", "t", "--event", "e"]);
+        assert_eq!(code, Some(2), "{file}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains(needle), "{file}: {err}");
+    }
+    // Quoted fields with commas, doubled quotes and newlines are still read.
+    let ok = write(
+        "quoted.csv",
+        "t,e,g\n1,1,\"a, \"\"x\"\"\"\n2,0,\"b\nc\"\n3,1,a\n",
+    );
+    let (code, _, err) = run(&["km", "--input", &ok, "--time", "t", "--event", "e"]);
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
+fn an_endless_input_is_refused_quickly() {
+    let (code, _, err) = run(&["km", "--input", "/dev/zero", "--time", "t", "--event", "e"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero: line 1: line is longer than"),
+        "{err}"
+    );
+}

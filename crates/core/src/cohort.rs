@@ -257,6 +257,7 @@ fn describe(f: &Finding, a: &Annotation) -> String {
             five_prime,
             three_prime,
         } => format!("{five_prime}-{three_prime} fusion"),
+        Finding::Rearrangement { gene } => format!("{gene} rearrangement, partner unknown"),
         Finding::CopyNumber { gene, level } => format!("{gene} {level:?}"),
         Finding::Tmb { mut_per_mb } => format!("TMB {mut_per_mb} mut/Mb"),
         Finding::Msi { status } => format!("MSI {status:?}"),

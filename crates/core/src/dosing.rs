@@ -262,6 +262,12 @@ pub fn safety_flags(case: &Case, kb: &Kb, drug: &str, config: &Config) -> Vec<St
                 .push("LVEF not recorded: assess cardiac function before an anthracycline".into()),
             _ => {}
         }
+        if let Some(why) = crate::pathway::situation::uncounted_anthracycline(case, kb) {
+            out.push(format!(
+                "{CONTRAINDICATED}{} ({why})",
+                crate::pathway::situation::ANTHRACYCLINE_DOSE_UNKNOWN
+            ));
+        }
         if let Some(t) = crate::pathway::situation::cumulative_anthracycline_mg_m2(case, kb) {
             let over = t > th.doxorubicin_cumulative_max_mg_m2;
             out.push(format!(

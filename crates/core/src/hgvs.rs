@@ -283,8 +283,10 @@ pub fn mutate_codon(change: &CodingChange, codon_start: u32, codon: &str) -> Opt
         }
         (p, p, alt.to_string())
     } else {
+        // A deletion-insertion over a range, or over one position (`c.1799delinsA`, the same
+        // change as c.1799T>A).
         let (range, alt) = body.split_once("delins")?;
-        let (a, b) = range.split_once('_')?;
+        let (a, b) = range.split_once('_').unwrap_or((range, range));
         (num(a)?, num(b)?, alt.to_string())
     };
     if start < codon_start
@@ -299,6 +301,40 @@ pub fn mutate_codon(change: &CodingChange, codon_start: u32, codon: &str) -> Opt
         out[(start - codon_start) as usize + k] = c;
     }
     String::from_utf8(out).ok()
+}
+
+/// The first coding position of a change in the coding sequence proper (`c.1799T>A` → 1799);
+/// `None` for upstream, downstream (`c.*12`) and intronic positions.
+pub fn coding_start(change: &CodingChange) -> Option<u32> {
+    let body = change.normalized.strip_prefix("c.")?;
+    let n = body.bytes().take_while(u8::is_ascii_digit).count();
+    let next = body.as_bytes().get(n);
+    if n == 0 || matches!(next, Some(b'+' | b'-')) {
+        return None;
+    }
+    body[..n].parse().ok()
+}
+
+/// The reference base a substitution names (`c.1799T>A` → `T`); `None` for other changes.
+pub fn substituted_base(change: &CodingChange) -> Option<u8> {
+    let (pos_ref, _) = change.normalized.strip_prefix("c.")?.split_once('>')?;
+    let r = *pos_ref.as_bytes().last()?;
+    pos_ref[..pos_ref.len() - 1]
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then_some(r)
+}
+
+/// A normalised protein substitution in one-letter code (`p.Val600Glu` → `p.V600E`), for
+/// messages; `None` for other forms.
+pub fn one_letter_form(normalized: &str) -> Option<String> {
+    let p = parse_protein(normalized).ok()?;
+    let one = |t: &str| AMINO_ACIDS.iter().find(|(_, x)| *x == t).map(|(o, _)| *o);
+    let alt = p.alt_aa?;
+    if !matches!(p.consequence, Consequence::Missense | Consequence::Nonsense) {
+        return None;
+    }
+    Some(format!("p.{}{}{}", one(p.ref_aa)?, p.position, one(alt)?))
 }
 
 /// Legacy names of TERT promoter variants (see module docs).
@@ -509,6 +545,14 @@ mod tests {
             mutate_codon(&c("c.1798_1799delinsAA"), 1798, "GTG").as_deref(),
             Some("AAG")
         );
+        assert_eq!(
+            mutate_codon(&c("c.1799delinsA"), 1798, "GTG").as_deref(),
+            Some("GAG"),
+            "a one-position delins is the substitution"
+        );
+        assert_eq!(one_letter_form("p.Val600Glu").as_deref(), Some("p.V600E"));
+        assert_eq!(coding_start(&c("c.1234+1G>A")), None);
+        assert_eq!(substituted_base(&c("c.1799T>A")), Some(b'T'));
         assert_eq!(
             mutate_codon(&c("c.1799C>A"), 1798, "GTG"),
             None,

@@ -1,7 +1,7 @@
 //! ATCPath clinical core: everything that decides, nothing that reads or writes.
 //!
 //! - [`case`]: the case model and the strict case-file reader (bytes in, validated case out);
-//! - [`units`], [`hgvs`]: quantities with units and variant notation;
+//! - [`units`], [`hgvs`], [`genes`]: quantities with units, variant notation, gene symbols;
 //! - [`staging`]: AJCC 8th edition staging;
 //! - [`molecular`]: the actionable molecular profile;
 //! - [`renal`]: creatinine clearance; [`dosing`]: BSA, doses; [`radiobiology`]: BED and EQD2;
@@ -15,6 +15,7 @@ pub mod cells;
 pub mod cohort;
 pub mod dosing;
 pub mod fasttrack;
+pub mod genes;
 pub mod genomics;
 pub mod hgvs;
 pub mod molecular;

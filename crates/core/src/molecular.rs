@@ -102,7 +102,11 @@ pub(crate) fn is_v600e(v: &crate::case::Variant) -> bool {
 }
 
 /// Derives the profile of a case. Pure.
-pub fn profile(case: &Case, th: &Thresholds) -> Profile {
+///
+/// `fusion_drivers` (`genes.toml`) decide which partner's kinase a fusion keeps
+/// ([`crate::genomics::fusion_kinase`]: the 3' partner when it is a driver). A rearrangement of
+/// the kinase with no named partner leaves the fusion unknown, never not detected.
+pub fn profile(case: &Case, th: &Thresholds, fusion_drivers: &[String]) -> Profile {
     let mo = &case.molecular;
     let resulted = |t: TestId| mo.resulted.contains(&t);
     let pending = |t: TestId| mo.pending.contains(&t);
@@ -186,7 +190,8 @@ pub fn profile(case: &Case, th: &Thresholds) -> Profile {
     // Fusions: ngs_rna covers them.
     let fusion = |genes: &[&str], label: &str| {
         if let Some((i, f)) = mo.fusions.iter().enumerate().find(|(_, f)| {
-            genes.contains(&f.three_prime.as_str()) || genes.contains(&f.five_prime.as_str())
+            crate::genomics::fusion_kinase_of(fusion_drivers, &f.five_prime, &f.three_prime)
+                .is_some_and(|k| genes.contains(&k))
         }) {
             Finding::new(
                 State::Detected,
@@ -197,6 +202,23 @@ pub fn profile(case: &Case, th: &Thresholds) -> Profile {
                         f.five_prime, f.three_prime
                     ),
                 },
+                false,
+            )
+        } else if let Some(r) = mo
+            .rearrangements
+            .iter()
+            .find(|r| genes.contains(&r.gene.as_str()))
+        {
+            Finding::new(
+                State::Unknown,
+                format!(
+                    "{} rearrangement, partner unknown{}: not a confirmed fusion and not a negative; confirm the partner (RNA-based fusion testing or the laboratory's report)",
+                    r.gene,
+                    r.source
+                        .as_ref()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default()
+                ),
                 false,
             )
         } else if let Some(files) = genes

@@ -175,8 +175,19 @@ fn snake(debug_names: &str) -> String {
 }
 
 /// Whether a recorded T agrees with what size and invasion say; `Err` explains a contradiction.
+///
+/// TX ("primary cannot be assessed") contradicts any recorded gross extrathyroidal invasion:
+/// invasion of strap muscles (T3b), of subcutaneous soft tissue, larynx, trachea, esophagus or
+/// recurrent laryngeal nerve (T4a), or of prevertebral fascia, carotid artery or mediastinal
+/// vessels (T4b) assesses the primary (AJCC 8th, clinical-reference.md), so T is known; letting
+/// TX stand would hide a T4b (unresectable) primary and offer surgery.
 pub fn check_t(t: T, size_mm: Option<f64>, invasion: Option<&[Invasion]>) -> Result<(), String> {
     if let Some((derived, why)) = derive_t(size_mm, invasion) {
+        if t == T::TX && invasion.is_some_and(|i| !i.is_empty()) {
+            return Err(format!(
+                "TX (primary cannot be assessed) contradicts the recorded invasion: {why}; record {derived} (AJCC 8th)"
+            ));
+        }
         let agrees = t == derived
             || matches!(
                 (t, derived),

@@ -179,9 +179,77 @@ pub fn ambiguous(kind: Kind, q: &Quantity) -> Option<&'static str> {
         .find(|u| *u != q.unit && quantity(kind, q.value, u).is_ok())
 }
 
+/// The one rule for a value that must be a percentage (0 to 100) but may have been written as a
+/// fraction (0 to 1): PD-L1 TPS 0.6 meant as 60 %, LVEF 0.55 meant as 55 %.
+///
+/// - exactly 0 is a percentage (PD-L1 TPS 0 %, i.e. below 1 %, is a common result);
+/// - a value above 0 and below 1 is refused as a fraction: percentages in the case format and the
+///   clinical files are whole or decimal percents, and a TPS under 1 % is reported as 0 (`<1%`);
+/// - exactly 1 is accepted only when written as a whole number (`1`): TPS 1 % is a clinical
+///   cut-off (KEYNOTE-series PD-L1 >= 1 %) and must stay enterable, while `1.0` (or `1.00`) is
+///   the typical shape of a fraction (1.0 = 100 %) and is refused as ambiguous.
+///
+/// `written_as_integer` says whether the source text had no decimal point or exponent (a JSON
+/// integer, a cell `1`). Range checks (0 to 100) stay with the caller.
+///
+/// # Errors
+/// A message (without the field name) saying the value looks like a fraction and how to write it.
+pub fn percent_not_fraction(value: f64, written_as_integer: bool) -> Result<(), String> {
+    if value > 0.0 && value < 1.0 {
+        return Err(format!(
+            "{value} looks like a fraction; give the value in percent (e.g. {} for {}), or 0 for below 1 %",
+            value * 100.0,
+            value
+        ));
+    }
+    if value == 1.0 && !written_as_integer {
+        return Err(
+            "1.0 is ambiguous: a fraction of 1.0 (100 %) or 1 %; write 1 for 1 % or 100 for 100 %"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Every value strictly between 0 and 1 is refused, however written; every value above 1
+        /// and exactly 0 pass.
+        #[test]
+        fn the_fraction_rule_holds_for_any_value(x in 0.0f64..=100.0, integer in proptest::bool::ANY) {
+            let r = percent_not_fraction(x, integer);
+            if x > 0.0 && x < 1.0 {
+                proptest::prop_assert!(r.unwrap_err().contains("looks like a fraction"));
+            } else if x == 1.0 {
+                proptest::prop_assert_eq!(r.is_ok(), integer);
+            } else {
+                proptest::prop_assert!(r.is_ok());
+            }
+        }
+    }
+
+    #[test]
+    fn fractions_are_refused_as_percentages_but_0_and_1_percent_are_enterable() {
+        assert!(
+            percent_not_fraction(0.6, false)
+                .unwrap_err()
+                .contains("looks like a fraction")
+        );
+        assert!(percent_not_fraction(0.01, false).is_err());
+        assert!(
+            percent_not_fraction(1.0, false)
+                .unwrap_err()
+                .contains("ambiguous")
+        );
+        assert_eq!(percent_not_fraction(0.0, true), Ok(()));
+        assert_eq!(percent_not_fraction(0.0, false), Ok(()));
+        assert_eq!(percent_not_fraction(1.0, true), Ok(()));
+        assert_eq!(percent_not_fraction(1.5, false), Ok(()));
+        assert_eq!(percent_not_fraction(60.0, true), Ok(()));
+    }
 
     #[test]
     fn pounds_and_kilograms_agree() {

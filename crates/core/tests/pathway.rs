@@ -689,3 +689,90 @@ fn a_resulted_test_without_a_dated_event_is_done_not_overdue() {
             .any(|x| x.id == AlertId::FastTrackOverdue && x.message.contains("ngs_result"))
     );
 }
+
+fn with_prior(treatments: Value) -> Assessment {
+    run(case(
+        json!({"m": "M1"}),
+        json!({"resulted": ["ngs_dna", "ngs_rna"]}),
+        json!({"labs": {"lvef_percent": 60}, "treatments": treatments}),
+    ))
+}
+
+#[test]
+fn doxorubicin_written_with_its_salt_counts_towards_the_limit() {
+    for name in ["Doxorubicin HCl", "doxorubicin hydrochloride", "Adriamycin"] {
+        let a =
+            with_prior(json!([{"drug": name, "cumulative_dose": {"value": 600, "unit": "mg/m2"}}]));
+        for id in [
+            OptionId::Doxorubicin,
+            OptionId::DocetaxelDoxorubicin,
+            OptionId::DoxorubicinCisplatin,
+        ] {
+            assert!(
+                excluded_why(&a, id).contains("cumulative doxorubicin 600"),
+                "{name}: {id}"
+            );
+        }
+        assert!(
+            alerts(&a).contains(&AlertId::CumulativeAnthracycline),
+            "{name}"
+        );
+        assert!(!alerts(&a).contains(&AlertId::UnrecognisedDrug), "{name}");
+    }
+}
+
+#[test]
+fn a_prior_anthracycline_that_cannot_be_counted_withholds_further_anthracycline() {
+    // No cumulative dose, or a dose in mg without weight and height to convert it.
+    for t in [
+        json!([{"drug": "doxorubicin"}]),
+        json!([{"drug": "epirubicin", "cumulative_dose": {"value": 300, "unit": "mg"}}]),
+        json!([{"drug": "doxorubicin", "cumulative_dose": {"value": 100, "unit": "mg/m2"}}, {"drug": "Adriamycin"}]),
+        // No agreed ratio to doxorubicin: the doxorubicin-equivalent dose must be given.
+        json!([{"drug": "Ellence", "cumulative_dose": {"value": 300, "unit": "mg/m2"}}]),
+        json!([{"drug": "idarubicin", "cumulative_dose": {"value": 40, "unit": "mg/m2"}}]),
+        json!([{"drug": "mitoxantrone hydrochloride", "cumulative_dose": {"value": 60, "unit": "mg/m2"}}]),
+    ] {
+        let a = with_prior(t.clone());
+        for id in [OptionId::Doxorubicin, OptionId::DocetaxelDoxorubicin] {
+            assert!(
+                excluded_why(&a, id).contains("prior anthracycline dose not known: clarify"),
+                "{t}: {id}"
+            );
+        }
+        assert!(first(&a).contains(&OptionId::PaclitaxelWeekly), "{t}");
+    }
+    // A counted dose under the limit leaves the anthracycline options open.
+    let a = with_prior(
+        json!([{"drug": "doxorubicin", "cumulative_dose": {"value": 100, "unit": "mg/m2"}}]),
+    );
+    assert!(!a.excluded.iter().any(|e| e.id == OptionId::Doxorubicin));
+}
+
+#[test]
+fn an_unrecognised_drug_with_a_dose_is_a_report_alert() {
+    let a = with_prior(
+        json!([{"drug": "trabectedin", "cumulative_dose": {"value": 60, "unit": "mg/m2"}}]),
+    );
+    let alert = a
+        .alerts
+        .iter()
+        .find(|x| x.id == AlertId::UnrecognisedDrug)
+        .expect("unrecognised drug alert");
+    assert!(
+        alert
+            .message
+            .contains("trabectedin (treatments[0]: cumulative dose 60 mg/m2 recorded"),
+        "{}",
+        alert.message
+    );
+    assert_eq!(alert.severity, atcpath_kb::Severity::Warning);
+    // Without a dose it stays information.
+    let a = with_prior(json!([{"drug": "trabectedin"}]));
+    let alert = a
+        .alerts
+        .iter()
+        .find(|x| x.id == AlertId::UnrecognisedDrug)
+        .expect("unrecognised drug alert");
+    assert_eq!(alert.severity, atcpath_kb::Severity::Info);
+}

@@ -103,7 +103,7 @@ pub fn msi_status(s: &str) -> Option<MsiWord> {
 /// A streaming tab-separated table: `#` lines and blank lines skipped, the first other line is
 /// the header, CRLF accepted, no final newline needed. One line is held at a time.
 pub struct TableReader<R> {
-    reader: R,
+    reader: crate::limits::Bounded<R>,
     header: Vec<String>,
     header_line: usize,
     comments: Vec<(usize, String)>,
@@ -166,7 +166,8 @@ impl<R: BufRead> TableReader<R> {
     ///
     /// # Errors
     /// An empty file, a read error, or a header that is not UTF-8.
-    pub fn new(mut reader: R) -> Result<Self, FormatError> {
+    pub fn new(reader: R) -> Result<Self, FormatError> {
+        let mut reader = crate::limits::Bounded::new(reader);
         let mut buf = Vec::new();
         let mut line_no = 0;
         let mut comments = Vec::new();
@@ -762,6 +763,8 @@ impl<R: BufRead> AtypicalReader<R> {
                 }
             }
         } else {
+            atcpath_core::genes::check_symbol_chars(gene)
+                .map_err(|m| err(format!("HUGO_SYMBOL: {m}")))?;
             AtypicalCall::Other {
                 gene: gene.to_string(),
                 alteration: alteration.to_string(),
@@ -992,5 +995,11 @@ mod tests {
         ));
         assert_eq!(r.next_row().err().unwrap().line, 5);
         assert!(r.next_row().unwrap().is_none());
+        // A gene with a look-alike letter is named at its line.
+        let text = "HUGO_SYMBOL\tSAMPLE_ID\tALTERATION\nEGFR\tS3\tvIII\nВRAF\tS1\tKDD\n";
+        let mut r = AtypicalReader::new(text.as_bytes()).unwrap();
+        assert!(r.next_row().is_ok());
+        let e = r.next_row().err().unwrap();
+        assert!(e.line == 3 && e.message.contains("Cyrillic"), "{e:?}");
     }
 }

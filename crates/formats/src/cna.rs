@@ -333,6 +333,8 @@ impl<R: BufRead> CnaReader<R> {
         let gene = r
             .get(self.gene)
             .ok_or_else(|| err(format!("{} is empty", header[self.gene])))?;
+        atcpath_core::genes::check_symbol_chars(gene)
+            .map_err(|m| err(format!("{}: {m}", header[self.gene])))?;
         self.calls.clear();
         let (mut neutral, mut missing) = (0, 0);
         let line = u32::try_from(r.line_no).unwrap_or(u32::MAX);

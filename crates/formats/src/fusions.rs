@@ -3,7 +3,7 @@
 /// A parsed fusion name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FusionName {
-    /// Two genes (5' and 3' as written; both orientations are annotated alike).
+    /// Two genes (5' and 3' as written; the kinase kept is the 3' partner's when it is a driver: `genomics::fusion_kinase`).
     Pair(String, String),
     /// An event within one gene (e.g. `EGFR-intragenic`): not a fusion.
     Intragenic(String),
@@ -29,6 +29,12 @@ pub fn parse_fusion(text: &str) -> Result<FusionName, String> {
             && g.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '_')
     };
+    // A symbol with an invisible or look-alike character is named as such, not as a bad name.
+    for g in [a, b] {
+        if !g.is_ascii() {
+            atcpath_core::genes::check_symbol_chars(g)?;
+        }
+    }
     if b.eq_ignore_ascii_case("intragenic") && ok(a) {
         return Ok(FusionName::Intragenic(a.to_string()));
     }

@@ -20,6 +20,7 @@ pub mod cbioportal;
 pub mod clinical;
 pub mod cna;
 pub mod fusions;
+pub mod limits;
 pub mod maf;
 pub mod sv;
 pub mod vcf;

@@ -27,7 +27,7 @@ pub struct Columns {
 
 /// A streaming MAF reader.
 pub struct MafReader<R> {
-    reader: R,
+    reader: crate::limits::Bounded<R>,
     header: Vec<String>,
     columns: Columns,
     line: Vec<u8>,
@@ -125,7 +125,8 @@ impl<R: BufRead> MafReader<R> {
     ///
     /// # Errors
     /// An empty file, a header that is not UTF-8, or no `Hugo_Symbol` column.
-    pub fn new(mut reader: R) -> Result<Self, FormatError> {
+    pub fn new(reader: R) -> Result<Self, FormatError> {
+        let mut reader = crate::limits::Bounded::new(reader);
         let mut line = Vec::new();
         let mut line_no = 0;
         let header: Vec<String> = loop {
@@ -259,7 +260,7 @@ impl<R: BufRead> MafReader<R> {
     /// Turns the reader into line-aligned blocks of the data section (after the header), to be
     /// split with [`BlockRows`], e.g. in parallel. The first line of the first block is line
     /// [`Blocks::first_line`].
-    pub fn into_blocks(self) -> Blocks<R> {
+    pub fn into_blocks(self) -> Blocks<crate::limits::Bounded<R>> {
         Blocks {
             first_line: self.line_no + 1,
             reader: self.reader,
@@ -313,8 +314,13 @@ fn check_row_fully(
     if fields != header {
         return err(format!("{fields} fields where the header has {header}"));
     }
-    if row.get(Some(columns.gene)).is_none() {
-        return err("Hugo_Symbol is empty".into());
+    match row.get(Some(columns.gene)) {
+        None => return err("Hugo_Symbol is empty".into()),
+        Some(g) => {
+            if let Err(m) = atcpath_core::genes::check_symbol_chars(g) {
+                return err(format!("Hugo_Symbol: {m}"));
+            }
+        }
     }
     if let Some(p) = row.get(columns.start)
         && p.parse::<u64>().is_err()
@@ -879,5 +885,29 @@ mod tests {
                 .err()
                 .is_some_and(|e| e.message.contains("Hugo_Symbol"))
         );
+    }
+
+    proptest! {
+        /// Every knowledge-base gene with an invisible, look-alike or fullwidth character inserted
+        /// anywhere is refused at its line, by the row reader and by the block reader alike.
+        #[test]
+        fn odd_characters_in_a_kb_symbol_are_refused_at_their_line(
+            g in prop::sample::select(
+                atcpath_kb::Kb::embedded().unwrap().known_genes().map(str::to_string).collect::<Vec<_>>()
+            ),
+            c in prop::sample::select(vec![
+                '\u{200B}', '\u{200C}', '\u{200D}', '\u{2060}', '\u{00AD}', '\u{FEFF}', 'А', 'Е',
+                'К', 'О', 'Р', 'С', 'Т', 'Α', 'Β', 'Κ', 'Ν', 'Ρ', 'Ａ', 'Ｂ', '３',
+            ]),
+            at in 0usize..12,
+        ) {
+            let i = at.min(g.len());
+            let gene = format!("{}{c}{}", &g[..i], &g[i..]);
+            let text = format!("#c\nHugo_Symbol\tHGVSp_Short\nBRAF\tp.V600E\n{gene}\tp.V600E\n");
+            let rows = by_rows(text.as_bytes(), 2);
+            let refused = rows.iter().any(|r| matches!(r, Err(e) if e.line == 4 && e.message.contains("Hugo_Symbol")));
+            prop_assert!(refused, "{gene:?}: {rows:?}");
+            prop_assert_eq!(by_blocks(text.as_bytes(), 2, 7), rows);
+        }
     }
 }

@@ -12,7 +12,7 @@
 //!
 //! What a row is ([`Event`]), decided here and nowhere else:
 //! - **Fusion**: two different genes. In a fusion list, `GENE1-GENE2` (with or without
-//!   ` fusion`, or `GENE1::GENE2`; both orientations are annotated alike). In an SV list, any
+//!   ` fusion`, or `GENE1::GENE2`; the 3' partner's kinase when it is a driver, see `genomics::fusion_kinase`). In an SV list, any
 //!   `Sv_Type` / `Class` joins two different genes into a fusion: not only `FUSION` but also
 //!   `TRANSLOCATION`, `INVERSION`, `DELETION`, `DUPLICATION`, `INSERTION` and `UNKNOWN` or
 //!   empty, because the actionable thyroid fusions arise from exactly these (CCDC6-RET and
@@ -26,8 +26,9 @@
 //! - **One-sided**: a gene at one end only (cBioPortal SV with an empty `Site2_Hugo_Symbol`, an
 //!   SV list with an empty `GeneB`, a deprecated fusion row `BRAF fusion`): a rearrangement of
 //!   that gene with no named partner. It is **not** a fusion finding (the knowledge base's fusion
-//!   levels are for a named fusion); it is reported as [`Event::OneSided`] so that the caller can
-//!   flag a kinase rearrangement for confirmation.
+//!   levels are for a named fusion); it is reported as [`Event::OneSided`], and
+//!   [`SvRow::rearrangement`] gives it as `Finding::Rearrangement` for a patient's assessment,
+//!   where it leaves the kinase's fusion unknown (never not detected).
 //!
 //! - **Germline**: a row whose `SV_Status` is `GERMLINE` is inherited, not a tumour event: never
 //!   a finding, counted ([`SvCounts::germline`]).
@@ -134,7 +135,21 @@ pub struct SvRow<'a> {
 }
 
 impl SvRow<'_> {
-    /// The finding of a fusion row (`None` for intragenic and one-sided rows).
+    /// The finding of a one-sided row: a rearrangement of the gene with no named partner, which
+    /// leaves that gene's fusion unknown, never not detected (`None` for other and germline rows).
+    pub fn rearrangement(&self, file: &str) -> Option<Sourced> {
+        match &self.event {
+            Event::OneSided { gene } if !self.germline => Some(Sourced {
+                sample: Some(self.sample.to_string()),
+                finding: Finding::Rearrangement { gene: gene.clone() },
+                file: file.to_string(),
+                line: self.record.line_no,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The fusion finding of a row (`None` for intragenic, one-sided and germline rows).
     pub fn finding(&self, file: &str) -> Option<Sourced> {
         if self.germline {
             return None;
@@ -325,6 +340,16 @@ impl<R: BufRead> SvReader<R> {
                 (event, says_fusion(kind) || says_fusion(info))
             }
         };
+        let symbols: &[&String] = match &event {
+            Event::Fusion {
+                five_prime,
+                three_prime,
+            } => &[five_prime, three_prime],
+            Event::Intragenic { gene } | Event::OneSided { gene } => &[gene],
+        };
+        for g in symbols {
+            atcpath_core::genes::check_symbol_chars(g).map_err(&err)?;
+        }
         self.counts.rows += 1;
         let germline = r
             .get_opt(self.status)

@@ -248,7 +248,7 @@ struct Annotated {
 
 /// A streaming VCF reader; see the module documentation.
 pub struct VcfReader<'k, R> {
-    reader: R,
+    reader: crate::limits::Bounded<R>,
     kb: &'k Kb,
     file: String,
     header: nv::Header,
@@ -516,7 +516,8 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
     /// [`FormatError`] with the line: an empty file, no `##fileformat` first, a header line
     /// noodles refuses, a data line before `#CHROM`, no `#CHROM` line, an unknown build name,
     /// a build that contradicts the header, an unknown or ambiguous tumour sample.
-    pub fn new(mut reader: R, kb: &'k Kb, options: VcfOptions<'_>) -> Result<Self, FormatError> {
+    pub fn new(reader: R, kb: &'k Kb, options: VcfOptions<'_>) -> Result<Self, FormatError> {
+        let mut reader = crate::limits::Bounded::new(reader);
         let mut parser = nv::header::Parser::default();
         let mut line = Vec::new();
         let mut line_no = 0;
@@ -841,6 +842,14 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
                 (Some(b), Some(p)) => self.kb.hotspot_at(b, &chromosome, p, reference, alt),
                 _ => None,
             };
+            if hit.is_none()
+                && let (Some(b), Some(p)) = (self.build, position)
+                && let Some(m) = self
+                    .kb
+                    .hotspot_position_problem(b, &chromosome, p, reference, alt)
+            {
+                return Err(m);
+            }
             if let Some(h) = &hit {
                 check_hotspot_agreement(h, &annotated, &chromosome, position, reference, alt)?;
             }
@@ -1693,5 +1702,56 @@ chr12\t25245350\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
             Some("p.Thr125=")
         );
         assert_eq!(hgvs_text(" ").as_deref(), None);
+    }
+
+    #[test]
+    fn an_allele_with_context_is_trimmed_before_the_hotspot_lookup() {
+        let kb = kb();
+        // BRAF V600E on GRCh38 written with the preceding base (plus strand C at 140753335).
+        let text = format!("{HEAD}{COLS}\tTUMOR\n7\t140753335\t.\tCA\tCT\t.\tPASS\t.\tGT\t0/1\n");
+        let (calls, _, _) = read(&kb, &text, Some("GRCh38"));
+        assert_eq!(calls.len(), 1);
+        assert_eq!(variant(&calls[0]).1, Some("p.Val600Glu"));
+        assert_eq!(
+            atcpath_kb::hotspot_positions::trim_alleles(10, "CAG", "CTG"),
+            (11, "A", "T")
+        );
+        assert_eq!(
+            atcpath_kb::hotspot_positions::trim_alleles(10, "CA", "C"),
+            (10, "CA", "C"),
+            "an indel keeps its anchor base"
+        );
+    }
+
+    #[test]
+    fn a_position_of_the_other_build_or_a_wrong_ref_at_a_hotspot_is_an_error() {
+        let kb = kb();
+        let open_err = |body: &str, build: &str| {
+            let text = format!("{HEAD}{COLS}\tTUMOR\n{body}");
+            let mut r = open(&kb, &text, Some(build));
+            r.find_map(Result::err).expect("an error").to_string()
+        };
+        let e = open_err("7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n", "GRCh38");
+        assert!(
+            e.contains("GRCh37 position of BRAF") && e.contains("is the file GRCh37?"),
+            "{e}"
+        );
+        let e = open_err("7\t140753336\t.\tG\tT\t.\tPASS\t.\tGT\t0/1\n", "GRCh38");
+        assert!(
+            e.contains("REF G") && e.contains("reference base A") && e.contains("GRCh37?"),
+            "{e}"
+        );
+        // The build from the header alike.
+        let text = format!(
+            "{HEAD}##reference=GRCh38\n{COLS}\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n"
+        );
+        let e = err(&kb, &text);
+        assert!(
+            e.line == 4 && e.message.contains("is the file GRCh37?"),
+            "{e:?}"
+        );
+        // The right build reads the call.
+        let text = format!("{HEAD}{COLS}\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n");
+        assert_eq!(read(&kb, &text, Some("GRCh37")).0.len(), 1);
     }
 }

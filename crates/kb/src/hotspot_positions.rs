@@ -129,6 +129,7 @@ impl Kb {
         alt: &str,
     ) -> Option<PositionHit<'_>> {
         let chrom = strip_chr(chromosome);
+        let (position, reference, alt) = trim_alleles(position, reference, alt);
         let same = |b: &str, c: &str, p: u64, r: &str, a: &str| {
             p == position
                 && c == chrom
@@ -165,6 +166,93 @@ impl Kb {
                     name: Some(&p.name),
                 })
         })
+    }
+}
+
+/// A VCF allele pair reduced to its minimal form: the common trailing bases, then the common
+/// leading bases, removed (one base of each is always kept), the position moved past the leading
+/// ones. `CA>CT` at 140753335 is `A>T` at 140753336. Indels are not left-aligned (that needs
+/// the reference genome); a substitution written with context is found as the substitution.
+pub fn trim_alleles<'a>(
+    position: u64,
+    reference: &'a str,
+    alt: &'a str,
+) -> (u64, &'a str, &'a str) {
+    let (r, a) = (reference.as_bytes(), alt.as_bytes());
+    let (mut start, mut end_r, mut end_a) = (0, r.len(), a.len());
+    while end_r > 1 && end_a > 1 && r[end_r - 1].eq_ignore_ascii_case(&a[end_a - 1]) {
+        end_r -= 1;
+        end_a -= 1;
+    }
+    while end_r - start > 1 && end_a - start > 1 && r[start].eq_ignore_ascii_case(&a[start]) {
+        start += 1;
+    }
+    match (reference.get(start..end_r), alt.get(start..end_a)) {
+        (Some(r), Some(a)) => (position + start as u64, r, a),
+        _ => (position, reference, alt),
+    }
+}
+
+impl Kb {
+    /// Why a single-base call cannot be read at a hotspot position of `build`: its REF is not
+    /// the reference base of the hotspot there (`wrong REF`), or it is exactly a hotspot of the
+    /// other build at a position that is none of this build's (`a GRCh37 position under a
+    /// GRCh38 header`). Either would otherwise hide the hotspot; the message suggests the build
+    /// to check. `None` when nothing is wrong or the call is not a single-base substitution.
+    pub fn hotspot_position_problem(
+        &self,
+        build: &str,
+        chromosome: &str,
+        position: u64,
+        reference: &str,
+        alt: &str,
+    ) -> Option<String> {
+        let chrom = strip_chr(chromosome);
+        let (p, r, a) = trim_alleles(position, reference, alt);
+        if r.len() != 1 || a.len() != 1 {
+            return None;
+        }
+        let all = &self.hotspot_positions.hotspots;
+        let here: Vec<&HotspotPosition> = all
+            .iter()
+            .filter(|h| {
+                h.build.eq_ignore_ascii_case(build) && h.chromosome == chrom && h.position == p
+            })
+            .collect();
+        let other_build = |b: &str| {
+            if b.eq_ignore_ascii_case("GRCh37") {
+                "GRCh38"
+            } else {
+                "GRCh37"
+            }
+        };
+        if let Some(h) = here.first()
+            && here.iter().all(|h| !h.reference.eq_ignore_ascii_case(r))
+        {
+            return Some(format!(
+                "REF {r} at {chrom}:{p} is not the {} reference base {} of the {} {} hotspot there: is the file {}? (the build is taken from the header or --build); otherwise check the call",
+                h.build,
+                h.reference,
+                h.gene,
+                h.protein,
+                other_build(&h.build)
+            ));
+        }
+        if here.is_empty()
+            && let Some(h) = all.iter().find(|h| {
+                !h.build.eq_ignore_ascii_case(build)
+                    && h.chromosome == chrom
+                    && h.position == p
+                    && h.reference.eq_ignore_ascii_case(r)
+                    && h.alt.eq_ignore_ascii_case(a)
+            })
+        {
+            return Some(format!(
+                "{chrom}:{p} {r}>{a} is the {} position of {} {}, not a {build} hotspot: is the file {}? (the build is taken from the header or --build)",
+                h.build, h.gene, h.protein, h.build
+            ));
+        }
+        None
     }
 }
 

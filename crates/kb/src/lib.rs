@@ -266,6 +266,8 @@ pub struct DrugNames {
     pub salts: Vec<String>,
     /// Brand or other names, lower case, to the generic name.
     pub aliases: BTreeMap<String, String>,
+    /// Sources of the brand names and salt forms (keys of `references.toml`).
+    pub references: Vec<String>,
 }
 
 /// BSA formula.
@@ -510,8 +512,12 @@ pub struct DrugClasses {
     pub antiangiogenic_mki: Vec<String>,
     /// Anti-angiogenic antibodies: the same bleeding concern (review §4.3).
     pub antiangiogenic_antibody: Vec<String>,
-    /// Anthracyclines: cumulative cardiotoxicity.
+    /// Anthracyclines (and the anthraquinone mitoxantrone): cumulative cardiotoxicity.
     pub anthracycline: Vec<String>,
+    /// The anthracyclines whose cumulative dose counts directly against the doxorubicin limit
+    /// (a subset of `anthracycline`); a prior dose of any other needs its doxorubicin-equivalent
+    /// dose clarified (no agreed ratio: Feijen et al., JAMA Oncol 2019).
+    pub anthracycline_counted: Vec<String>,
     pub taxane: Vec<String>,
 }
 
@@ -530,6 +536,38 @@ pub struct Genes {
     /// The gene groups of a cohort's alteration-frequency table (review §3.2).
     #[serde(default, rename = "group")]
     pub groups: Vec<GeneGroup>,
+    /// Previous HGNC symbols and aliases of the knowledge base's genes (`TRKC` for NTRK3): a
+    /// gene field holding one is refused with the current symbol suggested.
+    #[serde(default, rename = "alias")]
+    pub aliases: Vec<GeneAlias>,
+    /// Canonical protein lengths (amino acids) of the knowledge base's genes: a protein change
+    /// beyond the end is refused.
+    #[serde(default, rename = "protein")]
+    pub proteins: Vec<ProteinLength>,
+}
+
+/// A previous HGNC symbol or an alias of a current symbol, with its source (HGNC id).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneAlias {
+    /// The old or alternative name as written in reports (`TRKC`).
+    pub name: String,
+    /// The current HGNC symbol (`NTRK3`).
+    pub symbol: String,
+    /// `previous` (a previous HGNC symbol) or `alias` (an HGNC alias symbol).
+    pub kind: String,
+    /// Where the relation is recorded (e.g. `HGNC:8033`).
+    pub source: String,
+}
+
+/// The length of a gene's canonical protein, in amino acids, with its source (UniProt entry).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProteinLength {
+    pub gene: String,
+    /// Amino acids of the canonical isoform.
+    pub length: u32,
+    pub source: String,
 }
 
 /// What counts as an alteration of a gene group in a cohort.
@@ -571,6 +609,13 @@ pub struct Hotspot {
     pub r#ref: String,
     /// Reference codon (coding strand), starting at c.(3 x position - 2).
     pub codon: String,
+    /// The same residue's number in a legacy numbering still met in reports (BRAF V600 was
+    /// V599 in Davies et al., Nature 2002), refused with the current name suggested.
+    #[serde(default)]
+    pub legacy_position: Option<u32>,
+    /// Where the legacy numbering comes from.
+    #[serde(default)]
+    pub legacy_source: Option<String>,
 }
 
 /// The whole knowledge base, validated.
@@ -944,6 +989,37 @@ impl Kb {
             "genes.toml",
             self.genes.groups.iter().map(|g| g.id.as_str()),
         );
+        for a in &self.genes.aliases {
+            if !self.known_genes().any(|g| g == a.symbol)
+                || self.known_genes().any(|g| g == a.name)
+                || !matches!(a.kind.as_str(), "previous" | "alias")
+                || a.source.trim().is_empty()
+            {
+                problems.push(format!(
+                    "genes.toml: alias {}: needs a known current symbol (not {}), a name that is not itself a known symbol, kind previous or alias, and a source",
+                    a.name, a.symbol
+                ));
+            }
+        }
+        for p in &self.genes.proteins {
+            if !self.known_genes().any(|g| g == p.gene)
+                || p.length == 0
+                || p.source.trim().is_empty()
+            {
+                problems.push(format!(
+                    "genes.toml: protein {}: needs a known gene, a length and a source",
+                    p.gene
+                ));
+            }
+        }
+        for h in &self.genes.hotspots {
+            if h.legacy_position.is_some() != h.legacy_source.is_some() {
+                problems.push(format!(
+                    "genes.toml: hotspot {} {}: a legacy position needs its source",
+                    h.gene, h.position
+                ));
+            }
+        }
         for t in &self.trials {
             cite("trials.toml", &t.nct_id, &t.references);
         }
@@ -960,6 +1036,52 @@ impl Kb {
             cite("radiotherapy.toml", &r.id, &r.references);
         }
         cite("facts.toml", "dosing", &self.facts.dosing.references);
+        cite(
+            "facts.toml",
+            "drug_names",
+            &self.facts.drug_names.references,
+        );
+        // Every drug name the knowledge base uses is a known generic name in normal form, so the
+        // case's normalised names compare equal to them.
+        let names = &self.facts.drug_names;
+        let classes = &self.facts.drug_classes;
+        for (class, list) in [
+            ("antiangiogenic_mki", &classes.antiangiogenic_mki),
+            ("antiangiogenic_antibody", &classes.antiangiogenic_antibody),
+            ("anthracycline", &classes.anthracycline),
+            ("anthracycline_counted", &classes.anthracycline_counted),
+            ("taxane", &classes.taxane),
+        ] {
+            for d in list {
+                if !names.known.contains(d) || self.normalise_drug(d) != *d {
+                    problems.push(format!(
+                        "facts.toml: drug class {class} lists {d:?}, not a generic name in drug_names.known"
+                    ));
+                }
+            }
+        }
+        for d in &classes.anthracycline_counted {
+            if !classes.anthracycline.contains(d) {
+                problems.push(format!(
+                    "facts.toml: drug_classes.anthracycline_counted lists {d:?}, not in drug_classes.anthracycline"
+                ));
+            }
+        }
+        for (alias, generic) in &names.aliases {
+            if !names.known.contains(generic) {
+                problems.push(format!(
+                    "facts.toml: drug_names.aliases {alias:?} maps to {generic:?}, not in drug_names.known"
+                ));
+            }
+        }
+        for d in &names.known {
+            if self.normalise_drug(d) != *d {
+                problems.push(format!(
+                    "facts.toml: drug_names.known {d:?} is not in normal form (it normalises to {:?})",
+                    self.normalise_drug(d)
+                ));
+            }
+        }
         for a in &self.actionability {
             cite("actionability.toml", &a.id, &a.references);
         }
@@ -1179,20 +1301,57 @@ impl Kb {
         Err(near)
     }
 
-    fn normalise_drug(&self, name: &str) -> String {
-        let mut n = name.trim().to_lowercase();
-        for salt in &self.facts.drug_names.salts {
-            if let Some(stem) = n.strip_suffix(&format!(" {salt}"))
-                && !stem.trim().is_empty()
-            {
-                n = stem.trim().to_string();
-                break;
+    /// The one drug-name normaliser (every reader of a drug name goes through it, directly or
+    /// through [`Kb::generic_drug`]): lower case, trademark signs and a trailing full stop
+    /// dropped, runs of white space made one space, then salt, ester and formulation words of
+    /// `facts.toml` `[drug_names] salts` stripped from the end repeatedly ("Doxorubicin HCl",
+    /// "doxorubicin hydrochloride liposomal" -> "doxorubicin"), then a brand name mapped to its
+    /// generic name (`[drug_names.aliases]`, sources in `[drug_names] references`). A name it does
+    /// not know is returned in the normalised spelling.
+    pub fn normalise_drug(&self, name: &str) -> String {
+        let cleaned: String = name
+            .chars()
+            .filter(|c| !matches!(c, '®' | '™' | '©'))
+            .collect::<String>()
+            .to_lowercase();
+        let mut n = cleaned
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end_matches('.')
+            .to_string();
+        loop {
+            let stripped = self.facts.drug_names.salts.iter().find_map(|salt| {
+                n.strip_suffix(salt.as_str())
+                    .and_then(|s| s.strip_suffix(' '))
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+            });
+            match stripped {
+                Some(stem) => n = stem,
+                None => break,
             }
         }
+        // A brand name may itself carry a salt word after it ("Adriamycin HCl").
         self.facts.drug_names.aliases.get(&n).cloned().unwrap_or(n)
     }
 
     /// Whether `symbol` is a gene ATCPath recognises as a fusion partner.
+    /// The current symbol and the record for a previous symbol or alias (`TRKC`), exact match.
+    pub fn gene_alias(&self, name: &str) -> Option<&GeneAlias> {
+        self.genes.aliases.iter().find(|a| a.name == name)
+    }
+
+    /// The canonical protein length of a gene, in amino acids, when the knowledge base has it.
+    pub fn protein_length(&self, gene: &str) -> Option<u32> {
+        self.genes
+            .proteins
+            .iter()
+            .find(|p| p.gene == gene)
+            .map(|p| p.length)
+    }
+
     pub fn is_known_gene(&self, symbol: &str) -> bool {
         self.genes
             .fusion_drivers

@@ -99,6 +99,7 @@ vocab! {
         DoseNotComputable => "dose_not_computable",
         LabUnitCheck => "lab_unit_check",
         UnrecognisedDrug => "unrecognised_drug",
+        KinaseRearrangementPartnerUnknown => "kinase_rearrangement_partner_unknown",
         CoverageNotShown => "coverage_not_shown",
         BrafDiscordant => "braf_discordant",
         MsiContradiction => "msi_contradiction",

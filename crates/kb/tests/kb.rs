@@ -111,3 +111,44 @@ fn an_unknown_field_is_refused_with_its_file() {
         "{e}"
     );
 }
+
+#[test]
+fn drug_names_are_normalised_once_salts_forms_and_brands() {
+    let kb = atcpath_kb::Kb::embedded().unwrap();
+    for (written, generic) in [
+        ("Doxorubicin HCl", "doxorubicin"),
+        ("doxorubicin  hydrochloride", "doxorubicin"),
+        ("Doxorubicin hydrochloride liposomal", "doxorubicin"),
+        ("doxorubicin pegylated liposomal", "doxorubicin"),
+        ("Adriamycin", "doxorubicin"),
+        ("Adriamycin HCl", "doxorubicin"),
+        ("Taxol", "paclitaxel"),
+        ("Paraplatin", "carboplatin"),
+        ("Platinol", "cisplatin"),
+        ("Tafinlar", "dabrafenib"),
+        ("Mekinist", "trametinib"),
+        ("Lenvima®", "lenvatinib"),
+        ("lenvatinib mesylate", "lenvatinib"),
+        ("Retevmo", "selpercatinib"),
+        ("Gavreto", "pralsetinib"),
+        ("Vitrakvi", "larotrectinib"),
+        ("larotrectinib sulfate", "larotrectinib"),
+        ("Rozlytrek", "entrectinib"),
+        ("Keytruda", "pembrolizumab"),
+        ("trametinib dimethyl sulfoxide", "trametinib"),
+        ("paclitaxel protein-bound", "nab-paclitaxel"),
+    ] {
+        assert_eq!(
+            kb.generic_drug(written).as_deref(),
+            Ok(generic),
+            "{written}"
+        );
+    }
+    // Not a salt: nothing left once stripped, or an unknown drug stays unknown.
+    assert_eq!(kb.generic_drug("sodium"), Err(None));
+    assert_eq!(kb.generic_drug("trabectedin hydrochloride"), Err(None));
+    assert_eq!(
+        kb.generic_drug("mitoxantrone hydrochloride").as_deref(),
+        Ok("mitoxantrone")
+    );
+}

@@ -2,7 +2,7 @@
 //! becomes a new case version, exactly as accepted, with its projections and audit rows, in one
 //! write transaction. A case that does not validate is rejected whole: nothing of it is stored.
 
-use atcpath_core::case::{Case, Problem, read_record};
+use atcpath_core::case::{Case, Problem, as_of_after_today, read_record};
 use atcpath_kb::Kb;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, AnyPool, Transaction};
@@ -135,8 +135,14 @@ fn problem(path: &str, message: String) -> Error {
 /// record may end with the patient's death: [`atcpath_core::case::read_record`]), plus: the
 /// decision date is not after today.
 pub(crate) fn validate(bytes: &[u8], kb: &Kb) -> Result<(Case, String)> {
-    let case = read_record(bytes, kb, None).map_err(Error::InvalidCase)?;
     let today = db::today();
+    let case = read_record(bytes, kb, None).map_err(|mut problems| {
+        // A decision date in the future explains date problems that follow from it: first.
+        if let Some(p) = as_of_after_today(bytes, None, today) {
+            problems.insert(0, p);
+        }
+        Error::InvalidCase(problems)
+    })?;
     if case.as_of > today {
         return Err(problem(
             "as_of",

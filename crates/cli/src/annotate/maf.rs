@@ -668,7 +668,7 @@ impl<'a, 'k> Worker<'a, 'k> {
 
 /// The file's blocks, read in turn by the workers.
 struct Source<R> {
-    blocks: Blocks<R>,
+    blocks: Blocks<atcpath_formats::limits::Bounded<R>>,
     /// The number of the next block.
     next: usize,
 }

@@ -304,6 +304,24 @@ fn sv_file(
             })?;
             continue;
         }
+        // An old name or a symbol in another case would annotate as no fusion at all.
+        let symbols: &[&String] = match &row.event {
+            Event::Fusion {
+                five_prime,
+                three_prime,
+            } => &[five_prime, three_prime],
+            Event::Intragenic { gene } | Event::OneSided { gene } => &[gene],
+        };
+        if let Some(m) = symbols
+            .iter()
+            .find_map(|g| atcpath_core::genes::gene_symbol(kb, g).err())
+        {
+            skips.handle(FormatError {
+                line: row.record.line_no,
+                message: m,
+            })?;
+            continue;
+        }
         let is_finding = row.finding(&shown).is_some();
         let cells = match &row.event {
             // Germline: inherited, not a finding of the tumour; never a fusion level.

@@ -193,6 +193,15 @@ pub struct Fusion {
     pub source: Option<String>,
 }
 
+/// A rearrangement of a kinase gene whose partner the result does not name (a structural-variant
+/// row with one gene, a fusion list's `RET fusion`): neither a fusion nor a negative.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rearrangement {
+    pub gene: String,
+    /// Where it was read (file and line).
+    pub source: Option<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Mmr {
@@ -220,6 +229,9 @@ pub struct Molecular {
     /// Molecular result files named by the case (`molecular.files`), read by `assess` and merged
     /// as with `--molecular`; paths relative to the case file's folder.
     pub files: Vec<MolecularFileRef>,
+    /// Kinase rearrangements with no named partner, from result files (never typed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rearrangements: Vec<Rearrangement>,
     /// Tests resulted by result files that do not show some pathway genes covered
     /// (`genomics::coverage`): set by the merge only, never read from a case file.
     #[serde(skip_serializing_if = "Vec::is_empty")]

@@ -36,6 +36,25 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// The problem of a decision date after `today` (the caller's clock: the core reads none), for
+/// a case file that may be otherwise invalid: `as_of` if given, else the document's own `as_of`
+/// when it is a readable date. Callers put it first, since it explains date problems that follow
+/// from it (a date "before birth" when the age is counted back from a wrong `as_of`).
+pub fn as_of_after_today(bytes: &[u8], as_of: Option<Date>, today: Date) -> Option<Problem> {
+    let d = as_of.or_else(|| {
+        serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()?
+            .get("as_of")?
+            .as_str()?
+            .parse::<Date>()
+            .ok()
+    })?;
+    (d > today).then(|| Problem {
+        path: "as_of".into(),
+        message: format!("{d} is after today ({today}); a decision date cannot be in the future"),
+    })
+}
+
 /// Reads and validates a case file.
 ///
 /// `as_of` overrides the case's own decision date (the date events are checked against).
@@ -217,6 +236,18 @@ impl Reader<'_> {
             return None;
         }
         Some(x)
+    }
+
+    /// A percentage field: a fraction (0 < x < 1, or 1.0 with a decimal point) is refused by
+    /// [`units::percent_not_fraction`], then the range is checked.
+    fn percent(&mut self, v: &Value, path: &str, lo: f64, hi: f64) -> Option<f64> {
+        if let Some(x) = v.as_f64()
+            && let Err(why) = units::percent_not_fraction(x, v.is_i64() || v.is_u64())
+        {
+            self.err(path, why);
+            return None;
+        }
+        self.number(v, path, lo, hi, " %")
     }
 
     fn boolean(&mut self, v: &Value, path: &str) -> Option<bool> {
@@ -423,6 +454,16 @@ impl Reader<'_> {
                 format!("death on {death} is before the diagnosis date {d} (diagnosis.date)"),
             );
         }
+        let birth_from = match (own_as_of, as_of) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.timeline(
+            &events,
+            &treatments,
+            diagnosis.as_ref().and_then(|d| d.date),
+            patient.as_ref().and_then(|p| p.age_years).zip(birth_from),
+        );
         Some(Case {
             id: id?,
             as_of: as_of?,
@@ -436,6 +477,94 @@ impl Reader<'_> {
             preferences: preferences?,
             events,
         })
+    }
+
+    /// Timeline orders that cannot happen and duplicates of what happens once. Each is an error
+    /// naming the events (JSON paths); orders that are merely unusual are accepted:
+    ///
+    /// - one death: a second `death` event is an error naming both (survival would depend on
+    ///   which one a reader takes);
+    /// - nothing clinical after death: an event or a treatment start/end after the death date is
+    ///   an error (checked in `events` for events; here for treatments). `last_follow_up` is
+    ///   exempt: it is the date vital status was last checked, which may follow a death;
+    /// - `pathology_confirmed` needs tissue: when a `biopsy` is recorded, a confirmation earlier
+    ///   than every biopsy and every surgery is an error naming the confirmation and the first
+    ///   biopsy (record the outside biopsy or the surgery that gave the specimen);
+    /// - nothing before birth: with `patient.age_years` (age on `as_of`), the patient was born
+    ///   after `as_of` minus (whole years + 1); a diagnosis, event or treatment date before that
+    ///   is an error;
+    /// - `radiotherapy_end` before the first `radiotherapy_start` (checked in `events`).
+    ///
+    /// Not errors: treatment, surgery or biopsy before `first_contact` or `referral` (care may
+    /// begin outside the centre), results before the MDT, several biopsies or MDTs.
+    fn timeline(
+        &mut self,
+        events: &[Event],
+        treatments: &[Treatment],
+        diagnosis: Option<Date>,
+        age: Option<(f64, Date)>,
+    ) {
+        let at = |k: EventKind| {
+            events
+                .iter()
+                .enumerate()
+                .filter(move |(_, e)| e.kind == k)
+                .map(|(i, e)| (i, e.date))
+        };
+        let deaths: Vec<(usize, Date)> = at(EventKind::Death).collect();
+        if let Some(&(first, d1)) = deaths.first() {
+            for &(j, d2) in &deaths[1..] {
+                self.err(
+                    format!("events[{j}]"),
+                    format!("a second death (events[{first}] on {d1} and events[{j}] on {d2}): a patient dies once; keep one"),
+                );
+            }
+            let death = deaths.iter().map(|d| d.1).min().unwrap_or(d1);
+            for (i, t) in treatments.iter().enumerate() {
+                for (key, date) in [("start", t.start), ("end", t.end)] {
+                    if let Some(d) = date.filter(|d| *d > death) {
+                        self.err(
+                            format!("treatments[{i}].{key}"),
+                            format!("{d} is after death on {death} (events[{first}])"),
+                        );
+                    }
+                }
+            }
+        }
+        let first_biopsy = at(EventKind::Biopsy).min_by_key(|x| x.1);
+        let first_surgery = at(EventKind::Surgery).map(|x| x.1).min();
+        if let Some((b, bd)) = first_biopsy {
+            for (i, pd) in at(EventKind::PathologyConfirmed) {
+                if pd < bd && first_surgery.is_none_or(|s| pd < s) {
+                    self.err(
+                        format!("events[{i}].date"),
+                        format!("pathology_confirmed on {pd} (events[{i}]) is before the first biopsy on {bd} (events[{b}]) and any surgery: pathology needs tissue; record the earlier biopsy or surgery"),
+                    );
+                }
+            }
+        }
+        if let Some((years, on)) = age {
+            // Born after `on` minus (whole years + 1): any earlier date is before birth.
+            let whole = years.floor() as i16 + 1;
+            if let Ok(born_after) = on.checked_sub(jiff::Span::new().years(whole)) {
+                let mut check = |path: String, d: Option<Date>| {
+                    if let Some(d) = d.filter(|d| *d <= born_after) {
+                        self.err(
+                            path,
+                            format!("{d} is before the patient's birth: patient.age_years {years} on as_of {on} means born after {born_after}; check this date, the age and as_of"),
+                        );
+                    }
+                };
+                check("diagnosis.date".into(), diagnosis);
+                for (i, e) in events.iter().enumerate() {
+                    check(format!("events[{i}].date"), Some(e.date));
+                }
+                for (i, t) in treatments.iter().enumerate() {
+                    check(format!("treatments[{i}].start"), t.start);
+                    check(format!("treatments[{i}].end"), t.end);
+                }
+            }
+        }
     }
 
     fn source(&mut self, v: &Value) -> Option<Source> {
@@ -524,15 +653,8 @@ impl Reader<'_> {
             .and_then(|v| self.quantity(v, "labs.creatinine", Kind::Creatinine));
         l.total_bilirubin = field(m, "total_bilirubin")
             .and_then(|v| self.quantity(v, "labs.total_bilirubin", Kind::Bilirubin));
-        if let Some(v) = field(m, "lvef_percent") {
-            match v.as_f64() {
-                Some(x) if x > 0.0 && x < 1.0 => self.err(
-                    "labs.lvef_percent",
-                    format!("{x} looks like a fraction; give the ejection fraction in percent (e.g. {})", x * 100.0),
-                ),
-                _ => l.lvef_percent = self.number(v, "labs.lvef_percent", 5.0, 90.0, " %"),
-            }
-        }
+        l.lvef_percent =
+            field(m, "lvef_percent").and_then(|v| self.percent(v, "labs.lvef_percent", 5.0, 90.0));
         Some(l)
     }
 
@@ -752,7 +874,7 @@ impl Reader<'_> {
             }
         }
         mo.pd_l1_tps_percent = field(m, "pd_l1_tps_percent")
-            .and_then(|v| self.number(v, "molecular.pd_l1_tps_percent", 0.0, 100.0, " %"));
+            .and_then(|v| self.percent(v, "molecular.pd_l1_tps_percent", 0.0, 100.0));
         mo.mmr = field(m, "mmr").and_then(|v| {
             self.choice(
                 v,
@@ -842,6 +964,10 @@ impl Reader<'_> {
 
     fn gene(&mut self, v: &Value, path: &str) -> Option<String> {
         let s = self.string(v, path)?;
+        if let Err(m) = crate::genes::gene_symbol(self.kb, &s) {
+            self.err(path, m);
+            return None;
+        }
         let ok = s.len() <= 20
             && s.starts_with(|c: char| c.is_ascii_uppercase())
             && s.chars().all(|c| {
@@ -893,10 +1019,15 @@ impl Reader<'_> {
             hgvs::parse_coding(&s).map_err(|e| self.err(&p, e.0)).ok()
         });
         let gene = gene?;
+        let coding = coding.map(|c| crate::genomics::normalise_coding(kb, &gene, c));
         match crate::genomics::reconcile(kb, &gene, protein, coding.as_ref()) {
             Ok(p) => protein = p,
             Err(crate::genomics::Reconcile::WrongResidue(m)) => {
                 self.err(join(path, "hgvs_p"), m);
+                return None;
+            }
+            Err(crate::genomics::Reconcile::WrongBase(m)) => {
+                self.err(join(path, "hgvs_c"), m);
                 return None;
             }
             Err(crate::genomics::Reconcile::Disagree(m)) => {
@@ -1106,15 +1237,21 @@ impl Reader<'_> {
                 out.push(Event { kind, date });
             }
         }
-        let first = |k: EventKind| out.iter().filter(|e| e.kind == k).map(|e| e.date).min();
-        if let (Some(start), Some(end)) = (
+        let first = |k: EventKind| {
+            out.iter()
+                .enumerate()
+                .filter(|(_, e)| e.kind == k)
+                .map(|(i, e)| (e.date, i))
+                .min()
+        };
+        if let (Some((start, s)), Some((end, e))) = (
             first(EventKind::RadiotherapyStart),
             first(EventKind::RadiotherapyEnd),
         ) && end < start
         {
             self.err(
-                "events",
-                format!("radiotherapy_end {end} is before radiotherapy_start {start}"),
+                format!("events[{e}].date"),
+                format!("radiotherapy_end {end} (events[{e}]) is before radiotherapy_start {start} (events[{s}])"),
             );
         }
         // A decision is assessed for a living patient: death on or before the decision date is
@@ -1147,6 +1284,154 @@ impl Reader<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn case_with(extra: &str) -> Vec<u8> {
+        format!(r#"{{"schema": "atcpath.case/1", "id": "r", "as_of": "2024-06-01", {extra}}}"#)
+            .into_bytes()
+    }
+
+    #[test]
+    fn pd_l1_written_as_a_fraction_is_refused_naming_the_field() {
+        let kb = Kb::embedded().unwrap();
+        for v in ["0.6", "0.01", "1.0"] {
+            let e = read_case(
+                &case_with(&format!(r#""molecular": {{"pd_l1_tps_percent": {v}}}"#)),
+                &kb,
+                None,
+            )
+            .unwrap_err();
+            assert!(
+                e.iter().any(|p| p.path == "molecular.pd_l1_tps_percent"
+                    && (p.message.contains("looks like a fraction")
+                        || p.message.contains("ambiguous"))),
+                "{v}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn pd_l1_0_and_1_percent_stay_enterable() {
+        let kb = Kb::embedded().unwrap();
+        for (v, want) in [
+            ("0", 0.0),
+            ("0.0", 0.0),
+            ("1", 1.0),
+            ("1.5", 1.5),
+            ("60", 60.0),
+        ] {
+            let c = read_case(
+                &case_with(&format!(r#""molecular": {{"pd_l1_tps_percent": {v}}}"#)),
+                &kb,
+                None,
+            )
+            .unwrap_or_else(|e| panic!("{v}: {e:?}"));
+            assert_eq!(c.molecular.pd_l1_tps_percent, Some(want));
+        }
+    }
+
+    #[test]
+    fn tx_with_recorded_invasion_is_an_error() {
+        let kb = Kb::embedded().unwrap();
+        for (inv, t) in [("carotid_artery", "T4b"), ("trachea", "T4a")] {
+            let e = read_case(
+                &case_with(&format!(r#""tumor": {{"t": "TX", "invasion": ["{inv}"]}}"#)),
+                &kb,
+                None,
+            )
+            .unwrap_err();
+            assert!(
+                e.iter().any(|p| p.path == "tumor.t"
+                    && p.message.contains("TX")
+                    && p.message.contains(t)),
+                "{e:?}"
+            );
+        }
+        // TX with no invasion information stays accepted.
+        assert!(read_case(&case_with(r#""tumor": {"t": "TX"}"#), &kb, None).is_ok());
+    }
+
+    #[test]
+    fn two_deaths_are_an_error_naming_both() {
+        let kb = Kb::embedded().unwrap();
+        let e = read_record(
+            &case_with(r#""events": [{"kind": "biopsy", "date": "2024-01-02"}, {"kind": "death", "date": "2024-03-01"}, {"kind": "mdt", "date": "2024-02-01"}, {"kind": "death", "date": "2024-04-01"}]"#),
+            &kb,
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.iter().any(|p| p.path == "events[3]"
+                && p.message.contains("events[1]")
+                && p.message.contains("events[3]")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn treatment_after_death_is_an_error() {
+        let kb = Kb::embedded().unwrap();
+        let e = read_record(
+            &case_with(r#""treatments": [{"drug": "paclitaxel", "start": "2024-05-01"}], "events": [{"kind": "death", "date": "2024-03-01"}]"#),
+            &kb,
+            None,
+        )
+        .unwrap_err();
+        assert!(e.iter().any(|p| p.path == "treatments[0].start"), "{e:?}");
+    }
+
+    #[test]
+    fn pathology_confirmed_before_the_biopsy_is_an_error() {
+        let kb = Kb::embedded().unwrap();
+        let text = case_with(
+            r#""events": [{"kind": "biopsy", "date": "2024-02-10"}, {"kind": "pathology_confirmed", "date": "2024-02-01"}]"#,
+        );
+        let e = read_case(&text, &kb, None).unwrap_err();
+        assert!(
+            e.iter().any(|p| p.path == "events[1].date"
+                && p.message.contains("events[0]")
+                && p.message.contains("before the first biopsy")),
+            "{e:?}"
+        );
+        // A surgical specimen before the confirmation is tissue too.
+        let ok = case_with(
+            r#""events": [{"kind": "surgery", "date": "2024-01-20"}, {"kind": "pathology_confirmed", "date": "2024-02-01"}, {"kind": "biopsy", "date": "2024-02-10"}]"#,
+        );
+        assert!(read_case(&ok, &kb, None).is_ok());
+    }
+
+    #[test]
+    fn a_future_as_of_is_found_even_in_an_invalid_case() {
+        let today: Date = "2024-06-01".parse().unwrap();
+        let text = br#"{"as_of": "2999-01-01", "patient": {"age_years": "x"}}"#;
+        let p = as_of_after_today(text, None, today).unwrap();
+        assert_eq!(p.path, "as_of");
+        assert!(p.message.contains("2999-01-01 is after today"), "{p}");
+        // The override decides; a past or unreadable date is no problem.
+        assert!(as_of_after_today(text, Some(today), today).is_none());
+        assert!(as_of_after_today(br#"{"as_of": "2024-01-01"}"#, None, today).is_none());
+        assert!(as_of_after_today(b"{not json", None, today).is_none());
+    }
+
+    #[test]
+    fn a_date_before_birth_is_an_error() {
+        let kb = Kb::embedded().unwrap();
+        // Aged 30 on 2024-06-01: born after 1993-06-01.
+        let e = read_case(
+            &case_with(r#""patient": {"age_years": 30}, "diagnosis": {"date": "1990-01-01"}, "events": [{"kind": "biopsy", "date": "1993-05-01"}]"#),
+            &kb,
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.iter()
+                .any(|p| p.path == "diagnosis.date"
+                    && p.message.contains("before the patient's birth")),
+            "{e:?}"
+        );
+        assert!(e.iter().any(|p| p.path == "events[0].date"), "{e:?}");
+        let ok = case_with(r#""patient": {"age_years": 30}, "diagnosis": {"date": "1993-06-02"}"#);
+        assert!(read_case(&ok, &kb, None).is_ok());
+    }
 
     #[test]
     fn death_before_diagnosis_is_an_error() {

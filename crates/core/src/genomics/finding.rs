@@ -87,11 +87,14 @@ pub enum Finding {
         reference: Option<String>,
         alternate: Option<String>,
     },
-    /// A fusion, 5' then 3' partner as written (both orientations are annotated alike).
+    /// A fusion, 5' then 3' partner as written (the kinase kept is the 3' partner's when it is a driver: `genomics::fusion_kinase`).
     Fusion {
         five_prime: String,
         three_prime: String,
     },
+    /// A rearrangement of one gene with no named partner: not a fusion, and not a negative
+    /// either (the partner, hence the fusion, is unknown).
+    Rearrangement { gene: String },
     /// A discrete copy-number call for a gene.
     CopyNumber { gene: String, level: CopyNumber },
     /// Tumour mutational burden, mutations per megabase.

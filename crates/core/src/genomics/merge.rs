@@ -304,6 +304,26 @@ pub fn merge(
         for s in &file.findings {
             let ann = annotate_finding(kb, &s.finding);
             let at = format!("{} line {}", s.file, s.line);
+            // A symbol that looks right but is not (look-alike letters, another case, an old
+            // name) would hide the gene: refused before anything else is decided about the row.
+            let symbols: &[&String] = match &s.finding {
+                Finding::Variant { gene, .. }
+                | Finding::CopyNumber { gene, .. }
+                | Finding::Rearrangement { gene } => &[gene],
+                Finding::Fusion {
+                    five_prime,
+                    three_prime,
+                } => &[five_prime, three_prime],
+                _ => &[],
+            };
+            let refused: Vec<String> = symbols
+                .iter()
+                .filter_map(|g| crate::genes::gene_symbol(kb, g).err())
+                .collect();
+            if !refused.is_empty() {
+                problems.extend(refused.into_iter().map(|m| format!("{at}: {m}")));
+                continue;
+            }
             let mut status = "merged";
             let fact = match &s.finding {
                 Finding::Variant {
@@ -339,12 +359,17 @@ pub fn merge(
                     }
                     let gene_c = canonical(kb, gene);
                     let gene = &gene_c;
+                    let coding = coding.map(|c| super::normalise_coding(kb, gene, c));
                     // A protein change the row does not give may come from a hotspot position
                     // or its coding change; the two must agree (as in a case file).
                     let protein = protein.clone().or_else(|| hotspot_protein(kb, &s.finding));
                     let protein = match super::reconcile(kb, gene, protein, coding.as_ref()) {
                         Ok(p) => p,
-                        Err(super::Reconcile::WrongResidue(m) | super::Reconcile::Disagree(m)) => {
+                        Err(
+                            super::Reconcile::WrongResidue(m)
+                            | super::Reconcile::Disagree(m)
+                            | super::Reconcile::WrongBase(m),
+                        ) => {
                             problems.push(format!("{at}: {m}"));
                             continue;
                         }
@@ -410,6 +435,24 @@ pub fn merge(
                         });
                     }
                     format!("{five_prime}-{three_prime} fusion")
+                }
+                Finding::Rearrangement { gene } => {
+                    // A kinase with actionable fusions rearranged with no named partner: kept, so
+                    // that the fusion is unknown (never "not detected") until the partner is known.
+                    if kb.actionability.iter().any(|a| {
+                        a.kind == atcpath_kb::MatchKind::Fusion && a.genes().any(|g| g == gene)
+                    }) && !out.molecular.rearrangements.iter().any(|r| r.gene == *gene)
+                    {
+                        out.molecular
+                            .rearrangements
+                            .push(crate::case::model::Rearrangement {
+                                gene: gene.clone(),
+                                source: Some(at.clone()),
+                            });
+                    } else {
+                        status = "reported";
+                    }
+                    format!("{gene} rearrangement, partner unknown")
                 }
                 Finding::CopyNumber { gene, level } => {
                     status = "reported";
@@ -680,7 +723,7 @@ mod tests {
             empty("f.txt", FileKind::Fusions, Coverage::NotProfiled),
         ];
         let (m, r) = merge(&c, &files, &kb).unwrap();
-        let p = profile(&m, th);
+        let p = profile(&m, th, &kb.genes.fusion_drivers);
         for f in [&p.braf_v600e, &p.ret_fusion, &p.ntrk_fusion, &p.alk_fusion] {
             assert_eq!(f.state, State::Unknown, "{}", f.basis);
             assert!(f.basis.contains("coverage of"), "{}", f.basis);
@@ -698,7 +741,7 @@ mod tests {
             ),
         ];
         let (m, r) = merge(&c, &files, &kb).unwrap();
-        let p = profile(&m, th);
+        let p = profile(&m, th, &kb.genes.fusion_drivers);
         for f in [&p.braf_v600e, &p.ret_fusion, &p.ntrk_fusion, &p.alk_fusion] {
             assert_eq!(f.state, State::NotDetected, "{}", f.basis);
         }
@@ -739,7 +782,7 @@ mod tests {
             let covered = cov == Coverage::AllGenes
                 || genes.iter().any(|g| g.eq_ignore_ascii_case("BRAF"));
             let (m, _) = merge(&c, &[empty("h.maf", FileKind::Mutations, cov)], &kb).unwrap();
-            let p = crate::molecular::profile(&m, &kb.facts.thresholds);
+            let p = crate::molecular::profile(&m, &kb.facts.thresholds, &kb.genes.fusion_drivers);
             proptest::prop_assert_eq!(
                 p.braf_v600e.state == crate::molecular::State::NotDetected,
                 covered

@@ -359,18 +359,37 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
     Annotation::unknown()
 }
 
-/// Annotates a fusion of two genes (either orientation); an intragenic event is no fusion.
-pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
-    if a.eq_ignore_ascii_case(b) {
-        return Annotation::unknown();
+/// The kinase a fusion of `five_prime` and `three_prime` keeps: the 3' partner when it is one of
+/// the knowledge base's fusion drivers (`genes.toml` `fusion_drivers`), since the kinase domain
+/// of a driver lies at its 3' end (NTRK1::RET is a RET fusion, RET::NTRK1 an NTRK1 fusion);
+/// otherwise the 5' partner when it is a driver (a file naming the pair gene-first, `ALK-EML4`);
+/// `None` when neither is, or for an intragenic event.
+pub fn fusion_kinase<'a>(kb: &Kb, five_prime: &'a str, three_prime: &'a str) -> Option<&'a str> {
+    fusion_kinase_of(&kb.genes.fusion_drivers, five_prime, three_prime)
+}
+
+/// [`fusion_kinase`] with the list of fusion drivers given.
+pub fn fusion_kinase_of<'a>(
+    drivers: &[String],
+    five_prime: &'a str,
+    three_prime: &'a str,
+) -> Option<&'a str> {
+    if five_prime.eq_ignore_ascii_case(three_prime) {
+        return None;
     }
+    let driver = |g: &str| drivers.iter().any(|d| d.eq_ignore_ascii_case(g));
+    [three_prime, five_prime].into_iter().find(|g| driver(g))
+}
+
+/// Annotates a fusion of two genes by the kinase it keeps ([`fusion_kinase`]); an intragenic
+/// event is no fusion.
+pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
+    let Some(kinase) = fusion_kinase(kb, a, b) else {
+        return Annotation::unknown();
+    };
     kb.actionability
         .iter()
-        .find(|e| {
-            e.kind == MatchKind::Fusion
-                && e.genes()
-                    .any(|g| g.eq_ignore_ascii_case(a) || g.eq_ignore_ascii_case(b))
-        })
+        .find(|e| e.kind == MatchKind::Fusion && e.genes().any(|g| g.eq_ignore_ascii_case(kinase)))
         .map_or_else(Annotation::unknown, |e| {
             Annotation::from_entry(e, Some(format!("{a}-{b} fusion")))
         })
@@ -379,10 +398,15 @@ pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
 /// Why a variant's protein and coding changes cannot stand together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reconcile {
-    /// The protein change names another reference residue at a hotspot (`BRAF p.A600E`).
+    /// The protein change is impossible: another reference residue at a hotspot (`BRAF
+    /// p.A600E`), a legacy numbering (`BRAF p.V599E`, now p.V600E), or a position beyond the
+    /// end of the gene's canonical protein (`KRAS p.V600E`; KRAS has 189 amino acids).
     WrongResidue(String),
     /// The coding change, translated inside a hotspot codon, encodes another protein change.
     Disagree(String),
+    /// The coding change is impossible on the reference: it names another reference base inside
+    /// a hotspot codon (`BRAF c.1799A>T`; the codon is GTG), or lies beyond the coding sequence.
+    WrongBase(String),
 }
 
 /// Checks a variant's protein change against the knowledge base's hotspot reference residues,
@@ -404,6 +428,68 @@ pub fn reconcile(
             .iter()
             .filter(|h| h.gene.eq_ignore_ascii_case(gene))
     };
+    let length = kb
+        .genes
+        .proteins
+        .iter()
+        .find(|p| p.gene.eq_ignore_ascii_case(gene));
+    if let Some(pc) = &protein {
+        if let Some(h) = hot().find(|h| {
+            h.legacy_position == Some(pc.position)
+                && h.r#ref == pc.ref_aa
+                && h.position != pc.position
+        }) {
+            let modern = pc.normalized.replacen(
+                &format!("{}{}", h.r#ref, pc.position),
+                &format!("{}{}", h.r#ref, h.position),
+                1,
+            );
+            let short = hgvs::one_letter_form(&modern).unwrap_or_else(|| modern.clone());
+            return Err(Reconcile::WrongResidue(format!(
+                "{gene} {}: legacy numbering ({}); did you mean {short} ({modern})?",
+                pc.normalized,
+                h.legacy_source
+                    .as_deref()
+                    .unwrap_or("an earlier reference sequence")
+            )));
+        }
+        if let Some(l) = length
+            && pc.position > l.length
+        {
+            return Err(Reconcile::WrongResidue(format!(
+                "{gene} {}: position {} is beyond the end of the {gene} protein ({} amino acids, {}): check the gene and the position",
+                pc.normalized, pc.position, l.length, l.source
+            )));
+        }
+    }
+    if let Some(c) = coding
+        && let Some(p) = hgvs::coding_start(c)
+    {
+        if let Some(l) = length
+            && p > 3 * (l.length + 1)
+        {
+            return Err(Reconcile::WrongBase(format!(
+                "{gene} {}: position c.{p} is beyond the coding sequence of {gene} ({} codons and the stop, {}): check the gene and the position",
+                c.normalized, l.length, l.source
+            )));
+        }
+        if let Some(r) = hgvs::substituted_base(c)
+            && let Some(h) = hot().find(|h| (3 * h.position - 2..=3 * h.position).contains(&p))
+            && let Some(expected) = h.codon.as_bytes().get((p - (3 * h.position - 2)) as usize)
+            && *expected != r
+        {
+            return Err(Reconcile::WrongBase(format!(
+                "{gene} {}: the reference base at c.{p} is {} (codon {} {} at c.{}-{}), not {}: wrong reference base",
+                c.normalized,
+                *expected as char,
+                h.r#ref,
+                h.codon,
+                3 * h.position - 2,
+                3 * h.position,
+                r as char
+            )));
+        }
+    }
     if let Some(pc) = &protein
         && let Some(h) = hot().find(|h| h.position == pc.position && h.r#ref != pc.ref_aa)
     {
@@ -431,6 +517,53 @@ pub fn reconcile(
         ))),
         (Some((_, p)), None) => Ok(hgvs::parse_protein(&p).ok()),
         (_, protein) => Ok(protein),
+    }
+}
+
+/// A deletion-insertion inside a hotspot codon that changes one base only, written as the
+/// substitution it is (HGVS: a one-base change is a substitution): `BRAF c.1799delinsA` and
+/// `c.1799_1800delinsAG` are `c.1799T>A`, with the reference base from the knowledge base's
+/// codon (`genes.toml`). Any other change is returned as given.
+pub fn normalise_coding(kb: &Kb, gene: &str, change: hgvs::CodingChange) -> hgvs::CodingChange {
+    let Some(body) = change.normalized.strip_prefix("c.") else {
+        return change;
+    };
+    let Some((range, alt)) = body.split_once("delins") else {
+        return change;
+    };
+    let (a, b) = range.split_once('_').unwrap_or((range, range));
+    let (Ok(start), Ok(end)) = (a.parse::<u32>(), b.parse::<u32>()) else {
+        return change;
+    };
+    let Some(h) = kb.genes.hotspots.iter().find(|h| {
+        h.gene.eq_ignore_ascii_case(gene)
+            && start >= 3 * h.position - 2
+            && end <= 3 * h.position
+            && end >= start
+    }) else {
+        return change;
+    };
+    let offset = (start - (3 * h.position - 2)) as usize;
+    let Some(reference) = h.codon.get(offset..offset + (end - start + 1) as usize) else {
+        return change;
+    };
+    if reference.len() != alt.len() {
+        return change;
+    }
+    let mut differing = reference
+        .bytes()
+        .zip(alt.bytes())
+        .enumerate()
+        .filter(|(_, (r, a))| r != a);
+    match (differing.next(), differing.next()) {
+        (Some((k, (r, a))), None) => hgvs::parse_coding(&format!(
+            "c.{}{}>{}",
+            start + k as u32,
+            r as char,
+            a as char
+        ))
+        .unwrap_or(change),
+        _ => change,
     }
 }
 
@@ -497,6 +630,7 @@ pub fn annotate_finding(kb: &Kb, f: &Finding) -> Annotation {
                 alleles: reference.as_deref().zip(alternate.as_deref()),
             },
         ),
+        Finding::Rearrangement { .. } => Annotation::unknown(),
         Finding::Fusion {
             five_prime,
             three_prime,

@@ -110,6 +110,18 @@ pub fn alerts(
             &capitalise(&facts.join("; ")),
         ));
     }
+    for r in &case.molecular.rearrangements {
+        let src = r
+            .source
+            .as_ref()
+            .map(|s| format!(" ({s})"))
+            .unwrap_or_default();
+        out.push(alert(
+            kb,
+            AlertId::KinaseRearrangementPartnerUnknown,
+            &format!("{} rearrangement, partner unknown{src}", r.gene),
+        ));
+    }
     let labs = [
         (
             "creatinine",
@@ -135,18 +147,40 @@ pub fn alerts(
             ));
         }
     }
-    let unknown: Vec<&str> = case
+    // An unrecognised drug: its safety checks cannot apply. One with a recorded cumulative dose
+    // is a warning (not info): a dose was given that no limit can count.
+    let unknown: Vec<String> = case
         .treatments
         .iter()
-        .filter(|t| !kb.facts.drug_names.known.contains(&t.drug))
-        .map(|t| t.drug.as_str())
+        .enumerate()
+        .filter(|(_, t)| !kb.facts.drug_names.known.contains(&t.drug))
+        .map(|(i, t)| match &t.cumulative_dose {
+            Some(d) => format!(
+                "{} (treatments[{i}]: cumulative dose {} {} recorded, not counted towards any limit)",
+                t.drug,
+                d.value,
+                match d.unit {
+                    crate::case::DoseUnit::MgPerM2 => "mg/m2",
+                    crate::case::DoseUnit::Mg => "mg",
+                }
+            ),
+            None => t.drug.clone(),
+        })
         .collect();
     if !unknown.is_empty() {
-        out.push(alert(
+        let mut a = alert(
             kb,
             AlertId::UnrecognisedDrug,
             &format!("Not recognised: {}", unknown.join(", ")),
-        ));
+        );
+        let dosed = case
+            .treatments
+            .iter()
+            .any(|t| t.cumulative_dose.is_some() && !kb.facts.drug_names.known.contains(&t.drug));
+        if dosed && a.severity == atcpath_kb::Severity::Info {
+            a.severity = atcpath_kb::Severity::Warning;
+        }
+        out.push(a);
     }
     if let Some(e) = case.patient.ecog.filter(|e| *e >= 3) {
         out.push(alert(

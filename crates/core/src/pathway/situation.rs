@@ -149,7 +149,7 @@ pub fn situation(
         resectability: case.tumor.resectability,
         fitness,
         goals: case.preferences.goals_of_care,
-        profile: molecular::profile(case, th),
+        profile: molecular::profile(case, th, &kb.genes.fusion_drivers),
         airway_compromise: case.tumor.airway_compromise,
         metastatic_site_count: case.tumor.metastatic_sites.as_ref().map(|s| {
             let mut v = s.clone();
@@ -246,13 +246,49 @@ fn anthracycline_block(case: &Case, kb: &Kb, th: &Thresholds) -> Option<String> 
             th.lvef_anthracycline_min_percent
         ));
     }
-    let total = cumulative_anthracycline_mg_m2(case, kb)?;
-    (total > th.doxorubicin_cumulative_max_mg_m2).then(|| {
-        format!(
+    if let Some(total) = cumulative_anthracycline_mg_m2(case, kb)
+        .filter(|t| *t > th.doxorubicin_cumulative_max_mg_m2)
+    {
+        return Some(format!(
             "cumulative doxorubicin {total:.0} mg/m2 exceeds {} mg/m2: avoid further anthracycline",
             th.doxorubicin_cumulative_max_mg_m2
-        )
-    })
+        ));
+    }
+    uncounted_anthracycline(case, kb).map(|why| format!("{ANTHRACYCLINE_DOSE_UNKNOWN} ({why})"))
+}
+
+/// The reason given when a prior anthracycline cannot be counted against the cumulative limit.
+pub const ANTHRACYCLINE_DOSE_UNKNOWN: &str = "prior anthracycline dose not known: clarify";
+
+/// Prior anthracyclines that cannot be counted in mg/m2 of doxorubicin, if any: no cumulative
+/// dose recorded, a drug without an agreed ratio to doxorubicin (not in `facts.toml`
+/// `drug_classes.anthracycline_counted`), or a dose in mg without the weight and height that
+/// convert it. Unknown is not zero: until
+/// it is clarified, further anthracycline is withheld (`None` when every prior anthracycline is
+/// counted or there is none).
+pub fn uncounted_anthracycline(case: &Case, kb: &Kb) -> Option<String> {
+    let has_bsa = case.patient.height.is_some() && case.patient.weight.is_some();
+    let why: Vec<String> = case
+        .treatments
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| kb.facts.drug_classes.anthracycline.contains(&t.drug))
+        .filter_map(|(i, t)| match &t.cumulative_dose {
+            None => Some(format!("treatments[{i}] {}: no cumulative dose", t.drug)),
+            Some(_) if !kb.facts.drug_classes.anthracycline_counted.contains(&t.drug) => {
+                Some(format!(
+                    "treatments[{i}] {}: no agreed ratio to doxorubicin; give the doxorubicin-equivalent dose",
+                    t.drug
+                ))
+            }
+            Some(d) if d.unit == crate::case::DoseUnit::Mg && !has_bsa => Some(format!(
+                "treatments[{i}] {}: {} mg cannot be converted to mg/m2 without weight and height",
+                t.drug, d.value
+            )),
+            Some(_) => None,
+        })
+        .collect();
+    (!why.is_empty()).then(|| why.join("; "))
 }
 
 /// Cumulative prior doxorubicin in mg/m2 (mg converted by Mosteller BSA when weight and height are known).
@@ -267,7 +303,12 @@ pub fn cumulative_anthracycline_mg_m2(case: &Case, kb: &Kb) -> Option<f64> {
     };
     let mut total = None;
     for t in &case.treatments {
-        if !kb.facts.drug_classes.anthracycline.contains(&t.drug) {
+        if !kb
+            .facts
+            .drug_classes
+            .anthracycline_counted
+            .contains(&t.drug)
+        {
             continue;
         }
         if let Some(d) = &t.cumulative_dose {

@@ -146,6 +146,20 @@ pub fn publish_folder(tmp: &Path, dir: &Path) -> Result<()> {
     result
 }
 
+/// A metadata file or case list read whole within `formats::limits` (a limit crossed or text
+/// that is not UTF-8 is invalid input with the line).
+fn read_text(path: &Path) -> Result<String> {
+    atcpath_formats::limits::read_text(open(path)?, atcpath_formats::limits::MAX_WHOLE_FILE_BYTES)
+        .map_err(|(line, e)| {
+            if atcpath_formats::limits::is_limit(&e) || e.kind() == std::io::ErrorKind::InvalidData
+            {
+                bad(path, format!("line {line}: {e}"))
+            } else {
+                io(path, e)
+            }
+        })
+}
+
 fn open(path: &Path) -> Result<BufReader<std::fs::File>> {
     Ok(BufReader::new(
         std::fs::File::open(path).map_err(|e| io(path, e))?,
@@ -204,7 +218,7 @@ pub fn read_study(dir: &Path, th: &Thresholds) -> Result<ParsedStudy> {
     }
     let mut st = ParsedStudy::default();
     let meta_of = |p: &Path| -> Result<Meta> {
-        let text = std::fs::read_to_string(p).map_err(|e| io(p, e))?;
+        let text = read_text(p)?;
         parse_meta(&text).map_err(|e| bad(p, e))
     };
     let study = dir.join("meta_study.txt");
@@ -452,7 +466,7 @@ pub fn read_study(dir: &Path, th: &Thresholds) -> Result<ParsedStudy> {
             .collect();
         files.sort();
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| io(&f, e))?;
+            let text = read_text(&f)?;
             let c = parse_case_list(&text).map_err(|e| bad(&f, e))?;
             let slot = if c.stable_id.ends_with("_sequenced") {
                 &mut st.sequenced

@@ -384,7 +384,11 @@ fn build(study: &ParsedStudy, id: &str, as_of: Date) -> Built {
             at: &s.at,
         };
         if let Some(x) = c.number(&s.attrs, "PD_L1_TPS") {
-            pdl1.push((number_value(x), &s.at));
+            // Kept as written (1.0 stays a decimal): the case reader refuses a fraction-shaped
+            // percentage, and `1.0` must not pass as the integer 1 (1 %).
+            let integer =
+                get(&s.attrs, "PD_L1_TPS").is_some_and(|t| t.trim().parse::<i64>().is_ok());
+            pdl1.push((if integer { number_value(x) } else { json!(x) }, &s.at));
         }
         problems.extend(c.problems);
         for (col, out) in [
@@ -687,6 +691,27 @@ mod tests {
         Located {
             file: "data_clinical_patient.txt".into(),
             line,
+        }
+    }
+
+    #[test]
+    fn pd_l1_keeps_the_shape_it_was_written_in() {
+        for (cell, want) in [("1", json!(1)), ("1.0", json!(1.0)), ("0.6", json!(0.6))] {
+            let mut st = ParsedStudy::default();
+            st.samples.push(SampleRow {
+                at: at(2),
+                id: "p1-T".into(),
+                patient: "p1".into(),
+                attrs: attrs(&[("PD_L1_TPS", Some(cell))]),
+                tmb: None,
+                msi: None,
+                biomarker_error: None,
+            });
+            let b = &cases(&st, "2024-06-01".parse().unwrap())[0];
+            let v: Value = serde_json::from_str(b.result.as_ref().unwrap()).unwrap();
+            let got = &v["molecular"]["pd_l1_tps_percent"];
+            assert_eq!(got, &want, "{cell}");
+            assert_eq!(got.is_f64(), cell.contains('.'), "{cell}");
         }
     }
 
