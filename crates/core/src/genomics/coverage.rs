@@ -49,6 +49,18 @@ impl Coverage {
         }
     }
 
+    /// Whether the gene was covered for a test the pathway reads (`coverage::not_shown`): a
+    /// whole exome or genome covers DNA point variants (`ngs_dna`) only, not fusions (`ngs_rna`;
+    /// case-format `ngs_dna` covers point variants, not fusions), whose genes a panel or gene
+    /// list must name.
+    pub fn covers_test(&self, test: TestId, gene: &str) -> bool {
+        match (self, test) {
+            (Coverage::AllGenes, TestId::NgsDna) => true,
+            (Coverage::AllGenes, _) => false,
+            _ => self.covers(gene),
+        }
+    }
+
     /// A coverage statement as the user writes it: `WES`/`exome`/`WGS`/`genome` (any case) for
     /// a whole exome or genome, else gene symbols. Empty symbols are refused.
     ///
@@ -122,7 +134,7 @@ pub fn not_shown<'c>(
 ) -> Vec<String> {
     pathway_genes(test)
         .iter()
-        .filter(|g| !coverages.clone().into_iter().any(|c| c.covers(g)))
+        .filter(|g| !coverages.clone().into_iter().any(|c| c.covers_test(test, g)))
         .filter(|g| !detected(case, test, g))
         .map(|g| g.to_string())
         .collect()
@@ -152,6 +164,19 @@ mod tests {
     }
 
     #[test]
+    fn whole_exome_or_genome_proves_no_fusion_absent() {
+        let c = case(r#"{"resulted": [], "pending": []}"#);
+        for w in ["WES", "WGS"] {
+            let wes = Coverage::from_statement(&[w]).unwrap();
+            assert_eq!(
+                not_shown(&c, TestId::NgsRna, [&wes]),
+                vec!["NTRK1", "NTRK2", "NTRK3", "RET", "ALK"]
+            );
+            assert!(not_shown(&c, TestId::NgsDna, [&wes]).is_empty());
+        }
+    }
+
+    #[test]
     fn only_a_stated_coverage_proves_absence() {
         let c = case(r#"{"resulted": [], "pending": []}"#);
         let none = Coverage::NotProfiled;
@@ -159,7 +184,7 @@ mod tests {
         let panel = Coverage::from_statement(&["braf", "TP53"]).unwrap();
         assert!(not_shown(&c, TestId::NgsDna, [&panel]).is_empty());
         let wes = Coverage::from_statement(&["WES"]).unwrap();
-        assert!(not_shown(&c, TestId::NgsRna, [&wes]).is_empty());
+        assert!(not_shown(&c, TestId::NgsDna, [&wes]).is_empty());
         let ret = Coverage::from_statement(&["RET"]).unwrap();
         assert_eq!(
             not_shown(&c, TestId::NgsRna, [&ret, &none]),

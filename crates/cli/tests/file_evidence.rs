@@ -1,0 +1,91 @@
+//! What `atcpath assess CASE --molecular FILES` concludes from result files when a file, or the
+//! statement of what it covered, is wrong or does not say enough: never a negative it does not
+//! prove, and a clear error naming the flag, JSON path or file:line.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn assess(case: &Path, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .arg("assess")
+        .arg(case)
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+    (
+        o.status.code(),
+        v,
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("atcpath-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn pending_case(dir: &Path) -> PathBuf {
+    let case = dir.join("case.json");
+    std::fs::write(
+        &case,
+        r#"{"schema": "atcpath.case/1", "id": "p", "as_of": "2024-01-10",
+            "molecular": {"resulted": [], "pending": ["ngs_dna", "ngs_rna"]}}"#,
+    )
+    .unwrap();
+    case
+}
+
+fn file(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn state<'a>(a: &'a Value, k: &str) -> &'a str {
+    a["molecular"][k]["state"].as_str().unwrap_or("")
+}
+
+/// Whether the plan excludes `drug` because its target was found absent.
+fn excluded(a: &Value, drug: &str) -> bool {
+    a["excluded"].as_array().is_some_and(|xs| {
+        xs.iter().any(|x| {
+            x["id"] == drug && x["why"].as_str().unwrap_or("").contains("not detected")
+        })
+    })
+}
+
+fn has_alert(a: &Value, id: &str) -> bool {
+    a["alerts"]
+        .as_array()
+        .is_some_and(|xs| xs.iter().any(|x| x["id"] == id))
+}
+
+#[test]
+fn whole_exome_does_not_prove_a_fusion_absent() {
+    let d = dir("wesfus");
+    let case = pending_case(&d);
+    let f = file(&d, "f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tTMPRSS2-ERG\n");
+    for w in ["WES", "WGS"] {
+        let (code, a, err) = assess(&case, &["--molecular", &f, "--covers", w]);
+        assert_eq!(code, Some(0), "{err}");
+        for k in ["ntrk_fusion", "ret_fusion", "alk_fusion"] {
+            assert_eq!(state(&a, k), "unknown", "{w} {k}: {}", a["molecular"]);
+        }
+        assert!(!excluded(&a, "larotrectinib"), "{}", a["excluded"]);
+        assert!(!excluded(&a, "selpercatinib"), "{}", a["excluded"]);
+        assert!(has_alert(&a, "coverage_not_shown"), "{}", a["alerts"]);
+    }
+    // A gene list for the fusion file does prove them absent.
+    let (code, a, err) = assess(
+        &case,
+        &["--molecular", &f, "--covers", "NTRK1,NTRK2,NTRK3,RET,ALK"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "ret_fusion"), "not_detected");
+    let _ = std::fs::remove_dir_all(&d);
+}
