@@ -89,3 +89,44 @@ fn whole_exome_does_not_prove_a_fusion_absent() {
     assert_eq!(state(&a, "ret_fusion"), "not_detected");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn an_msi_status_contradicting_its_score_leaves_msi_unknown() {
+    let d = dir("msicon");
+    let case = d.join("case.json");
+    std::fs::write(
+        &case,
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/molecular/ivc-braf-files.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(&case).unwrap()).unwrap();
+    v["molecular"] = serde_json::json!({});
+    std::fs::write(&case, v.to_string()).unwrap();
+    for (status, score) in [("MSS", "35"), ("MSI-H", "1")] {
+        let c = file(
+            &d,
+            "c.txt",
+            &format!(
+                "PATIENT_ID\tSAMPLE_ID\tTMB_NONSYNONYMOUS\tMSI_STATUS\tMSI_SCORE\nP1\tS1\t4\t{status}\t{score}\n"
+            ),
+        );
+        let (code, a, err) = assess(&case, &["--molecular", &c]);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(state(&a, "msi_dmmr_tmb"), "unknown", "{}", a["molecular"]);
+        assert!(!excluded(&a, "pembrolizumab"), "{}", a["excluded"]);
+        assert!(has_alert(&a, "msi_contradiction"), "{}", a["alerts"]);
+    }
+    // A score out of range is refused at its line.
+    let c = file(
+        &d,
+        "c.txt",
+        "PATIENT_ID\tSAMPLE_ID\tMSI_SCORE\nP1\tS1\t150\n",
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &c]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("line 2") && err.contains("MSI_SCORE"), "{err}");
+    let _ = std::fs::remove_dir_all(&d);
+}

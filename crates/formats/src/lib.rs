@@ -40,3 +40,15 @@ impl std::fmt::Display for FormatError {
 }
 
 pub use atcpath_core::cells::is_missing;
+
+/// The most characters of a value an error message quotes.
+pub const QUOTE_MAX_CHARS: usize = 80;
+
+/// A value as an error message quotes it: the first [`QUOTE_MAX_CHARS`] characters, then `…`
+/// when longer (a 200 MB field is never echoed whole).
+pub fn quote_cut(v: &str) -> std::borrow::Cow<'_, str> {
+    match v.char_indices().nth(QUOTE_MAX_CHARS) {
+        None => std::borrow::Cow::Borrowed(v),
+        Some((i, _)) => std::borrow::Cow::Owned(format!("{}…", &v[..i])),
+    }
+}
