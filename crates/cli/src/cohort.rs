@@ -237,7 +237,7 @@ fn case_lists(dir: &Path) -> Result<HashMap<String, BTreeSet<String>>, Fail> {
     Ok(lists)
 }
 
-fn panels(dir: &Path) -> Result<HashMap<String, GenePanel>, Fail> {
+fn panels(dir: &Path, kb: &Kb) -> Result<HashMap<String, GenePanel>, Fail> {
     let mut out = HashMap::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| other(format!("{}: cannot read: {e}", dir.display())))?
@@ -253,6 +253,17 @@ fn panels(dir: &Path) -> Result<HashMap<String, GenePanel>, Fail> {
     for f in files {
         let p = parse_gene_panel(&read_text(&f)?)
             .map_err(|e| invalid(format!("{}: {e}", f.display())))?;
+        // Every gene through the one coverage-gene check: a look-alike or lower-case symbol
+        // must not prove (or fail to prove) a gene absent.
+        for g in &p.genes {
+            atcpath_core::genomics::coverage::coverage_gene(kb, g).map_err(|m| {
+                invalid(format!(
+                    "{}: line {}: gene_list: {m}",
+                    f.display(),
+                    p.gene_list_line
+                ))
+            })?;
+        }
         out.insert(p.stable_id.clone(), p);
     }
     Ok(out)
@@ -307,7 +318,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         .and_then(|m| m.get("reference_genome"))
         .and_then(build_name);
     let lists = case_lists(dir)?;
-    let panels = panels(dir)?;
+    let panels = panels(dir, kb)?;
     let matrix: PanelMatrix = match &matrix_file {
         Some(p) => parse_panel_matrix(&read_text(p)?)
             .map_err(|e| invalid(format!("{}: {e}", p.display())))?,

@@ -697,7 +697,12 @@ pub fn merge_files(
         if c.is_empty() {
             Ok(Coverage::NotProfiled)
         } else {
-            Coverage::from_statement(c).map_err(|e| invalid(format!("{what}: {e}")))
+            Coverage::from_statement(kb, c).map_err(|e| match e.item {
+                Some(i) if what.starts_with("molecular") => {
+                    invalid(format!("{what}[{i}]: {}", e.message))
+                }
+                _ => invalid(format!("{what}: {}", e.message)),
+            })
         }
     };
     let extra_coverage = statement(covers, "--covers")?;
@@ -709,14 +714,14 @@ pub fn merge_files(
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     };
     let mut requests = Vec::new();
-    for f in &case.molecular.files {
+    for (i, f) in case.molecular.files.iter().enumerate() {
         let path = base.join(&f.path);
         let sample = f.sample.as_deref().or(sample);
         let build = f.build.as_deref().or(build);
         let shown = f.path.clone();
         let coverage = statement(
             f.covers.as_deref().unwrap_or_default(),
-            "molecular.files covers",
+            &format!("molecular.files[{i}].covers"),
         )?;
         for mut r in expand(&[path], sample, build, &coverage)? {
             if r.path == base.join(&f.path) {

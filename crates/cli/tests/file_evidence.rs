@@ -130,3 +130,46 @@ fn an_msi_status_contradicting_its_score_leaves_msi_unknown() {
     assert!(err.contains("line 2") && err.contains("MSI_SCORE"), "{err}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_coverage_gene_that_is_not_a_symbol_is_refused_naming_where() {
+    let d = dir("covgene");
+    let case = pending_case(&d);
+    let maf = file(
+        &d,
+        "h.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nTP53\tMissense_Mutation\tS1\tp.R273H\n",
+    );
+    for bad in [
+        "braf",
+        "BR\u{0410}F",
+        "\u{0412}RAF",
+        "BRAF\u{200B}",
+        "panel",
+        "*",
+        "ALL",
+        "B-RAF",
+        "BRAF;KRAS",
+    ] {
+        let (code, a, err) = assess(&case, &["--molecular", &maf, "--covers", bad]);
+        assert_eq!(code, Some(2), "{bad}: {err} {}", a["molecular"]);
+        assert!(err.contains("--covers"), "{bad}: {err}");
+    }
+    // The same in the case file, naming the JSON path of the item.
+    let listed = d.join("listed.json");
+    std::fs::write(
+        &listed,
+        r#"{"schema": "atcpath.case/1", "id": "p", "as_of": "2024-01-10",
+            "molecular": {"resulted": [], "pending": ["ngs_dna"],
+              "files": [{"path": "h.maf", "covers": ["TP53", "braf"]}]}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = assess(&listed, &[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("molecular.files[0].covers[1]"), "{err}");
+    // A correct symbol still proves BRAF absent.
+    let (code, a, err) = assess(&case, &["--molecular", &maf, "--covers", "BRAF"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "not_detected");
+    let _ = std::fs::remove_dir_all(&d);
+}

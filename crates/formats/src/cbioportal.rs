@@ -98,6 +98,8 @@ pub fn parse_case_list(text: &str) -> Result<CaseList, FormatError> {
 pub struct GenePanel {
     pub stable_id: String,
     pub genes: BTreeSet<String>,
+    /// The 1-based line of `gene_list` (for errors about its genes).
+    pub gene_list_line: usize,
 }
 
 /// Parses a gene-panel file.
@@ -124,9 +126,13 @@ pub fn parse_gene_panel(text: &str) -> Result<GenePanel, FormatError> {
             message: format!("gene panel {id} has no gene_list"),
         });
     }
+    let gene_list_line = lines(text)
+        .find(|(_, l)| l.split_once(':').is_some_and(|(k, _)| k.trim() == "gene_list"))
+        .map_or(1, |(n, _)| n);
     Ok(GenePanel {
         stable_id: id.to_string(),
         genes,
+        gene_list_line,
     })
 }
 
