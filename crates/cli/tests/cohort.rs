@@ -431,7 +431,11 @@ fn panel_names_columns_and_genes_are_checked() {
             "meta_clinical_samples.txt",
             "cancer_study_identifier: atc_test\ngenetic_alteration_type: CLINICAL\ndatatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_samples.txt\n",
         );
-        write(&dir, "data_clinical_samples.txt", "PATIENT_ID\tSAMPLE_ID\nP1\tS1\nP2\tS2\n");
+        write(
+            &dir,
+            "data_clinical_samples.txt",
+            "PATIENT_ID\tSAMPLE_ID\nP1\tS1\nP2\tS2\n",
+        );
         write(
             &dir,
             "meta_mutations_extended.txt",
@@ -453,21 +457,33 @@ fn panel_names_columns_and_genes_are_checked() {
     // A matrix column named for no profile.
     let dir = base("col");
     write(&dir, "meta_gene_panel_matrix.txt", matrix_meta);
-    write(&dir, "data_gene_panel_matrix.txt", "SAMPLE_ID\tmutation\nS1\tSMALL\n");
+    write(
+        &dir,
+        "data_gene_panel_matrix.txt",
+        "SAMPLE_ID\tmutation\nS1\tSMALL\n",
+    );
     let (code, _, err, _) = cohort(&dir, "col");
     assert_eq!(code, Some(2), "{err}");
     assert!(
-        err.contains("data_gene_panel_matrix.txt") && err.contains("\"mutation\" matches no profile"),
+        err.contains("data_gene_panel_matrix.txt")
+            && err.contains("\"mutation\" matches no profile"),
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
     // A sample on two rows of the matrix.
     let dir = base("dup");
     write(&dir, "meta_gene_panel_matrix.txt", matrix_meta);
-    write(&dir, "data_gene_panel_matrix.txt", "SAMPLE_ID\tmutations\nS1\tSMALL\nS1\tNA\n");
+    write(
+        &dir,
+        "data_gene_panel_matrix.txt",
+        "SAMPLE_ID\tmutations\nS1\tSMALL\nS1\tNA\n",
+    );
     let (code, _, err, _) = cohort(&dir, "dup");
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("data_gene_panel_matrix.txt") && err.contains("line 3"), "{err}");
+    assert!(
+        err.contains("data_gene_panel_matrix.txt") && err.contains("line 3"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
     // A meta file's gene_panel naming no panel file.
     let dir = base("nopanel");

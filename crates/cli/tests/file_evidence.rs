@@ -53,9 +53,8 @@ fn state<'a>(a: &'a Value, k: &str) -> &'a str {
 /// Whether the plan excludes `drug` because its target was found absent.
 fn excluded(a: &Value, drug: &str) -> bool {
     a["excluded"].as_array().is_some_and(|xs| {
-        xs.iter().any(|x| {
-            x["id"] == drug && x["why"].as_str().unwrap_or("").contains("not detected")
-        })
+        xs.iter()
+            .any(|x| x["id"] == drug && x["why"].as_str().unwrap_or("").contains("not detected"))
     })
 }
 
@@ -69,7 +68,11 @@ fn has_alert(a: &Value, id: &str) -> bool {
 fn whole_exome_does_not_prove_a_fusion_absent() {
     let d = dir("wesfus");
     let case = pending_case(&d);
-    let f = file(&d, "f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tTMPRSS2-ERG\n");
+    let f = file(
+        &d,
+        "f.txt",
+        "Tumor_Sample_Barcode\tFusion\nS1\tTMPRSS2-ERG\n",
+    );
     for w in ["WES", "WGS"] {
         let (code, a, err) = assess(&case, &["--molecular", &f, "--covers", w]);
         assert_eq!(code, Some(0), "{err}");
@@ -97,7 +100,8 @@ fn an_msi_status_contradicting_its_score_leaves_msi_unknown() {
     std::fs::write(
         &case,
         std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/molecular/ivc-braf-files.json"),
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples/molecular/ivc-braf-files.json"),
         )
         .unwrap(),
     )

@@ -224,7 +224,12 @@ pub fn hgnc_symbol(kb: &Kb, text: &str) -> Result<String, String> {
     let ok = s.len() <= 20
         && s.starts_with(|c: char| c.is_ascii_uppercase())
         && s.chars().all(|c| {
-            c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == 'o' || c == 'r' || c == 'f'
+            c.is_ascii_uppercase()
+                || c.is_ascii_digit()
+                || c == '-'
+                || c == 'o'
+                || c == 'r'
+                || c == 'f'
         });
     if !ok {
         return Err(format!(

@@ -134,7 +134,10 @@ pub fn parse_gene_panel(text: &str) -> Result<GenePanel, FormatError> {
         });
     }
     let gene_list_line = lines(text)
-        .find(|(_, l)| l.split_once(':').is_some_and(|(k, _)| k.trim() == "gene_list"))
+        .find(|(_, l)| {
+            l.split_once(':')
+                .is_some_and(|(k, _)| k.trim() == "gene_list")
+        })
         .map_or(1, |(n, _)| n);
     Ok(GenePanel {
         stable_id: id.to_string(),

@@ -191,7 +191,12 @@ pub fn not_shown<'c>(
 ) -> Vec<String> {
     pathway_genes(test)
         .iter()
-        .filter(|g| !coverages.clone().into_iter().any(|c| c.covers_test(test, g)))
+        .filter(|g| {
+            !coverages
+                .clone()
+                .into_iter()
+                .any(|c| c.covers_test(test, g))
+        })
         .filter(|g| !detected(case, test, g))
         .map(|g| g.to_string())
         .collect()
