@@ -716,6 +716,16 @@ pub fn merge_files(
     let mut requests = Vec::new();
     for (i, f) in case.molecular.files.iter().enumerate() {
         let path = base.join(&f.path);
+        // `--sample` naming another sample than the case lists for this file: a conflict.
+        if let (Some(listed), Some(given)) = (f.sample.as_deref(), sample)
+            && listed != given
+        {
+            return Err(invalid(format!(
+                "--sample {given:?} conflicts with molecular.files[{i}].sample {listed:?} ({}): \
+                 one file is one patient's result",
+                f.path
+            )));
+        }
         let sample = f.sample.as_deref().or(sample);
         let build = f.build.as_deref().or(build);
         let shown = f.path.clone();

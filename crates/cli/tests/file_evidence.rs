@@ -177,3 +177,31 @@ fn a_coverage_gene_that_is_not_a_symbol_is_refused_naming_where() {
     assert_eq!(state(&a, "braf_v600e"), "not_detected");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_sample_flag_conflicting_with_the_case_s_file_sample_is_refused() {
+    let d = dir("sample");
+    file(
+        &d,
+        "h.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nBRAF\tMissense_Mutation\tS1\tp.V600E\nTP53\tMissense_Mutation\tS2\tp.R273H\n",
+    );
+    let case = d.join("case.json");
+    std::fs::write(
+        &case,
+        r#"{"schema": "atcpath.case/1", "id": "p", "as_of": "2024-01-10",
+            "molecular": {"resulted": [], "pending": ["ngs_dna"],
+              "files": [{"path": "h.maf", "sample": "S1"}]}}"#,
+    )
+    .unwrap();
+    let (code, _, err) = assess(&case, &["--sample", "S2"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--sample") && err.contains("molecular.files[0].sample"),
+        "{err}"
+    );
+    let (code, a, err) = assess(&case, &["--sample", "S1"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "detected");
+    let _ = std::fs::remove_dir_all(&d);
+}
