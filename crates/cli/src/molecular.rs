@@ -428,6 +428,22 @@ pub fn read_findings(
                 match maf.next_row() {
                     Ok(Some(row)) => {
                         let f = c.finding(&row, o.shown);
+                        if let Some(filter) = c.filtered(&row) {
+                            // As for a VCF: a filtered call is no detection, and no proof of
+                            // absence either.
+                            not_findings += 1;
+                            let a = atcpath_core::genomics::annotate_finding(kb, &f.finding);
+                            if a.alteration.is_some() {
+                                blocking.push(format!(
+                                    "{} line {}: a call the caller filtered out (FILTER {:?}) is a known alteration ({}): not used, and the file does not count as a result for it",
+                                    o.shown,
+                                    f.line,
+                                    atcpath_formats::quote_cut(filter),
+                                    a.alteration.as_deref().unwrap_or_default()
+                                ));
+                            }
+                            continue;
+                        }
                         match contradiction(&f) {
                             Some(e) => bad.handle(e)?,
                             None => sink(f),

@@ -205,3 +205,26 @@ fn a_sample_flag_conflicting_with_the_case_s_file_sample_is_refused() {
     assert_eq!(state(&a, "braf_v600e"), "detected");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_maf_call_filtered_out_is_no_detection_and_no_negative() {
+    let d = dir("maffilter");
+    let case = pending_case(&d);
+    let maf = file(
+        &d,
+        "f.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\tFILTER\nBRAF\tMissense_Mutation\tS1\tp.V600E\tcommon_variant\n",
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &maf, "--covers", "WES"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "unknown", "{}", a["molecular"]);
+    let passed = file(
+        &d,
+        "p.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\tFILTER\nBRAF\tMissense_Mutation\tS1\tp.V600E\tPASS\n",
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &passed]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "detected");
+    let _ = std::fs::remove_dir_all(&d);
+}
