@@ -424,7 +424,7 @@ fn disagreeing_rows_of_one_sample_are_shown_not_resolved() {
 #[test]
 fn panel_names_columns_and_genes_are_checked() {
     let base = |tag: &str| {
-        let dir = std::env::temp_dir().join(format!("atcpath-study-{tag}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("atcpath-panels-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         write(
             &dir,
