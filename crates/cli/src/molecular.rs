@@ -396,6 +396,38 @@ fn contradiction(f: &Sourced) -> Option<FormatError> {
     })
 }
 
+/// A MAF row of a gene at one of the gene's knowledge-base hotspot positions and alleles
+/// (`kb/hotspot_positions.toml`, when the row has its build, position and alleles) whose protein
+/// change is another (`BRAF` 7:140453136 A>T with `p.V600K`): which is right cannot be told, as
+/// the VCF reader refuses an annotation disagreeing with its position. (A row naming another gene
+/// at a hotspot is the merge's check.)
+fn position_contradiction(kb: &Kb, f: &Sourced) -> Option<FormatError> {
+    let atcpath_core::genomics::Finding::Variant {
+        gene,
+        protein: Some(p),
+        build: Some(b),
+        chromosome: Some(c),
+        position: Some(pos),
+        reference: Some(r),
+        alternate: Some(a),
+        ..
+    } = &f.finding
+    else {
+        return None;
+    };
+    let hit = kb.hotspot_at(b, c, *pos, r, a)?;
+    let expected = hit.protein?;
+    let same =
+        atcpath_core::hgvs::parse_protein(expected).is_ok_and(|e| e.normalized == p.normalized);
+    (hit.gene == gene && !same).then(|| FormatError {
+        line: f.line,
+        message: format!(
+            "{b} {c}:{pos} {r}>{a} is {} {expected}, the row says {gene} {}: the position and the protein change disagree",
+            hit.gene, p.normalized
+        ),
+    })
+}
+
 /// Streams a result file of a detected kind, handing each finding to `sink`. Constant memory in
 /// the file's size (the sink decides what it keeps).
 ///
@@ -444,7 +476,7 @@ pub fn read_findings(
                             }
                             continue;
                         }
-                        match contradiction(&f) {
+                        match contradiction(&f).or_else(|| position_contradiction(kb, &f)) {
                             Some(e) => bad.handle(e)?,
                             None => sink(f),
                         }

@@ -228,3 +228,30 @@ fn a_maf_call_filtered_out_is_no_detection_and_no_negative() {
     assert_eq!(state(&a, "braf_v600e"), "detected");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_maf_protein_change_disagreeing_with_its_hotspot_position_is_refused() {
+    let d = dir("mafpos");
+    let case = pending_case(&d);
+    let head = "Hugo_Symbol\tNCBI_Build\tChromosome\tStart_Position\tReference_Allele\tTumor_Seq_Allele2\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\n";
+    let bad = file(
+        &d,
+        "k.maf",
+        &format!("{head}BRAF\tGRCh37\t7\t140453136\tA\tT\tMissense_Mutation\tS1\tp.V600K\n"),
+    );
+    let (code, _, err) = assess(&case, &["--molecular", &bad]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("k.maf: line 2") && err.contains("p.Val600Lys") && err.contains("disagree"),
+        "{err}"
+    );
+    let good = file(
+        &d,
+        "e.maf",
+        &format!("{head}BRAF\tGRCh37\t7\t140453136\tA\tT\tMissense_Mutation\tS1\tp.V600E\n"),
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &good]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "detected");
+    let _ = std::fs::remove_dir_all(&d);
+}
