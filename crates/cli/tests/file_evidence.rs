@@ -255,3 +255,38 @@ fn a_maf_protein_change_disagreeing_with_its_hotspot_position_is_refused() {
     assert_eq!(state(&a, "braf_v600e"), "detected");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// An intronic or UTR consequence at BRAF V600E's position: with `p.Val600Glu` refused (the
+/// class contradicts the protein), with no HGVSp the position is the hotspot: detected, never
+/// dropped.
+#[test]
+fn a_vcf_noncoding_consequence_at_the_hotspot_is_not_dropped() {
+    let d = dir("vcfintron");
+    let case = pending_case(&d);
+    for (csq, hgvsp, ok) in [
+        ("intron_variant", "", true),
+        ("3_prime_UTR_variant", "", true),
+        (
+            "3_prime_UTR_variant",
+            "ENSP00000288602.6:p.Val600Glu",
+            false,
+        ),
+    ] {
+        let vcf = file(
+            &d,
+            "i.vcf",
+            &format!(
+                "##fileformat=VCFv4.2\n##reference=GRCh37\n##INFO=<ID=CSQ,Number=.,Type=String,Description=\"Format: Allele|Consequence|SYMBOL|HGVSc|HGVSp|CANONICAL\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\tCSQ=T|{csq}|BRAF||{hgvsp}|YES\tGT\t0/1\n"
+            ),
+        );
+        let (code, a, err) = assess(&case, &["--molecular", &vcf, "--covers", "WES"]);
+        if ok {
+            assert_eq!(code, Some(0), "{csq}: {err}");
+            assert_eq!(state(&a, "braf_v600e"), "detected", "{csq}");
+        } else {
+            assert_eq!(code, Some(2), "{csq}: {err}");
+            assert!(err.contains("i.vcf: line 5"), "{err}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
