@@ -608,6 +608,7 @@ pub fn read_findings(
         }
         Detected::Clinical => {
             let mut cl = ClinicalReader::new(r, o.shown).map_err(header)?;
+            let mut header_noted = false;
             loop {
                 let row = match cl.next_row() {
                     Ok(Some(row)) => row,
@@ -617,6 +618,31 @@ pub fn read_findings(
                         continue;
                     }
                 };
+                // Columns that look clinical but are not read (PD-L1, MMR): said, so that their
+                // values are not taken as used.
+                if !header_noted {
+                    header_noted = true;
+                    let unread: Vec<&str> = row
+                        .fields()
+                        .map(|(h, _)| h)
+                        .filter(|h| {
+                            let u = h.to_ascii_uppercase().replace(['-', ' '], "_");
+                            [
+                                "PD_L1", "PDL1", "CPS", "TPS", "MMR", "DMMR", "MLH1", "MSH2",
+                                "MSH6", "PMS2",
+                            ]
+                            .iter()
+                            .any(|p| u.starts_with(p))
+                        })
+                        .collect();
+                    if !unread.is_empty() {
+                        notes.push(format!(
+                            "{}: column(s) {} not read (PD-L1 and MMR immunohistochemistry are typed in the case file)",
+                            o.shown,
+                            unread.join(", ")
+                        ));
+                    }
+                }
                 match row.biomarkers(&kb.facts.thresholds) {
                     Ok(b) => {
                         if let Some(d) = &b.msi_disagreement {

@@ -290,3 +290,23 @@ fn a_vcf_noncoding_consequence_at_the_hotspot_is_not_dropped() {
     }
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn clinical_looking_columns_not_read_are_said_in_the_report() {
+    let d = dir("pdl1");
+    let case = pending_case(&d);
+    let c = file(
+        &d,
+        "c.txt",
+        "PATIENT_ID\tSAMPLE_ID\tTMB_NONSYNONYMOUS\tPD_L1_TPS\tMMR_IHC\nP1\tS1\t4\t80\tdeficient\n",
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &c]);
+    assert_eq!(code, Some(0), "{err}");
+    let text = a.to_string();
+    assert!(
+        text.contains("PD_L1_TPS, MMR_IHC not read"),
+        "{}",
+        a["molecular_files"]
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
