@@ -566,6 +566,41 @@ pub fn read_findings(
                     sink(f);
                     continue;
                 }
+                // A germline row of a kinase fusion: not a tumour finding, but no proof of the
+                // kinase's fusion absence either: a rearrangement finding leaves it unknown.
+                if row.germline
+                    && let Event::Fusion {
+                        five_prime,
+                        three_prime,
+                    } = &row.event
+                {
+                    let kinase = |g: &str| {
+                        kb.actionability
+                            .iter()
+                            .any(|a| a.kind == MatchKind::Fusion && a.genes().any(|x| x == g))
+                    };
+                    let mut any = false;
+                    for g in [five_prime, three_prime] {
+                        if kinase(g) {
+                            any = true;
+                            sink(Sourced {
+                                sample: Some(row.sample.to_string()),
+                                finding: atcpath_core::genomics::Finding::Rearrangement {
+                                    gene: g.clone(),
+                                },
+                                file: o.shown.to_string(),
+                                line: row.record.line_no,
+                            });
+                        }
+                    }
+                    if any {
+                        notes.push(format!(
+                            "{} line {}: {five_prime}-{three_prime} marked GERMLINE: not counted as a tumour fusion; the fusion stays unknown (confirm with the laboratory)",
+                            o.shown, row.record.line_no
+                        ));
+                        continue;
+                    }
+                }
                 // A rearrangement without partner: a finding that leaves the fusion unknown.
                 match row.rearrangement(o.shown) {
                     Some(f) => sink(f),

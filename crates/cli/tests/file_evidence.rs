@@ -310,3 +310,20 @@ fn clinical_looking_columns_not_read_are_said_in_the_report() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_germline_kinase_fusion_row_is_no_negative() {
+    let d = dir("germsv");
+    let case = pending_case(&d);
+    let sv = file(
+        &d,
+        "sv.txt",
+        "Sample_Id\tSite1_Hugo_Symbol\tSite2_Hugo_Symbol\tSV_Status\nS1\tCCDC6\tRET\tGERMLINE\n",
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &sv, "--covers", "RET"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "ret_fusion"), "unknown", "{}", a["molecular"]);
+    assert!(!excluded(&a, "selpercatinib"), "{}", a["excluded"]);
+    assert!(a.to_string().contains("marked GERMLINE"), "{a}");
+    let _ = std::fs::remove_dir_all(&d);
+}
