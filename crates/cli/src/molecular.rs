@@ -476,6 +476,16 @@ pub fn read_findings(
                             }
                             continue;
                         }
+                        if c.germline(&row)
+                            && atcpath_core::genomics::annotate_finding(kb, &f.finding)
+                                .alteration
+                                .is_some()
+                        {
+                            notes.push(format!(
+                                "{} line {}: Mutation_Status Germline: counted as found in the patient; whether it is somatic or germline is for the laboratory and genetics to confirm",
+                                o.shown, f.line
+                            ));
+                        }
                         match contradiction(&f).or_else(|| position_contradiction(kb, &f)) {
                             Some(e) => bad.handle(e)?,
                             None => sink(f),

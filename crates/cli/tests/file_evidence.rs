@@ -327,3 +327,19 @@ fn a_germline_kinase_fusion_row_is_no_negative() {
     assert!(a.to_string().contains("marked GERMLINE"), "{a}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_germline_maf_call_is_a_detection_with_a_note() {
+    let d = dir("mafgerm");
+    let case = pending_case(&d);
+    let maf = file(
+        &d,
+        "g.maf",
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\tMutation_Status\nBRAF\tMissense_Mutation\tS1\tp.V600E\tGermline\n",
+    );
+    let (code, a, err) = assess(&case, &["--molecular", &maf]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "detected");
+    assert!(a.to_string().contains("Mutation_Status Germline"), "{a}");
+    let _ = std::fs::remove_dir_all(&d);
+}

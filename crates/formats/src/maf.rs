@@ -25,6 +25,8 @@ pub struct Columns {
     pub alt: Option<usize>,
     /// `FILTER` (GDC MAF): a value other than `PASS` marks a call the caller filtered out.
     pub filter: Option<usize>,
+    /// `Mutation_Status` (Somatic, Germline, ...).
+    pub mutation_status: Option<usize>,
 }
 
 /// A streaming MAF reader.
@@ -83,6 +85,12 @@ impl<'a> Row<'a> {
 }
 
 impl Columns {
+    /// Whether the row's `Mutation_Status` says `Germline`.
+    pub fn germline(&self, row: &Row<'_>) -> bool {
+        row.get(self.mutation_status)
+            .is_some_and(|v| v.eq_ignore_ascii_case("germline"))
+    }
+
     /// The row's `FILTER` when it marks the call filtered out (anything but `PASS` or a
     /// missing value; `.` is missing, as in VCF): such a call is no detection, as for a VCF.
     pub fn filtered<'r>(&self, row: &Row<'r>) -> Option<&'r str> {
@@ -204,6 +212,7 @@ impl<R: BufRead> MafReader<R> {
             reference: col("Reference_Allele")?,
             alt: col("Tumor_Seq_Allele2")?,
             filter: col("FILTER")?,
+            mutation_status: col("Mutation_Status")?,
         };
         Ok(MafReader {
             reader,
