@@ -104,7 +104,8 @@ struct Profile {
     kind: Detected,
     stable_id: Option<String>,
     data: PathBuf,
-    gene_panel: Option<String>,
+    /// The meta file's `gene_panel` and its line.
+    gene_panel: Option<(String, usize)>,
 }
 
 fn read_text(p: &Path) -> Result<String, Fail> {
@@ -147,10 +148,16 @@ fn data_file(dir: &Path, meta: &Meta, meta_name: &str) -> Result<PathBuf, Fail> 
     }
 }
 
-type Profiles = (Option<Meta>, Vec<Profile>, Option<PathBuf>, Vec<String>);
+type Profiles = (
+    Option<Meta>,
+    Vec<Profile>,
+    Option<PathBuf>,
+    Vec<String>,
+    BTreeSet<String>,
+);
 
-/// The study meta, the profiles read, the gene-panel matrix and one warning per meta file of a
-/// type ATCPath does not read.
+/// The study meta, the profiles read, the gene-panel matrix, one warning per meta file of a
+/// type ATCPath does not read, and the `stable_id` of every meta file (read or not).
 fn profiles(dir: &Path) -> Result<Profiles, Fail> {
     let study = dir.join("meta_study.txt");
     let study = if study.is_file() {
@@ -171,6 +178,7 @@ fn profiles(dir: &Path) -> Result<Profiles, Fail> {
         .collect();
     metas.sort();
     let (mut out, mut matrix, mut unread) = (Vec::new(), None, Vec::new());
+    let mut stable_ids = BTreeSet::new();
     for m in metas {
         let name = m
             .file_name()
@@ -178,6 +186,9 @@ fn profiles(dir: &Path) -> Result<Profiles, Fail> {
             .to_string_lossy()
             .into_owned();
         let meta = meta_of(&m)?;
+        if let Some(id) = meta.get("stable_id") {
+            stable_ids.insert(id.to_string());
+        }
         let t = meta.get("genetic_alteration_type").unwrap_or_default();
         let d = meta.get("datatype").unwrap_or_default();
         let kind = match (t, d) {
@@ -203,10 +214,12 @@ fn profiles(dir: &Path) -> Result<Profiles, Fail> {
             meta_file: name,
             kind,
             stable_id: meta.get("stable_id").map(str::to_string),
-            gene_panel: meta.get("gene_panel").map(str::to_string),
+            gene_panel: meta
+                .get("gene_panel")
+                .map(|g| (g.to_string(), meta.line("gene_panel").unwrap_or(1))),
         });
     }
-    Ok((study, out, matrix, unread))
+    Ok((study, out, matrix, unread, stable_ids))
 }
 
 /// Samples named by each case list suffix (`_sequenced`, `_cna`, `_sv`).
@@ -237,7 +250,7 @@ fn case_lists(dir: &Path) -> Result<HashMap<String, BTreeSet<String>>, Fail> {
     Ok(lists)
 }
 
-fn panels(dir: &Path) -> Result<HashMap<String, GenePanel>, Fail> {
+fn panels(dir: &Path, kb: &Kb) -> Result<HashMap<String, GenePanel>, Fail> {
     let mut out = HashMap::new();
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| other(format!("{}: cannot read: {e}", dir.display())))?
@@ -253,6 +266,17 @@ fn panels(dir: &Path) -> Result<HashMap<String, GenePanel>, Fail> {
     for f in files {
         let p = parse_gene_panel(&read_text(&f)?)
             .map_err(|e| invalid(format!("{}: {e}", f.display())))?;
+        // Every gene through the one coverage-gene check: a look-alike or lower-case symbol
+        // must not prove (or fail to prove) a gene absent.
+        for g in &p.genes {
+            atcpath_core::genomics::coverage::coverage_gene(kb, g).map_err(|m| {
+                invalid(format!(
+                    "{}: line {}: gene_list: {m}",
+                    f.display(),
+                    p.gene_list_line
+                ))
+            })?;
+        }
         out.insert(p.stable_id.clone(), p);
     }
     Ok(out)
@@ -290,7 +314,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
             .map_err(|_| invalid(format!("--as-of: {s:?} is not a date (YYYY-MM-DD)")))?,
         None => jiff::ZonedDateTime::now().date(),
     };
-    let (study, profiles, matrix_file, mut warnings) = profiles(dir)?;
+    let (study, profiles, matrix_file, mut warnings, stable_ids) = profiles(dir)?;
     if let Some(t) = study.as_ref().and_then(|m| m.get("type_of_cancer")) {
         let l = t.trim().to_ascii_lowercase();
         if !(l.starts_with("th") || l == "thyroid") {
@@ -307,23 +331,45 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         .and_then(|m| m.get("reference_genome"))
         .and_then(build_name);
     let lists = case_lists(dir)?;
-    let panels = panels(dir)?;
+    let panels = panels(dir, kb)?;
     let matrix: PanelMatrix = match &matrix_file {
         Some(p) => parse_panel_matrix(&read_text(p)?)
             .map_err(|e| invalid(format!("{}: {e}", p.display())))?,
         None => PanelMatrix::default(),
     };
+    let shown_matrix = || {
+        matrix_file.as_ref().map_or_else(
+            || "gene-panel matrix".to_string(),
+            |m| m.display().to_string(),
+        )
+    };
     for (col, by_sample) in &matrix.columns {
         for p in by_sample.values().flatten() {
             if !panels.contains_key(p) {
-                let shown = matrix_file.as_ref().map_or_else(
-                    || "gene-panel matrix".to_string(),
-                    |m| m.display().to_string(),
-                );
                 return Err(invalid(format!(
-                    "{shown}: column {col}: panel {p} has no data_gene_panel file in the study folder"
+                    "{}: column {col}: panel {p} has no data_gene_panel file in the study folder",
+                    shown_matrix()
                 )));
             }
+        }
+        // A column for no profile (`mutation` for `mutations`) would leave the profile without
+        // its panels: whole exome assumed, absence over-claimed.
+        if !stable_ids.contains(col) {
+            return Err(invalid(format!(
+                "{}: column {col:?} matches no profile (the stable_id of a meta file: {})",
+                shown_matrix(),
+                stable_ids.iter().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    for p in &profiles {
+        if let Some((id, line)) = &p.gene_panel
+            && !panels.contains_key(id)
+        {
+            return Err(invalid(format!(
+                "{}: line {line}: gene_panel {id} has no data_gene_panel file in the study folder",
+                dir.join(&p.meta_file).display()
+            )));
         }
     }
 
@@ -469,7 +515,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         let panel = match from_matrix {
             Some(None) => return Coverage::NotProfiled,
             Some(Some(panel)) => Some(panel.as_str()),
-            None => p.gene_panel.as_deref(),
+            None => p.gene_panel.as_ref().map(|(g, _)| g.as_str()),
         };
         match panel.and_then(|id| panels.get(id)) {
             Some(gp) => Coverage::Panel(gp.genes.clone()),

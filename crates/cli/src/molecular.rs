@@ -396,6 +396,38 @@ fn contradiction(f: &Sourced) -> Option<FormatError> {
     })
 }
 
+/// A MAF row of a gene at one of the gene's knowledge-base hotspot positions and alleles
+/// (`kb/hotspot_positions.toml`, when the row has its build, position and alleles) whose protein
+/// change is another (`BRAF` 7:140453136 A>T with `p.V600K`): which is right cannot be told, as
+/// the VCF reader refuses an annotation disagreeing with its position. (A row naming another gene
+/// at a hotspot is the merge's check.)
+fn position_contradiction(kb: &Kb, f: &Sourced) -> Option<FormatError> {
+    let atcpath_core::genomics::Finding::Variant {
+        gene,
+        protein: Some(p),
+        build: Some(b),
+        chromosome: Some(c),
+        position: Some(pos),
+        reference: Some(r),
+        alternate: Some(a),
+        ..
+    } = &f.finding
+    else {
+        return None;
+    };
+    let hit = kb.hotspot_at(b, c, *pos, r, a)?;
+    let expected = hit.protein?;
+    let same =
+        atcpath_core::hgvs::parse_protein(expected).is_ok_and(|e| e.normalized == p.normalized);
+    (hit.gene == gene && !same).then(|| FormatError {
+        line: f.line,
+        message: format!(
+            "{b} {c}:{pos} {r}>{a} is {} {expected}, the row says {gene} {}: the position and the protein change disagree",
+            hit.gene, p.normalized
+        ),
+    })
+}
+
 /// Streams a result file of a detected kind, handing each finding to `sink`. Constant memory in
 /// the file's size (the sink decides what it keeps).
 ///
@@ -428,7 +460,33 @@ pub fn read_findings(
                 match maf.next_row() {
                     Ok(Some(row)) => {
                         let f = c.finding(&row, o.shown);
-                        match contradiction(&f) {
+                        if let Some(filter) = c.filtered(&row) {
+                            // As for a VCF: a filtered call is no detection, and no proof of
+                            // absence either.
+                            not_findings += 1;
+                            let a = atcpath_core::genomics::annotate_finding(kb, &f.finding);
+                            if a.alteration.is_some() {
+                                blocking.push(format!(
+                                    "{} line {}: a call the caller filtered out (FILTER {:?}) is a known alteration ({}): not used, and the file does not count as a result for it",
+                                    o.shown,
+                                    f.line,
+                                    atcpath_formats::quote_cut(filter),
+                                    a.alteration.as_deref().unwrap_or_default()
+                                ));
+                            }
+                            continue;
+                        }
+                        if c.germline(&row)
+                            && atcpath_core::genomics::annotate_finding(kb, &f.finding)
+                                .alteration
+                                .is_some()
+                        {
+                            notes.push(format!(
+                                "{} line {}: Mutation_Status Germline: counted as found in the patient; whether it is somatic or germline is for the laboratory and genetics to confirm",
+                                o.shown, f.line
+                            ));
+                        }
+                        match contradiction(&f).or_else(|| position_contradiction(kb, &f)) {
                             Some(e) => bad.handle(e)?,
                             None => sink(f),
                         }
@@ -518,6 +576,41 @@ pub fn read_findings(
                     sink(f);
                     continue;
                 }
+                // A germline row of a kinase fusion: not a tumour finding, but no proof of the
+                // kinase's fusion absence either: a rearrangement finding leaves it unknown.
+                if row.germline
+                    && let Event::Fusion {
+                        five_prime,
+                        three_prime,
+                    } = &row.event
+                {
+                    let kinase = |g: &str| {
+                        kb.actionability
+                            .iter()
+                            .any(|a| a.kind == MatchKind::Fusion && a.genes().any(|x| x == g))
+                    };
+                    let mut any = false;
+                    for g in [five_prime, three_prime] {
+                        if kinase(g) {
+                            any = true;
+                            sink(Sourced {
+                                sample: Some(row.sample.to_string()),
+                                finding: atcpath_core::genomics::Finding::Rearrangement {
+                                    gene: g.clone(),
+                                },
+                                file: o.shown.to_string(),
+                                line: row.record.line_no,
+                            });
+                        }
+                    }
+                    if any {
+                        notes.push(format!(
+                            "{} line {}: {five_prime}-{three_prime} marked GERMLINE: not counted as a tumour fusion; the fusion stays unknown (confirm with the laboratory)",
+                            o.shown, row.record.line_no
+                        ));
+                        continue;
+                    }
+                }
                 // A rearrangement without partner: a finding that leaves the fusion unknown.
                 match row.rearrangement(o.shown) {
                     Some(f) => sink(f),
@@ -560,6 +653,7 @@ pub fn read_findings(
         }
         Detected::Clinical => {
             let mut cl = ClinicalReader::new(r, o.shown).map_err(header)?;
+            let mut header_noted = false;
             loop {
                 let row = match cl.next_row() {
                     Ok(Some(row)) => row,
@@ -569,6 +663,31 @@ pub fn read_findings(
                         continue;
                     }
                 };
+                // Columns that look clinical but are not read (PD-L1, MMR): said, so that their
+                // values are not taken as used.
+                if !header_noted {
+                    header_noted = true;
+                    let unread: Vec<&str> = row
+                        .fields()
+                        .map(|(h, _)| h)
+                        .filter(|h| {
+                            let u = h.to_ascii_uppercase().replace(['-', ' '], "_");
+                            [
+                                "PD_L1", "PDL1", "CPS", "TPS", "MMR", "DMMR", "MLH1", "MSH2",
+                                "MSH6", "PMS2",
+                            ]
+                            .iter()
+                            .any(|p| u.starts_with(p))
+                        })
+                        .collect();
+                    if !unread.is_empty() {
+                        notes.push(format!(
+                            "{}: column(s) {} not read (PD-L1 and MMR immunohistochemistry are typed in the case file)",
+                            o.shown,
+                            unread.join(", ")
+                        ));
+                    }
+                }
                 match row.biomarkers(&kb.facts.thresholds) {
                     Ok(b) => {
                         if let Some(d) = &b.msi_disagreement {
@@ -697,7 +816,12 @@ pub fn merge_files(
         if c.is_empty() {
             Ok(Coverage::NotProfiled)
         } else {
-            Coverage::from_statement(c).map_err(|e| invalid(format!("{what}: {e}")))
+            Coverage::from_statement(kb, c).map_err(|e| match e.item {
+                Some(i) if what.starts_with("molecular") => {
+                    invalid(format!("{what}[{i}]: {}", e.message))
+                }
+                _ => invalid(format!("{what}: {}", e.message)),
+            })
         }
     };
     let extra_coverage = statement(covers, "--covers")?;
@@ -709,14 +833,24 @@ pub fn merge_files(
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     };
     let mut requests = Vec::new();
-    for f in &case.molecular.files {
+    for (i, f) in case.molecular.files.iter().enumerate() {
         let path = base.join(&f.path);
+        // `--sample` naming another sample than the case lists for this file: a conflict.
+        if let (Some(listed), Some(given)) = (f.sample.as_deref(), sample)
+            && listed != given
+        {
+            return Err(invalid(format!(
+                "--sample {given:?} conflicts with molecular.files[{i}].sample {listed:?} ({}): \
+                 one file is one patient's result",
+                f.path
+            )));
+        }
         let sample = f.sample.as_deref().or(sample);
         let build = f.build.as_deref().or(build);
         let shown = f.path.clone();
         let coverage = statement(
             f.covers.as_deref().unwrap_or_default(),
-            "molecular.files covers",
+            &format!("molecular.files[{i}].covers"),
         )?;
         for mut r in expand(&[path], sample, build, &coverage)? {
             if r.path == base.join(&f.path) {

@@ -418,3 +418,99 @@ fn disagreeing_rows_of_one_sample_are_shown_not_resolved() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// A small study whose matrix, meta or panel files are wrong in one way each: refused, naming
+/// the file (and line), never read as whole exome or as a panel without the gene.
+#[test]
+fn panel_names_columns_and_genes_are_checked() {
+    let base = |tag: &str| {
+        let dir = std::env::temp_dir().join(format!("atcpath-panels-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        write(
+            &dir,
+            "meta_clinical_samples.txt",
+            "cancer_study_identifier: atc_test\ngenetic_alteration_type: CLINICAL\ndatatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_samples.txt\n",
+        );
+        write(
+            &dir,
+            "data_clinical_samples.txt",
+            "PATIENT_ID\tSAMPLE_ID\nP1\tS1\nP2\tS2\n",
+        );
+        write(
+            &dir,
+            "meta_mutations_extended.txt",
+            "cancer_study_identifier: atc_test\ngenetic_alteration_type: MUTATION_EXTENDED\ndatatype: MAF\nstable_id: mutations\ndata_filename: data_mutations.txt\n",
+        );
+        write(
+            &dir,
+            "data_mutations.txt",
+            "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short\nTP53\tMissense_Mutation\tS1\tp.R273H\n",
+        );
+        write(
+            &dir,
+            "data_gene_panel_small.txt",
+            "stable_id: SMALL\ndescription: small\ngene_list: TP53\tBRAF\n",
+        );
+        dir
+    };
+    let matrix_meta = "cancer_study_identifier: atc_test\ngenetic_alteration_type: GENE_PANEL_MATRIX\ndatatype: GENE_PANEL_MATRIX\ndata_filename: data_gene_panel_matrix.txt\n";
+    // A matrix column named for no profile.
+    let dir = base("col");
+    write(&dir, "meta_gene_panel_matrix.txt", matrix_meta);
+    write(
+        &dir,
+        "data_gene_panel_matrix.txt",
+        "SAMPLE_ID\tmutation\nS1\tSMALL\n",
+    );
+    let (code, _, err, _) = cohort(&dir, "col");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("data_gene_panel_matrix.txt")
+            && err.contains("\"mutation\" matches no profile"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // A sample on two rows of the matrix.
+    let dir = base("dup");
+    write(&dir, "meta_gene_panel_matrix.txt", matrix_meta);
+    write(
+        &dir,
+        "data_gene_panel_matrix.txt",
+        "SAMPLE_ID\tmutations\nS1\tSMALL\nS1\tNA\n",
+    );
+    let (code, _, err, _) = cohort(&dir, "dup");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("data_gene_panel_matrix.txt") && err.contains("line 3"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // A meta file's gene_panel naming no panel file.
+    let dir = base("nopanel");
+    write(
+        &dir,
+        "meta_mutations_extended.txt",
+        "cancer_study_identifier: atc_test\ngenetic_alteration_type: MUTATION_EXTENDED\ndatatype: MAF\nstable_id: mutations\ngene_panel: NOPANEL\ndata_filename: data_mutations.txt\n",
+    );
+    let (code, _, err, _) = cohort(&dir, "nopanel");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("meta_mutations_extended.txt: line 5") && err.contains("NOPANEL"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    // A gene list with a symbol that is not one.
+    let dir = base("gene");
+    write(
+        &dir,
+        "data_gene_panel_small.txt",
+        "stable_id: SMALL\ndescription: small\ngene_list: TP53\tbraf\n",
+    );
+    let (code, _, err, _) = cohort(&dir, "gene");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("data_gene_panel_small.txt: line 3") && err.contains("\"braf\""),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -213,6 +213,32 @@ pub fn gene_symbol(kb: &Kb, text: &str) -> Result<String, String> {
     Ok(text.to_string())
 }
 
+/// An HGNC symbol as a gene field or a gene list holds it: [`gene_symbol`], then the shape of
+/// an HGNC symbol (an upper-case letter, then upper-case letters, digits, `-`, and the `orf` of
+/// open reading frames such as `C11orf30`; at most 20 characters).
+///
+/// # Errors
+/// The message of [`gene_symbol`], or one saying the text is not an HGNC gene symbol.
+pub fn hgnc_symbol(kb: &Kb, text: &str) -> Result<String, String> {
+    let s = gene_symbol(kb, text)?;
+    let ok = s.len() <= 20
+        && s.starts_with(|c: char| c.is_ascii_uppercase())
+        && s.chars().all(|c| {
+            c.is_ascii_uppercase()
+                || c.is_ascii_digit()
+                || c == '-'
+                || c == 'o'
+                || c == 'r'
+                || c == 'f'
+        });
+    if !ok {
+        return Err(format!(
+            "{s:?} is not an HGNC gene symbol (upper-case letters and digits, e.g. BRAF, NTRK3)"
+        ));
+    }
+    Ok(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

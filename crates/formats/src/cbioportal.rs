@@ -12,12 +12,18 @@ use crate::{FormatError, is_missing};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Meta {
     pub entries: BTreeMap<String, String>,
+    /// The 1-based line of each key.
+    pub lines: BTreeMap<String, usize>,
 }
 
 impl Meta {
     /// A value by key.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.entries.get(key).map(String::as_str)
+    }
+    /// The 1-based line of a key (for errors about its value).
+    pub fn line(&self, key: &str) -> Option<usize> {
+        self.lines.get(key).copied()
     }
 }
 
@@ -59,6 +65,7 @@ pub fn parse_meta(text: &str) -> Result<Meta, FormatError> {
                 message: format!("key {k:?} given twice"),
             });
         }
+        m.lines.insert(k.to_string(), n);
     }
     Ok(m)
 }
@@ -98,6 +105,8 @@ pub fn parse_case_list(text: &str) -> Result<CaseList, FormatError> {
 pub struct GenePanel {
     pub stable_id: String,
     pub genes: BTreeSet<String>,
+    /// The 1-based line of `gene_list` (for errors about its genes).
+    pub gene_list_line: usize,
 }
 
 /// Parses a gene-panel file.
@@ -124,9 +133,16 @@ pub fn parse_gene_panel(text: &str) -> Result<GenePanel, FormatError> {
             message: format!("gene panel {id} has no gene_list"),
         });
     }
+    let gene_list_line = lines(text)
+        .find(|(_, l)| {
+            l.split_once(':')
+                .is_some_and(|(k, _)| k.trim() == "gene_list")
+        })
+        .map_or(1, |(n, _)| n);
     Ok(GenePanel {
         stable_id: id.to_string(),
         genes,
+        gene_list_line,
     })
 }
 
@@ -140,7 +156,8 @@ pub struct PanelMatrix {
 /// Parses the gene-panel matrix.
 ///
 /// # Errors
-/// No `SAMPLE_ID` column, a row with another number of fields, an empty sample id.
+/// No `SAMPLE_ID` column, a row with another number of fields, an empty sample id, a sample
+/// given on two rows (which row holds would be a silent choice).
 pub fn parse_panel_matrix(text: &str) -> Result<PanelMatrix, FormatError> {
     let mut it = lines(text).filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'));
     let Some((hl, header)) = it.next() else {
@@ -155,6 +172,7 @@ pub fn parse_panel_matrix(text: &str) -> Result<PanelMatrix, FormatError> {
             message: "gene-panel matrix without SAMPLE_ID".into(),
         })?;
     let mut m = PanelMatrix::default();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (n, l) in it {
         let f: Vec<&str> = l.split('\t').map(str::trim).collect();
         if f.len() != head.len() {
@@ -167,6 +185,15 @@ pub fn parse_panel_matrix(text: &str) -> Result<PanelMatrix, FormatError> {
             return Err(FormatError {
                 line: n,
                 message: "empty SAMPLE_ID".into(),
+            });
+        }
+        if let Some(first) = seen.insert(f[sc].to_string(), n) {
+            return Err(FormatError {
+                line: n,
+                message: format!(
+                    "sample {:?} is also on line {first}: one row per sample",
+                    crate::quote_cut(f[sc])
+                ),
             });
         }
         for (i, h) in head.iter().enumerate().filter(|(i, _)| *i != sc) {
@@ -206,6 +233,15 @@ mod tests {
         let p = parse_gene_panel("stable_id: P\ngene_list: TP53\tBRAF").unwrap();
         assert!(p.genes.contains("BRAF"));
         assert!(parse_gene_panel("stable_id: P\ngene_list:").is_err());
+        assert_eq!(p.gene_list_line, 2);
+    }
+
+    #[test]
+    fn a_sample_twice_in_the_panel_matrix_is_an_error_at_its_line() {
+        let e = parse_panel_matrix("SAMPLE_ID\tmutations\nS1\tA\nS2\tA\nS1\tNA\n").unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("line 2"), "{e}");
+        assert!(parse_panel_matrix("SAMPLE_ID\tmutations\nS1\tA\nS2\tNA\n").is_ok());
         let m = parse_panel_matrix("SAMPLE_ID\tmutations\nA\tP\nB\tNA\n").unwrap();
         assert_eq!(m.columns["mutations"]["A"].as_deref(), Some("P"));
         assert_eq!(m.columns["mutations"]["B"], None);

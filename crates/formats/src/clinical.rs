@@ -15,7 +15,9 @@
 //!   the finding has no third state; Indeterminate / Do not report → no finding, counted). When no
 //!   status is given, `MSI_SCORE` is read as an MSIsensor score with MSK-IMPACT's cut-offs
 //!   (the knowledge base's `msisensor_high_at_least` and `msisensor_stable_below` thresholds). A status beside a score that
-//!   says the opposite is reported ([`Biomarkers::msi_disagreement`]); the status is used.
+//!   says the opposite is reported ([`Biomarkers::msi_disagreement`]) and gives no MSI finding:
+//!   while they contradict, the MSI state is unknown (never a negative). A score outside 0-100
+//!   (MSIsensor's percentage of unstable sites) is an error.
 //! - **TMB-H without a value** (atypical-alteration list) is not turned into a `Finding::Tmb`:
 //!   a value at the threshold would be invented. It is reported as [`AtypicalCall::TmbHigh`],
 //!   a flagged call the caller must show as such.
@@ -45,6 +47,10 @@ pub const MSI_STATUS_COLUMNS: [&str; 2] = ["MSI_STATUS", "MSI_TYPE"];
 
 /// The MSIsensor score column.
 pub const MSI_SCORE_COLUMN: &str = "MSI_SCORE";
+
+/// The largest MSIsensor score: the percentage of unstable microsatellite sites (Niu et al.,
+/// Bioinformatics 2014). A larger value is an error, not a finding.
+pub const MSI_SCORE_MAX: f64 = 100.0;
 
 /// How an MSIsensor score reads under the knowledge base's cut-offs
 /// (`facts.thresholds.msisensor_high_at_least` / `msisensor_stable_below`, from Middha et al.,
@@ -400,7 +406,7 @@ pub struct Biomarkers {
     pub msi: Option<Sourced>,
     /// The MSI status or score was present but indeterminate (no finding).
     pub msi_indeterminate: bool,
-    /// The status and the MSIsensor score say opposite things (the status was used).
+    /// The status and the MSIsensor score say opposite things (no MSI finding: unknown).
     pub msi_disagreement: Option<String>,
 }
 
@@ -521,7 +527,19 @@ impl<'a> ClinicalRow<'a> {
             None => None,
         };
         let score = match self.columns.msi_score {
-            Some(c) => number(c, "MSIsensor score")?,
+            Some(c) => match number(c, "MSIsensor score")? {
+                Some(x) if x > MSI_SCORE_MAX => {
+                    let v = self.record.get(c).unwrap_or_default();
+                    return Err(self.err(
+                        c,
+                        format!(
+                            "{:?} is not an MSIsensor score (a percentage, 0 to {MSI_SCORE_MAX})",
+                            crate::quote_cut(v)
+                        ),
+                    ));
+                }
+                x => x,
+            },
             None => None,
         };
         let by_score = score.map(|x| msisensor_call(x, th));
@@ -531,7 +549,8 @@ impl<'a> ClinicalRow<'a> {
                     && other != s
                 {
                     out.msi_disagreement = Some(format!(
-                        "MSI status says {} but the MSIsensor score {} says {} (the status is used)",
+                        "MSI status says {} but the MSIsensor score {} says {} (MSI left unknown \
+                         until the laboratory resolves it)",
                         if s == Msi::High { "MSI-H" } else { "stable" },
                         score.unwrap_or_default(),
                         if other == Msi::High {
@@ -540,8 +559,10 @@ impl<'a> ClinicalRow<'a> {
                             "stable"
                         },
                     ));
+                    None
+                } else {
+                    Some(s)
                 }
-                Some(s)
             }
             (Some(MsiWord::Indeterminate), _) | (None, Some(None)) => {
                 out.msi_indeterminate = true;
@@ -953,12 +974,42 @@ mod tests {
                 false
             ))
         );
-        assert_eq!(results[3], Ok((None, msi(Msi::High), false, true)));
+        // Status and score contradict: no MSI finding (unknown), the disagreement reported.
+        assert_eq!(results[3], Ok((None, None, false, true)));
         assert_eq!(results[4], Ok((None, msi(Msi::High), false, false)));
         assert_eq!(results[5], Ok((None, None, true, false)));
         assert!(e(6).is_some_and(|(l, m)| l == 8 && m.starts_with("MSI_STATUS")));
         assert!(e(7).is_some_and(|(l, _)| l == 9));
         assert!(e(8).is_some_and(|(l, m)| l == 10 && m == "SAMPLE_ID is empty"));
+    }
+
+    #[test]
+    fn an_msisensor_score_outside_0_to_100_is_an_error_at_its_line() {
+        for (v, ok) in [
+            ("0", true),
+            ("100", true),
+            ("150", false),
+            ("1e9", false),
+            ("nan", false),
+            ("inf", false),
+            ("-1", false),
+        ] {
+            let text = format!("SAMPLE_ID\tMSI_SCORE\nS1\t{v}\n");
+            let mut r = ClinicalReader::new(text.as_bytes(), "c").unwrap();
+            let row = r.next_row().unwrap().unwrap();
+            match row.biomarkers(&th()) {
+                Ok(_) => assert!(ok, "{v} accepted"),
+                Err(e) => {
+                    assert!(!ok, "{v}: {e}");
+                    assert!(e.line == 2 && e.message.starts_with("MSI_SCORE"), "{e}");
+                }
+            }
+        }
+        // `NaN` is a missing-value marker (`cells::is_missing`): no score, MSI unknown.
+        let text = "SAMPLE_ID\tMSI_SCORE\nS1\tNaN\n";
+        let mut r = ClinicalReader::new(text.as_bytes(), "c").unwrap();
+        let row = r.next_row().unwrap().unwrap();
+        assert!(row.biomarkers(&th()).is_ok_and(|b| b.msi.is_none()));
     }
 
     #[test]

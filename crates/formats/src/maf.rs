@@ -23,6 +23,10 @@ pub struct Columns {
     pub start: Option<usize>,
     pub reference: Option<usize>,
     pub alt: Option<usize>,
+    /// `FILTER` (GDC MAF): a value other than `PASS` marks a call the caller filtered out.
+    pub filter: Option<usize>,
+    /// `Mutation_Status` (Somatic, Germline, ...).
+    pub mutation_status: Option<usize>,
 }
 
 /// A streaming MAF reader.
@@ -81,6 +85,19 @@ impl<'a> Row<'a> {
 }
 
 impl Columns {
+    /// Whether the row's `Mutation_Status` says `Germline`.
+    pub fn germline(&self, row: &Row<'_>) -> bool {
+        row.get(self.mutation_status)
+            .is_some_and(|v| v.eq_ignore_ascii_case("germline"))
+    }
+
+    /// The row's `FILTER` when it marks the call filtered out (anything but `PASS` or a
+    /// missing value; `.` is missing, as in VCF): such a call is no detection, as for a VCF.
+    pub fn filtered<'r>(&self, row: &Row<'r>) -> Option<&'r str> {
+        row.get(self.filter)
+            .filter(|f| *f != "." && !f.eq_ignore_ascii_case("PASS"))
+    }
+
     /// The finding a row states: gene, protein (HGVSp_Short, else HGVSp), coding (HGVSc, its
     /// transcript prefix removed), class, build, position and alleles, and the sample.
     /// An HGVS value that does not parse is left out (the row keeps its gene and position).
@@ -194,6 +211,8 @@ impl<R: BufRead> MafReader<R> {
             start: col("Start_Position")?,
             reference: col("Reference_Allele")?,
             alt: col("Tumor_Seq_Allele2")?,
+            filter: col("FILTER")?,
+            mutation_status: col("Mutation_Status")?,
         };
         Ok(MafReader {
             reader,

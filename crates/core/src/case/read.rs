@@ -939,8 +939,11 @@ impl Reader<'_> {
         for (i, g) in list.iter().enumerate() {
             out.push(self.string(g, &format!("{path}[{i}]"))?);
         }
-        if let Err(e) = crate::genomics::coverage::Coverage::from_statement(&out) {
-            self.err(path, e);
+        if let Err(e) = crate::genomics::coverage::Coverage::from_statement(self.kb, &out) {
+            match e.item {
+                Some(i) => self.err(format!("{path}[{i}]"), e.message),
+                None => self.err(path, e.message),
+            }
             return None;
         }
         Some(out)
@@ -959,25 +962,13 @@ impl Reader<'_> {
 
     fn gene(&mut self, v: &Value, path: &str) -> Option<String> {
         let s = self.string(v, path)?;
-        if let Err(m) = crate::genes::gene_symbol(self.kb, &s) {
-            self.err(path, m);
-            return None;
+        match crate::genes::hgnc_symbol(self.kb, &s) {
+            Ok(s) => Some(s),
+            Err(m) => {
+                self.err(path, m);
+                None
+            }
         }
-        let ok = s.len() <= 20
-            && s.starts_with(|c: char| c.is_ascii_uppercase())
-            && s.chars().all(|c| {
-                c.is_ascii_uppercase()
-                    || c.is_ascii_digit()
-                    || c == '-'
-                    || c == 'o'
-                    || c == 'r'
-                    || c == 'f'
-            });
-        if !ok {
-            self.err(path, format!("{s:?} is not an HGNC gene symbol (upper-case letters and digits, e.g. BRAF, NTRK3)"));
-            return None;
-        }
-        Some(s)
     }
 
     fn variant(&mut self, v: &Value, path: &str) -> Option<Variant> {

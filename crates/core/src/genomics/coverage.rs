@@ -29,14 +29,12 @@ pub enum Coverage {
 }
 
 impl Coverage {
-    /// Whether the gene was covered (symbols compared ignoring case).
+    /// Whether the gene was covered (symbols as checked by [`coverage_gene`], compared exactly).
     pub fn covers(&self, gene: &str) -> bool {
         match self {
             Coverage::NotProfiled => false,
             Coverage::AllGenes => true,
-            Coverage::Panel(g) => {
-                g.contains(gene) || g.iter().any(|x| x.eq_ignore_ascii_case(gene))
-            }
+            Coverage::Panel(g) => g.contains(gene),
         }
     }
 
@@ -49,15 +47,34 @@ impl Coverage {
         }
     }
 
+    /// Whether the gene was covered for a test the pathway reads (`coverage::not_shown`): a
+    /// whole exome or genome covers DNA point variants (`ngs_dna`) only, not fusions (`ngs_rna`;
+    /// case-format `ngs_dna` covers point variants, not fusions), whose genes a panel or gene
+    /// list must name.
+    pub fn covers_test(&self, test: TestId, gene: &str) -> bool {
+        match (self, test) {
+            (Coverage::AllGenes, TestId::NgsDna) => true,
+            (Coverage::AllGenes, _) => false,
+            _ => self.covers(gene),
+        }
+    }
+
     /// A coverage statement as the user writes it: `WES`/`exome`/`WGS`/`genome` (any case) for
-    /// a whole exome or genome, else gene symbols. Empty symbols are refused.
+    /// a whole exome or genome, else gene symbols, each checked by [`coverage_gene`].
     ///
     /// # Errors
-    /// The statement in words when it is empty or has an empty symbol.
-    pub fn from_statement<S: AsRef<str>>(items: &[S]) -> Result<Coverage, String> {
+    /// The statement is empty, mixes a whole exome or genome with symbols, or an item is not a
+    /// gene symbol; [`StatementError::item`] is then the item's 0-based index.
+    pub fn from_statement<S: AsRef<str>>(
+        kb: &atcpath_kb::Kb,
+        items: &[S],
+    ) -> Result<Coverage, StatementError> {
         let items: Vec<&str> = items.iter().map(|s| s.as_ref().trim()).collect();
-        if items.is_empty() || items.iter().any(|s| s.is_empty()) {
-            return Err("a coverage statement lists gene symbols, or WES / WGS".into());
+        if items.is_empty() {
+            return Err(StatementError {
+                item: None,
+                message: "a coverage statement lists gene symbols, or WES / WGS".into(),
+            });
         }
         let whole = |s: &str| {
             [
@@ -73,16 +90,68 @@ impl Coverage {
         };
         if items.iter().any(|s| whole(s)) {
             if items.len() > 1 {
-                return Err(format!(
-                    "{items:?}: a whole exome or genome is stated alone, not with gene symbols"
-                ));
+                return Err(StatementError {
+                    item: None,
+                    message: format!(
+                        "{items:?}: a whole exome or genome is stated alone, not with gene symbols"
+                    ),
+                });
             }
             return Ok(Coverage::AllGenes);
         }
-        Ok(Coverage::Panel(
-            items.iter().map(|s| s.to_string()).collect(),
-        ))
+        let mut genes = BTreeSet::new();
+        for (i, s) in items.iter().enumerate() {
+            let g = coverage_gene(kb, s).map_err(|message| StatementError {
+                item: Some(i),
+                message,
+            })?;
+            genes.insert(g);
+        }
+        Ok(Coverage::Panel(genes))
     }
+}
+
+/// A coverage statement that cannot be read ([`Coverage::from_statement`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementError {
+    /// The 0-based index of the offending item, when one item is at fault.
+    pub item: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for StatementError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Words a gene list may hold that mean "everything" or name the list, not a gene: refused so
+/// that a list never silently covers fewer (or more) genes than the writer meant.
+const NOT_GENES: &[&str] = &[
+    "ALL", "ANY", "NONE", "PANEL", "GENES", "GENE", "EVERY", "FULL", "TARGETED", "HOTSPOT",
+    "HOTSPOTS",
+];
+
+/// One gene of a coverage statement or gene-panel list (`--covers`, `molecular.files[].covers`,
+/// a cBioPortal `gene_list`): the one gene-symbol check (`genes::hgnc_symbol`: look-alike and
+/// invisible characters, another case, previous symbols, `B-RAF`, `BRAF;KRAS`, `*`), and none
+/// of the words meaning "all genes" (`ALL`, `PANEL`).
+///
+/// # Errors
+/// A message naming the symbol and what is wrong.
+pub fn coverage_gene(kb: &atcpath_kb::Kb, text: &str) -> Result<String, String> {
+    if text.contains([',', ';', ' ', '\t', '/', '|']) && !text.trim().is_empty() {
+        crate::genes::check_symbol_chars(text.trim())?;
+        return Err(format!(
+            "{text:?} is not one gene symbol: list each gene as its own item"
+        ));
+    }
+    if NOT_GENES.iter().any(|w| w.eq_ignore_ascii_case(text)) {
+        return Err(format!(
+            "{text:?} is not a gene symbol: list the genes the test covered, or state WES / WGS"
+        ));
+    }
+    crate::genes::hgnc_symbol(kb, text)
 }
 
 /// The genes whose absence the pathway reads from a test (clinical-pathway §4; the same genes
@@ -122,7 +191,12 @@ pub fn not_shown<'c>(
 ) -> Vec<String> {
     pathway_genes(test)
         .iter()
-        .filter(|g| !coverages.clone().into_iter().any(|c| c.covers(g)))
+        .filter(|g| {
+            !coverages
+                .clone()
+                .into_iter()
+                .any(|c| c.covers_test(test, g))
+        })
         .filter(|g| !detected(case, test, g))
         .map(|g| g.to_string())
         .collect()
@@ -152,15 +226,30 @@ mod tests {
     }
 
     #[test]
+    fn whole_exome_or_genome_proves_no_fusion_absent() {
+        let kb = atcpath_kb::Kb::embedded().unwrap();
+        let c = case(r#"{"resulted": [], "pending": []}"#);
+        for w in ["WES", "WGS"] {
+            let wes = Coverage::from_statement(&kb, &[w]).unwrap();
+            assert_eq!(
+                not_shown(&c, TestId::NgsRna, [&wes]),
+                vec!["NTRK1", "NTRK2", "NTRK3", "RET", "ALK"]
+            );
+            assert!(not_shown(&c, TestId::NgsDna, [&wes]).is_empty());
+        }
+    }
+
+    #[test]
     fn only_a_stated_coverage_proves_absence() {
+        let kb = atcpath_kb::Kb::embedded().unwrap();
         let c = case(r#"{"resulted": [], "pending": []}"#);
         let none = Coverage::NotProfiled;
         assert_eq!(not_shown(&c, TestId::NgsDna, [&none]), vec!["BRAF"]);
-        let panel = Coverage::from_statement(&["braf", "TP53"]).unwrap();
+        let panel = Coverage::from_statement(&kb, &["BRAF", "TP53"]).unwrap();
         assert!(not_shown(&c, TestId::NgsDna, [&panel]).is_empty());
-        let wes = Coverage::from_statement(&["WES"]).unwrap();
-        assert!(not_shown(&c, TestId::NgsRna, [&wes]).is_empty());
-        let ret = Coverage::from_statement(&["RET"]).unwrap();
+        let wes = Coverage::from_statement(&kb, &["WES"]).unwrap();
+        assert!(not_shown(&c, TestId::NgsDna, [&wes]).is_empty());
+        let ret = Coverage::from_statement(&kb, &["RET"]).unwrap();
         assert_eq!(
             not_shown(&c, TestId::NgsRna, [&ret, &none]),
             vec!["NTRK1", "NTRK2", "NTRK3", "ALK"]
@@ -172,8 +261,33 @@ mod tests {
         );
         assert!(not_shown(&d, TestId::NgsDna, [&none]).is_empty());
         assert_eq!(not_shown(&d, TestId::NgsRna, [&none]).len(), 4);
-        assert!(Coverage::from_statement::<&str>(&[]).is_err());
-        assert!(Coverage::from_statement(&["WES", "BRAF"]).is_err());
-        assert!(Coverage::from_statement(&["BRAF", " "]).is_err());
+        assert!(Coverage::from_statement::<&str>(&kb, &[]).is_err());
+        assert!(Coverage::from_statement(&kb, &["WES", "BRAF"]).is_err());
+        assert!(Coverage::from_statement(&kb, &["BRAF", " "]).is_err());
+    }
+
+    #[test]
+    fn every_coverage_gene_goes_through_the_gene_symbol_check() {
+        let kb = atcpath_kb::Kb::embedded().unwrap();
+        for (bad, item) in [
+            ("braf", 0),
+            ("BR\u{0410}F", 0),
+            ("B\u{0412}AF", 0),
+            ("BRAF\u{200B}", 0),
+            ("panel", 0),
+            ("*", 0),
+            ("ALL", 0),
+            ("B-RAF", 0),
+            ("BRAF;KRAS", 0),
+            ("TRKC", 0),
+        ] {
+            let e = Coverage::from_statement(&kb, &[bad, "TP53"]).unwrap_err();
+            assert_eq!(e.item, Some(item), "{bad}: {e}");
+            let e = Coverage::from_statement(&kb, &["TP53", bad]).unwrap_err();
+            assert_eq!(e.item, Some(1), "{bad}: {e}");
+        }
+        let e = coverage_gene(&kb, "braf").unwrap_err();
+        assert!(e.contains("did you mean \"BRAF\""), "{e}");
+        assert!(Coverage::from_statement(&kb, &["BRAF", "C11orf30", "HLA-A"]).is_ok());
     }
 }
