@@ -90,7 +90,7 @@ pub fn protein_changing(
             | VariantClass::InFrame,
         ) => true,
         Some(VariantClass::Silent | VariantClass::Promoter) => false,
-        Some(VariantClass::Other) | None => {
+        Some(VariantClass::Other | VariantClass::Unrecognised) | None => {
             protein.is_some_and(|p| p.consequence != Consequence::Synonymous)
         }
     }

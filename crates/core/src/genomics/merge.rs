@@ -9,7 +9,8 @@
 //!   (`coverage::not_shown`, the one rule): the others stay unknown, recorded in
 //!   `molecular.coverage_not_shown` and raised as a `coverage_not_shown` alert. A test the case
 //!   file types as resulted keeps its meaning (the clinician's statement of its genes);
-//! - a row whose class contradicts its protein change (`class_contradiction`) is an error;
+//! - a row whose class contradicts its protein change (`class_contradiction`) is an error, and so
+//!   is a row of a knowledge-base gene with a protein change and an unrecognised class;
 //! - what the tumour board must see (coverage not shown, an IHC/sequencing BRAF discordance, the
 //!   readers' alerts such as MSI status against MSIsensor score) is a [`FileAlert`], which
 //!   `pathway::alerts::file_alerts` turns into the report's alerts;
@@ -325,6 +326,18 @@ pub fn merge(
                         && let Some(m) = class_contradiction(*c, p)
                     {
                         problems.push(format!("{at}: {gene} {m}"));
+                        continue;
+                    }
+                    // An unrecognised class is not read as "non-coding": the row of a gene the
+                    // pathway reads, with a protein change, would otherwise vanish.
+                    if *class == Some(VariantClass::Unrecognised)
+                        && protein.is_some()
+                        && kb.known_genes().any(|k| k == gene)
+                    {
+                        problems.push(format!(
+                            "{at}: {gene} {}: the variant class is not one ATCPath recognises (MAF Variant_Classification such as Missense_Mutation); correct the class so the row is not dropped",
+                            protein.as_ref().map_or("", |p| p.normalized.as_str())
+                        ));
                         continue;
                     }
                     if !merged_class(*class, &ann) {

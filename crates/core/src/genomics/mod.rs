@@ -28,13 +28,20 @@ pub enum VariantClass {
     Silent,
     /// 5' flank or promoter.
     Promoter,
+    /// A recognised class that does not change the protein and is not a promoter variant
+    /// (intron, UTR 3', intergenic, RNA, splice region, ...).
     Other,
+    /// A class the reader does not recognise (`Missense Mutation` with a space, a class from
+    /// another vocabulary): never read as non-coding; a row of a knowledge-base gene with a
+    /// protein change and this class is an error (`merge`).
+    Unrecognised,
 }
 
 impl VariantClass {
     /// From a MAF Variant_Classification (GDC / cBioPortal spelling, case-insensitive).
     /// `Splice_Region` is Other, not Splice: near the canonical site, not at it (see
-    /// [`VariantClass::from_so_term`]).
+    /// [`VariantClass::from_so_term`]). A value outside the MAF specification's classes
+    /// (`Missense Mutation`, `Unknown`, a typo) is [`VariantClass::Unrecognised`].
     pub fn from_maf(s: &str) -> VariantClass {
         match s.trim().to_ascii_lowercase().as_str() {
             "missense_mutation" => VariantClass::Missense,
@@ -44,7 +51,23 @@ impl VariantClass {
             "in_frame_del" | "in_frame_ins" => VariantClass::InFrame,
             "silent" => VariantClass::Silent,
             "5'flank" | "5'utr" => VariantClass::Promoter,
-            _ => VariantClass::Other,
+            // The other classes of the MAF specification (GDC MAF format v1.0.0).
+            "translation_start_site"
+            | "3'utr"
+            | "3'flank"
+            | "igr"
+            | "intron"
+            | "rna"
+            | "targeted_region"
+            | "de_novo_start_inframe"
+            | "de_novo_start_outofframe"
+            | "splice_region"
+            | "start_codon_snp"
+            | "start_codon_del"
+            | "start_codon_ins"
+            | "stop_codon_del"
+            | "stop_codon_ins" => VariantClass::Other,
+            _ => VariantClass::Unrecognised,
         }
     }
 

@@ -1,0 +1,78 @@
+//! `atcpath assess CASE --molecular FILE --covers WES`: rows of result files that must never
+//! silently turn a detected alteration into "not detected" (or an unknown partner into a named
+//! fusion): each is read correctly or refused naming the file and line.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+fn dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("atcpath-rf-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A stage IVC case with ngs_dna and ngs_rna pending, assessed with one result file covering
+/// the whole exome: (exit code, JSON report, stderr).
+fn run(tag: &str, file: &str, text: &str) -> (Option<i32>, Value, String) {
+    let d = dir(tag);
+    let case = json!({"schema":"atcpath.case/1","id":"p","as_of":"2022-08-20",
+        "patient":{"age_years":60,"sex":"male","ecog":1},
+        "diagnosis":{"histology":"anaplastic","expert_review":true,"date":"2022-08-19"},
+        "tumor":{"t":"T4a","n":"N1b","m":"M1"},
+        "molecular":{"pending":["ngs_dna","ngs_rna"]},
+        "preferences":{"goals_of_care":"aggressive"}});
+    let case_path = d.join("case.json");
+    std::fs::write(&case_path, case.to_string()).unwrap();
+    let f = d.join(file);
+    std::fs::write(&f, text).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+        .arg("assess")
+        .arg(&case_path)
+        .args(["--format", "json", "--covers", "WES", "--molecular"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&d);
+    (
+        o.status.code(),
+        serde_json::from_slice(&o.stdout).unwrap_or(Value::Null),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+#[allow(dead_code)]
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(p)
+}
+
+/// The state of a molecular item of the report (`braf_v600e`, `ret_fusion`, ...).
+fn state(a: &Value, item: &str) -> String {
+    a["molecular"][item]["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn a_braf_v600e_row_with_an_unrecognised_class_is_an_error_at_its_line() {
+    for class in ["Missense Mutation", "Missense", "Unknown", "missense_variant"] {
+        let maf = format!(
+            "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\nS1\tTP53\tMissense_Mutation\tp.R273H\nS1\tBRAF\t{class}\tp.V600E\n"
+        );
+        let (code, a, err) = run("f1", "r.maf", &maf);
+        assert_eq!(code, Some(2), "{class}: {err} {}", a["molecular"]);
+        assert!(
+            err.contains("line 3") && err.contains("class"),
+            "{class}: {err}"
+        );
+    }
+    // A recognised non-coding class with no protein change is still left out, not an error.
+    let (code, _, err) = run(
+        "f1ok",
+        "r.maf",
+        "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\nS1\tBRAF\tMissense_Mutation\tp.V600E\nS1\tTP53\tIntron\t\n",
+    );
+    assert_eq!(code, Some(0), "{err}");
+}
