@@ -76,3 +76,23 @@ fn a_braf_v600e_row_with_an_unrecognised_class_is_an_error_at_its_line() {
     );
     assert_eq!(code, Some(0), "{err}");
 }
+
+#[test]
+fn a_kinase_symbol_with_a_digit_for_a_letter_is_refused_at_its_line() {
+    for (file, text, meant) in [
+        (
+            "r.maf",
+            "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\nS1\tBR4F\tMissense_Mutation\tp.V600E\n",
+            "BRAF",
+        ),
+        ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-R3T\n", "RET"),
+        ("g.txt", "Tumor_Sample_Barcode\tFusion\nS1\tEML4-A1K\n", "ALK"),
+    ] {
+        let (code, _, err) = run("f2", file, text);
+        assert_eq!(code, Some(2), "{text}: {err}");
+        assert!(
+            err.contains("line 2") && err.contains(&format!("did you mean {meant:?}")),
+            "{text}: {err}"
+        );
+    }
+}

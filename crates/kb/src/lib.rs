@@ -995,6 +995,21 @@ impl Kb {
                 ));
             }
         }
+        // Two symbols with one skeleton would make a digit/letter misspelling ambiguous.
+        let mut skeletons: Vec<(String, &str)> = self
+            .known_genes()
+            .map(|g| (symbol_skeleton(g), g))
+            .collect();
+        skeletons.sort();
+        skeletons.dedup();
+        for w in skeletons.windows(2) {
+            if w[0].0 == w[1].0 && w[0].1 != w[1].1 {
+                problems.push(format!(
+                    "genes.toml: symbols {} and {} differ only by look-alike digits and letters (0/O, 1/I/L, 2/Z, 3/E, 4/A, 5/S, 6/G, 8/B): a misspelling of one could not be told from the other",
+                    w[0].1, w[1].1
+                ));
+            }
+        }
         for p in &self.genes.proteins {
             if !self.known_genes().any(|g| g == p.gene)
                 || p.length == 0
@@ -1221,6 +1236,16 @@ impl Kb {
     pub fn reference(&self, key: &str) -> Option<&Reference> {
         self.references.iter().find(|r| r.key == key)
     }
+    /// The knowledge-base symbol a symbol is a digit/letter misspelling of (`BR4F`, `R3T`, `A1K`):
+    /// not itself a knowledge-base symbol, but the same [`symbol_skeleton`]. `None` otherwise.
+    pub fn skeleton_match(&self, text: &str) -> Option<&str> {
+        if self.known_genes().any(|g| g == text) {
+            return None;
+        }
+        let s = symbol_skeleton(text);
+        self.known_genes().find(|g| symbol_skeleton(g) == s)
+    }
+
     /// Every gene symbol the knowledge base names (fusions, hotspots).
     pub fn known_genes(&self) -> impl Iterator<Item = &str> {
         self.genes
@@ -1327,4 +1352,24 @@ fn is_iso_date(s: &str) -> bool {
 /// Jaro-Winkler similarity, for "did you mean" checks.
 fn strsim_jw(a: &str, b: &str) -> f64 {
     strsim::jaro_winkler(a, b)
+}
+
+/// A gene symbol with case and digit/letter look-alikes folded (upper case; `0`→`O`, `1`/`L`→`I`,
+/// `2`→`Z`, `3`→`E`, `4`→`A`, `5`→`S`, `6`→`G`, `8`→`B`): `BR4F`, `BRAF` → `BRAF`; `A1K`,
+/// `ALK` → `AIK`. Only digit/letter confusions (and `L`/`I`, which print alike in some
+/// fonts) are folded, so TP53 and TP63 keep distinct skeletons.
+pub fn symbol_skeleton(s: &str) -> String {
+    s.chars()
+        .map(|c| match c.to_ascii_uppercase() {
+            '0' => 'O',
+            '1' | 'L' => 'I',
+            '2' => 'Z',
+            '3' => 'E',
+            '4' => 'A',
+            '5' => 'S',
+            '6' => 'G',
+            '8' => 'B',
+            c => c,
+        })
+        .collect()
 }
