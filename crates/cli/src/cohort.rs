@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use atcpath_core::cohort::{
     Coverage, FrequencyRow, PatientSummary, Sample, frequency_table, summarise_patient,
 };
-use atcpath_core::genomics::{Finding, Sourced, annotate_finding};
+use atcpath_core::genomics::{Finding, Sourced, annotate_finding, fusion_finding};
 use atcpath_core::pathway::Config;
 use atcpath_formats::cbioportal::{
     GenePanel, Meta, PanelMatrix, build_name, parse_case_list, parse_gene_panel, parse_meta,
@@ -401,8 +401,17 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
                 skip_invalid: a.skip_invalid,
                 offers_skip: true,
             },
-            &mut |f: Sourced| {
+            &mut |mut f: Sourced| {
                 let Some(s) = f.sample.clone() else { return };
+                // A fusion row with an unknown partner or a 5'-only kinase is no fusion
+                // (`genomics::read_fusion`, as in assess and annotate).
+                if let Finding::Fusion {
+                    five_prime,
+                    three_prime,
+                } = &f.finding
+                {
+                    f.finding = fusion_finding(kb, five_prime, three_prime);
+                }
                 seen.insert(s.clone());
                 match samples.get_mut(&s) {
                     Some(sample) => {

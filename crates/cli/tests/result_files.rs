@@ -96,3 +96,47 @@ fn a_kinase_symbol_with_a_digit_for_a_letter_is_refused_at_its_line() {
         );
     }
 }
+
+#[test]
+fn a_placeholder_or_unknown_fusion_partner_is_a_rearrangement_not_a_fusion() {
+    for (file, text) in [
+        ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tUnknown-RET\n"),
+        ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tNA-RET\n"),
+        ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tXYZ1-RET\n"),
+        ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tintergenic-RET\n"),
+        (
+            "sv.txt",
+            "Tumor_Sample_Barcode\tSite1_Hugo_Symbol\tSite2_Hugo_Symbol\tSV_Status\nS1\tUnknown\tRET\tSOMATIC\n",
+        ),
+    ] {
+        let (code, a, err) = run("f3", file, text);
+        assert_eq!(code, Some(0), "{text}: {err}");
+        assert_eq!(state(&a, "ret_fusion"), "unknown", "{text}: {}", a["molecular"]);
+        let alerts = a["alerts"].to_string();
+        assert!(
+            alerts.contains("kinase_rearrangement_partner_unknown"),
+            "{text}: {alerts}"
+        );
+        assert!(
+            !a["options"].to_string().contains("LEVEL_1"),
+            "{text}: {}",
+            a["options"]
+        );
+    }
+    // A known partner is still a fusion.
+    let (code, a, err) = run("f3ok", "f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-RET\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "ret_fusion"), "detected");
+}
+
+#[test]
+fn a_kinase_named_only_as_the_5_prime_partner_is_a_rearrangement() {
+    let (code, a, err) = run("f13", "f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tALK-EML4\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "alk_fusion"), "unknown", "{}", a["molecular"]);
+    assert!(
+        a["alerts"]
+            .to_string()
+            .contains("kinase_rearrangement_partner_unknown")
+    );
+}

@@ -9,6 +9,9 @@
 //!   (`coverage::not_shown`, the one rule): the others stay unknown, recorded in
 //!   `molecular.coverage_not_shown` and raised as a `coverage_not_shown` alert. A test the case
 //!   file types as resulted keeps its meaning (the clinician's statement of its genes);
+//! - a fusion row whose partner is a placeholder or not a knowledge-base fusion gene, or whose
+//!   kinase is only the 5' partner, is a kinase rearrangement with the partner unknown
+//!   (`read_fusion`), never a named fusion;
 //! - a row whose class contradicts its protein change (`class_contradiction`) is an error, and so
 //!   is a row of a knowledge-base gene with a protein change and an unrecognised class;
 //! - what the tumour board must see (coverage not shown, an IHC/sequencing BRAF discordance, the
@@ -408,6 +411,33 @@ pub fn merge(
                                 "{g:?} at {at} is not a gene ATCPath knows; did you mean {k:?}? (a misspelt symbol would hide the fusion)"
                             ));
                         }
+                    }
+                    // A placeholder or unknown partner, or a kinase only at 5': a rearrangement
+                    // with the partner unknown, never a named fusion (`read_fusion`).
+                    if let super::FusionReading::PartnerUnknown { kinase, why } =
+                        super::read_fusion(kb, five_prime, three_prime)
+                    {
+                        let gene = canonical(kb, &kinase);
+                        if !out.molecular.rearrangements.iter().any(|r| r.gene == gene) {
+                            out.molecular
+                                .rearrangements
+                                .push(crate::case::model::Rearrangement {
+                                    gene: gene.clone(),
+                                    source: Some(format!("{at} ({why})")),
+                                });
+                        } else {
+                            status = "repeated";
+                        }
+                        report.sources.push(MolecularSource {
+                            fact: format!("{gene} rearrangement, partner unknown ({why})"),
+                            file: s.file.clone(),
+                            line: s.line,
+                            sample: s.sample.clone(),
+                            alteration: None,
+                            highest_level: None,
+                            status: status.into(),
+                        });
+                        continue;
                     }
                     let (five_c, three_c) = (canonical(kb, five_prime), canonical(kb, three_prime));
                     let (five_prime, three_prime) = (&five_c, &three_c);

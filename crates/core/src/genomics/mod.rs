@@ -384,12 +384,95 @@ pub fn fusion_kinase_of<'a>(
     [three_prime, five_prime].into_iter().find(|g| driver(g))
 }
 
-/// Annotates a fusion of two genes by the kinase it keeps ([`fusion_kinase`]); an intragenic
-/// event is no fusion.
+/// What a fusion row of a result file (`five_prime`-`three_prime` as written) is evidence of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FusionReading {
+    /// A fusion of the 3' kinase with a partner the knowledge base knows.
+    Fusion { kinase: String },
+    /// A rearrangement of the kinase whose fusion the row cannot name: the partner is a
+    /// placeholder (`Unknown`, `NA`, `.`, `intergenic`, ...) or not one of the knowledge base's
+    /// fusion genes (`genes.toml` `partners`, `fusion_drivers`), or the kinase is only the 5'
+    /// partner (`ALK-EML4`: its kinase domain is not in the product as written). `why` says
+    /// which, with the row as written. Never a detected fusion, never "not detected".
+    PartnerUnknown { kinase: String, why: String },
+    /// No fusion driver in the row (or an intragenic event).
+    NoKinase,
+}
+
+/// Reads a fusion row of a result file: one rule for `assess`, `annotate` and `cohort`
+/// ([`FusionReading`]). Case files refuse the same rows (`case::read`).
+pub fn read_fusion(kb: &Kb, five_prime: &str, three_prime: &str) -> FusionReading {
+    if five_prime.eq_ignore_ascii_case(three_prime) {
+        return FusionReading::NoKinase;
+    }
+    let drivers = &kb.genes.fusion_drivers;
+    let is_driver = |g: &str| drivers.iter().any(|d| d.eq_ignore_ascii_case(g));
+    let written = format!("{five_prime}-{three_prime}");
+    let is_placeholder = |g: &str| {
+        let g = g.trim().to_ascii_lowercase();
+        matches!(
+            g.as_str(),
+            "" | "unknown" | "na" | "n/a" | "nan" | "." | "-" | "?" | "none" | "null"
+        ) || g.starts_with("intergenic")
+    };
+    if is_driver(three_prime) {
+        let partner = five_prime.trim();
+        let placeholder = is_placeholder(partner);
+        let known = drivers
+            .iter()
+            .chain(&kb.genes.partners)
+            .any(|g| g.eq_ignore_ascii_case(partner));
+        if placeholder || !known {
+            return FusionReading::PartnerUnknown {
+                kinase: three_prime.to_string(),
+                why: format!(
+                    "{written} as written: the 5' partner {partner:?} is {}",
+                    if placeholder {
+                        "a placeholder, not a gene"
+                    } else {
+                        "not one of the knowledge base's fusion partners"
+                    }
+                ),
+            };
+        }
+        return FusionReading::Fusion {
+            kinase: three_prime.to_string(),
+        };
+    }
+    if is_driver(five_prime) {
+        return FusionReading::PartnerUnknown {
+            kinase: five_prime.to_string(),
+            why: if is_placeholder(three_prime) {
+                format!("{written} as written: the 3' partner {three_prime:?} is a placeholder, not a gene")
+            } else {
+                format!(
+                    "{written} as written: the kinase is only the 5' partner (check the orientation)"
+                )
+            },
+        };
+    }
+    FusionReading::NoKinase
+}
+
+/// The finding a fusion row of a result file is: the fusion, or a rearrangement of its kinase
+/// with the partner unknown ([`read_fusion`]).
+pub fn fusion_finding(kb: &Kb, five_prime: &str, three_prime: &str) -> Finding {
+    match read_fusion(kb, five_prime, three_prime) {
+        FusionReading::PartnerUnknown { kinase, .. } => Finding::Rearrangement { gene: kinase },
+        _ => Finding::Fusion {
+            five_prime: five_prime.to_string(),
+            three_prime: three_prime.to_string(),
+        },
+    }
+}
+
+/// Annotates a fusion of two genes by the kinase it keeps ([`read_fusion`]): a row whose partner
+/// is unknown or whose kinase is only 5' gets no level; an intragenic event is no fusion.
 pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
-    let Some(kinase) = fusion_kinase(kb, a, b) else {
+    let FusionReading::Fusion { kinase } = read_fusion(kb, a, b) else {
         return Annotation::unknown();
     };
+    let kinase = kinase.as_str();
     kb.actionability
         .iter()
         .find(|e| e.kind == MatchKind::Fusion && e.genes().any(|g| g.eq_ignore_ascii_case(kinase)))
@@ -727,7 +810,7 @@ mod tests {
     }
 
     #[test]
-    fn fusions_in_either_orientation_but_not_intragenic() {
+    fn fusions_with_the_kinase_3_prime_and_a_known_partner_only() {
         let kb = kb();
         assert_eq!(
             annotate_fusion(&kb, "CCDC6", "RET")
@@ -736,9 +819,27 @@ mod tests {
             Some("LEVEL_1")
         );
         assert_eq!(
-            annotate_fusion(&kb, "ALK", "EML4").highest_level.as_deref(),
+            annotate_fusion(&kb, "EML4", "ALK").highest_level.as_deref(),
             Some("LEVEL_3B")
         );
+        // The kinase only 5', or a placeholder or unknown partner: no level, a rearrangement.
+        for (a, b) in [
+            ("ALK", "EML4"),
+            ("Unknown", "RET"),
+            ("RET", "Unknown"),
+            ("NA", "RET"),
+            (".", "RET"),
+            ("XYZ1", "RET"),
+        ] {
+            assert_eq!(annotate_fusion(&kb, a, b).highest_level, None, "{a}-{b}");
+            assert!(
+                matches!(
+                    read_fusion(&kb, a, b),
+                    FusionReading::PartnerUnknown { .. }
+                ),
+                "{a}-{b}"
+            );
+        }
         assert_eq!(annotate_fusion(&kb, "RET", "RET").alteration, None);
         assert_eq!(annotate_fusion(&kb, "TMPRSS2", "ERG").oncogenic, "Unknown");
     }
