@@ -140,3 +140,15 @@ fn a_kinase_named_only_as_the_5_prime_partner_is_a_rearrangement() {
             .contains("kinase_rearrangement_partner_unknown")
     );
 }
+
+#[test]
+fn a_one_residue_delins_is_the_substitution() {
+    for p in ["p.V600delinsE", "p.Val600delinsGlu"] {
+        let maf = format!(
+            "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\nS1\tBRAF\tMissense_Mutation\t{p}\n"
+        );
+        let (code, a, err) = run("f4", "r.maf", &maf);
+        assert_eq!(code, Some(0), "{p}: {err}");
+        assert_eq!(state(&a, "braf_v600e"), "detected", "{p}: {}", a["molecular"]);
+    }
+}
