@@ -152,3 +152,42 @@ fn a_one_residue_delins_is_the_substitution() {
         assert_eq!(state(&a, "braf_v600e"), "detected", "{p}: {}", a["molecular"]);
     }
 }
+
+const VCF_HEAD: &str = "##fileformat=VCFv4.2\n##reference=GRCh38\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n";
+
+#[test]
+fn refseq_and_zero_padded_chromosome_names_are_read_and_others_refused() {
+    for chrom in ["NC_000007.14", "07", "chr7", "7"] {
+        let vcf = format!("{VCF_HEAD}{chrom}\t140753336\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n");
+        let (code, a, err) = run("f8", "r.vcf", &vcf);
+        assert_eq!(code, Some(0), "{chrom}: {err}");
+        assert_eq!(state(&a, "braf_v600e"), "detected", "{chrom}: {}", a["molecular"]);
+    }
+    for (chrom, says) in [
+        ("NC_000007.13", "GRCh37"),
+        ("NC_000007.99", "neither"),
+        ("seven", "not a chromosome name"),
+    ] {
+        let vcf = format!("{VCF_HEAD}{chrom}\t140753336\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n");
+        let (code, _, err) = run("f8bad", "r.vcf", &vcf);
+        assert_eq!(code, Some(2), "{chrom}: {err}");
+        assert!(err.contains("line 4") && err.contains(says), "{chrom}: {err}");
+    }
+}
+
+#[test]
+fn a_vcf_position_0_or_beyond_the_chromosome_is_an_error_at_its_line() {
+    for (pos, says) in [("0", "POS 0"), ("300000000", "beyond the end")] {
+        let vcf = format!("{VCF_HEAD}7\t{pos}\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n");
+        let (code, _, err) = run("f10", "r.vcf", &vcf);
+        assert_eq!(code, Some(2), "{pos}: {err}");
+        assert!(err.contains("line 4") && err.contains(says), "{pos}: {err}");
+    }
+    // A ##contig length is the chromosome's end when given.
+    let vcf = format!(
+        "##fileformat=VCFv4.2\n##contig=<ID=7,length=159345973>\n##contig=<ID=GL000192.1,length=100>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\nGL000192.1\t101\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n"
+    );
+    let (code, _, err) = run("f10c", "r.vcf", &vcf);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("line 5") && err.contains("##contig length 100"), "{err}");
+}

@@ -18,6 +18,14 @@
 //! as in vcf2maf's `test_grch38.vcf` and `test_b37.vcf`, which breaks the spec) is read as `.`.
 //! noodles types never leave this module, so a breaking noodles release touches this file only.
 //!
+//! # Chromosomes and positions
+//! CHROM is read by `chromosome_name`: 1-22, X, Y, M/MT with or without `chr` (and `07` for 7);
+//! a RefSeq accession (`NC_000007.14`) as its chromosome, its version checked against the
+//! build; a non-primary contig (GL..., KI..., chrUn_..., ..._random, ..._alt, hs37d5, EBV) or a
+//! contig declared by a `##contig` line as written (no hotspot lies there). Any other name is an
+//! error at its line, as are POS 0 and a POS beyond the chromosome's end (its `##contig` length,
+//! else its length in the build).
+//!
 //! # Build
 //! From the header when it says: `##reference=` / `##assembly=` values naming GRCh37 (`GRCh37`,
 //! `hg19`, `b37`, `hs37d5`, `human_g1k_v37`, `Homo_sapiens_assembly19`) or GRCh38 (`GRCh38`,
@@ -298,6 +306,109 @@ const LENGTHS: [(&str, u64, u64); 24] = [
     ("X", 155_270_560, 156_040_895),
     ("Y", 59_373_566, 57_227_415),
 ];
+
+/// RefSeq accession versions of chromosomes 1-22, X (23), Y (24) in GRCh37 and GRCh38
+/// (`NC_000007.13` is chromosome 7 of GRCh37, `NC_000007.14` of GRCh38; NCBI assembly reports
+/// GCF_000001405.13 and GCF_000001405.26). Chromosome MT is `NC_012920.1` in both.
+const REFSEQ_VERSIONS: [(u32, u32); 24] = [
+    (10, 11),
+    (11, 12),
+    (11, 12),
+    (11, 12),
+    (9, 10),
+    (11, 12),
+    (13, 14),
+    (10, 11),
+    (11, 12),
+    (10, 11),
+    (9, 10),
+    (11, 12),
+    (10, 11),
+    (8, 9),
+    (9, 10),
+    (9, 10),
+    (10, 11),
+    (9, 10),
+    (9, 10),
+    (10, 11),
+    (8, 9),
+    (10, 11),
+    (10, 11),
+    (9, 10),
+];
+
+/// A non-primary contig by its usual names (unplaced, unlocalised, alternate, decoy, viral):
+/// never a hotspot position.
+fn non_primary(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["_random", "_alt", "_decoy", "_fix", "un_"]
+        .iter()
+        .any(|t| n.contains(t))
+        || ["gl", "ki", "jh", "hs37d5", "ebv", "chrun", "hla-", "nt_", "nw_"]
+            .iter()
+            .any(|p| n.starts_with(p))
+}
+
+/// The chromosome a CHROM value names: `7`, `chr7`, `07` → `7`; `X`, `Y`, `M`/`MT` (any case);
+/// a RefSeq accession (`NC_000007.14` → `7`), whose version must be that of the build when the
+/// build is known. A non-primary contig (GL000192.1, chrUn_..., ..._alt, hs37d5) or one declared
+/// by a `##contig` line is returned as written (it holds no hotspot).
+///
+/// # Errors
+/// A RefSeq accession of the other build (or of no build), and any other name: an unknown
+/// chromosome name would make a hotspot at its position "not detected".
+fn chromosome_name(raw: &str, build: Option<&str>, declared: bool) -> Result<String, String> {
+    let c = strip_chr(raw);
+    if let Ok(n) = c.parse::<u32>()
+        && (1..=22).contains(&n)
+        && c.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Ok(n.to_string());
+    }
+    match c.to_ascii_uppercase().as_str() {
+        "X" | "Y" | "MT" => return Ok(c.to_ascii_uppercase()),
+        "M" => return Ok("MT".into()),
+        _ => {}
+    }
+    if let Some((acc, version)) = raw.split_once('.')
+        && let Some(num) = acc.strip_prefix("NC_")
+        && num.len() == 6
+        && let (Ok(n), Ok(v)) = (num.parse::<u32>(), version.parse::<u32>())
+    {
+        if n == 12920 && v == 1 {
+            return Ok("MT".into());
+        }
+        if let Some(&(v37, v38)) = (n as usize).checked_sub(1).and_then(|i| REFSEQ_VERSIONS.get(i)) {
+            let name = match n {
+                23 => "X".to_string(),
+                24 => "Y".to_string(),
+                _ => n.to_string(),
+            };
+            let of = if v == v37 {
+                Some("GRCh37")
+            } else if v == v38 {
+                Some("GRCh38")
+            } else {
+                None
+            };
+            return match (of, build) {
+                (None, _) => Err(format!(
+                    "CHROM {raw:?}: version .{v} of chromosome {name}'s RefSeq accession is neither GRCh37 (.{v37}) nor GRCh38 (.{v38})"
+                )),
+                (Some(o), Some(b)) if o != b => Err(format!(
+                    "CHROM {raw:?} is chromosome {name} of {o}, but the file's build is {b}"
+                )),
+                _ => Ok(name),
+            };
+        }
+    }
+    if declared || non_primary(c) {
+        return Ok(raw.to_string());
+    }
+    Err(format!(
+        "CHROM {raw:?} is not a chromosome name ATCPath knows (1-22, X, Y, MT with or without chr, a RefSeq NC_ accession, or a contig declared by a ##contig line)"
+    ))
+}
 
 /// The canonical build a name or a path says (`GRCh37`, `GRCh38`), token by token.
 pub fn build_named(text: &str) -> Option<&'static str> {
@@ -753,12 +864,39 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
             .read_record(&mut self.record)
             .map_err(|e| format!("not a VCF record: {e}"))?;
         let record = &self.record;
-        let chromosome = strip_chr(record.reference_sequence_name()).to_string();
+        let raw_chrom = record.reference_sequence_name();
+        let declared = self.header.contigs().keys().any(|k| k == raw_chrom);
+        let chromosome = chromosome_name(raw_chrom, self.build, declared)?;
         let position = match record.variant_start() {
             None => None,
             Some(Ok(p)) => Some(usize::from(p) as u64),
             Some(Err(_)) => return Err(format!("POS {:?} is not a position", fields[1])),
         };
+        // POS 0 (a telomere, used by no caller for a variant) or beyond the chromosome's end.
+        if fields[1].trim() == "0" {
+            return Err("POS 0 is not a variant position (positions start at 1)".into());
+        }
+        if let Some(p) = position {
+            let contig_len = self
+                .header
+                .contigs()
+                .get(raw_chrom)
+                .and_then(|c| c.length())
+                .map(|l| (l as u64, format!("its ##contig length {l}")));
+            let build_len = self.build.and_then(|b| {
+                LENGTHS.iter().find(|(c, _, _)| *c == chromosome).map(|(_, l37, l38)| {
+                    let l = if b == "GRCh37" { *l37 } else { *l38 };
+                    (l, format!("its length in {b}, {l}"))
+                })
+            });
+            if let Some((len, what)) = contig_len.or(build_len)
+                && p > len
+            {
+                return Err(format!(
+                    "POS {p} is beyond the end of chromosome {raw_chrom} ({what})"
+                ));
+            }
+        }
         let reference = record.reference_bases();
         if !bases(reference) {
             return Err(format!("REF {reference:?} is not bases (A, C, G, T, N)"));
