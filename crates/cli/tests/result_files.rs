@@ -191,3 +191,34 @@ fn a_vcf_position_0_or_beyond_the_chromosome_is_an_error_at_its_line() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("line 5") && err.contains("##contig length 100"), "{err}");
 }
+
+#[test]
+fn hgvsp_short_and_hgvsp_that_disagree_are_an_error_at_the_line() {
+    let (code, _, err) = run(
+        "f6",
+        "r.maf",
+        "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\tHGVSp\nS1\tBRAF\tMissense_Mutation\tp.V600E\tp.Val600Lys\n",
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("line 2") && err.contains("HGVSp"), "{err}");
+    // The same change in both columns is fine.
+    let (code, a, err) = run(
+        "f6ok",
+        "r.maf",
+        "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\tHGVSp\nS1\tBRAF\tMissense_Mutation\tp.V600E\tp.Val600Glu\n",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "detected");
+}
+
+#[test]
+fn a_hotspot_position_under_another_symbol_is_an_error() {
+    for (gene, class) in [("Unknown", "Missense_Mutation"), ("Unknown", "IGR"), ("TP53", "Missense_Mutation")] {
+        let maf = format!(
+            "Hugo_Symbol\tNCBI_Build\tChromosome\tStart_Position\tEnd_Position\tVariant_Classification\tReference_Allele\tTumor_Seq_Allele2\tTumor_Sample_Barcode\n{gene}\tGRCh37\t7\t140453136\t140453136\t{class}\tA\tT\tS1\n"
+        );
+        let (code, _, err) = run("f5", "r.maf", &maf);
+        assert_eq!(code, Some(2), "{gene} {class}: {err}");
+        assert!(err.contains("line 2") && err.contains("BRAF"), "{gene}: {err}");
+    }
+}

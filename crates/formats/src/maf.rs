@@ -81,6 +81,19 @@ impl<'a> Row<'a> {
 }
 
 impl Columns {
+    /// Why a row's HGVSp_Short and HGVSp disagree, if both give a protein change and the two
+    /// normalise differently (`p.V600E` beside `p.Val600Lys`): which one is right cannot be told.
+    pub fn protein_disagreement(&self, row: &Row<'_>) -> Option<String> {
+        let short = row.get(self.hgvsp_short).and_then(maf_protein)?;
+        let long = row.get(self.hgvsp).and_then(maf_protein)?;
+        (short.normalized != long.normalized).then(|| {
+            format!(
+                "HGVSp_Short {} and HGVSp {} name different protein changes",
+                short.normalized, long.normalized
+            )
+        })
+    }
+
     /// The finding a row states: gene, protein (HGVSp_Short, else HGVSp), coding (HGVSc, its
     /// transcript prefix removed), class, build, position and alleles, and the sample.
     /// An HGVS value that does not parse is left out (the row keeps its gene and position).

@@ -325,6 +325,26 @@ pub fn merge(
                     class,
                     ..
                 } => {
+                    // A knowledge-base hotspot's position and allele under another symbol
+                    // (`Unknown` at BRAF V600E): the symbol and the position disagree.
+                    if let Finding::Variant {
+                        build: Some(b),
+                        chromosome: Some(c),
+                        position: Some(p),
+                        reference: Some(r),
+                        alternate: Some(a),
+                        ..
+                    } = &s.finding
+                        && let Some(h) = kb.hotspot_at(b, c, *p, r, a)
+                        && !h.gene.eq_ignore_ascii_case(gene)
+                    {
+                        problems.push(format!(
+                            "{at}: the gene {gene:?} disagrees with the position: {b} {c}:{p} {r}>{a} is {} {} (correct the symbol or the position)",
+                            h.gene,
+                            h.protein.unwrap_or_default()
+                        ));
+                        continue;
+                    }
                     if let (Some(c), Some(p)) = (class, protein)
                         && let Some(m) = class_contradiction(*c, p)
                     {
