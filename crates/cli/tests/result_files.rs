@@ -222,3 +222,19 @@ fn a_hotspot_position_under_another_symbol_is_an_error() {
         assert!(err.contains("line 2") && err.contains("BRAF"), "{gene}: {err}");
     }
 }
+
+#[test]
+fn a_no_call_at_a_hotspot_is_not_a_negative() {
+    for gt in ["./.", ".", ".|."] {
+        let vcf = format!(
+            "##fileformat=VCFv4.2\n##reference=GRCh37\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t{gt}\n"
+        );
+        let (code, a, err) = run("f9", "r.vcf", &vcf);
+        assert_eq!(code, Some(2), "{gt}: {err} {}", a["molecular"]);
+        assert!(err.contains("line 4") && err.contains("no-call"), "{gt}: {err}");
+    }
+    // A reference call is a negative there.
+    let vcf = "##fileformat=VCFv4.2\n##reference=GRCh37\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/0\n";
+    let (code, _, err) = run("f9ok", "r.vcf", vcf);
+    assert_eq!(code, Some(0), "{err}");
+}

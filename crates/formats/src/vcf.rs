@@ -24,7 +24,9 @@
 //! build; a non-primary contig (GL..., KI..., chrUn_..., ..._random, ..._alt, hs37d5, EBV) or a
 //! contig declared by a `##contig` line as written (no hotspot lies there). Any other name is an
 //! error at its line, as are POS 0 and a POS beyond the chromosome's end (its `##contig` length,
-//! else its length in the build).
+//! else its length in the build). A tumour genotype that is a no-call (`./.`, `.`) at a
+//! knowledge-base hotspot position is an error: the file cannot tell, and a no-call is never read
+//! as "not carried" there.
 //!
 //! # Build
 //! From the header when it says: `##reference=` / `##assembly=` values naming GRCh37 (`GRCh37`,
@@ -921,6 +923,7 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
 
         // Tumour genotype: which alleles it carries (None = no genotype information).
         let carried = self.tumour_alleles(alts.len(), &alts)?;
+        let no_call = self.tumour_no_call();
 
         // Annotation entries of this record.
         let entries: Vec<String> = match &self.layout {
@@ -961,6 +964,17 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
             if *kind == AltKind::NotPoint || position.is_none() {
                 stats.not_point += 1;
                 continue;
+            }
+            // A no-call at a knowledge-base hotspot: the file cannot tell (never "not detected").
+            if no_call
+                && let (Some(b), Some(p)) = (self.build, position)
+                && let Some(h) = self.kb.hotspot_at(b, &chromosome, p, reference, alt)
+            {
+                return Err(format!(
+                    "the tumour genotype is a no-call (GT missing) at {} {}: the file cannot tell whether it is present",
+                    h.gene,
+                    h.protein.or(h.name).unwrap_or(h.coding)
+                ));
             }
             let without_genotype = match carried.get(k).copied().flatten() {
                 Some(false) => {
@@ -1050,6 +1064,29 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
     }
 
     /// For each ALT, whether the tumour carries it (`None`: no genotype information).
+    /// Whether the tumour's GT is a no-call (`./.`, `.`): every allele missing.
+    fn tumour_no_call(&self) -> bool {
+        let Some((t, _)) = &self.tumour else {
+            return false;
+        };
+        let samples = self.record.samples();
+        let Some(i) = samples.keys().iter().position(|k| k == "GT") else {
+            return false;
+        };
+        let Some(sample) = samples.get_index(*t) else {
+            return false;
+        };
+        match sample.get_index(&self.header, i) {
+            Some(Some(Ok(SampleValue::Genotype(g)))) => {
+                let alleles: Vec<_> = g.iter().collect();
+                alleles.iter().all(|a| matches!(a, Ok((None, _))))
+            }
+            // `.` alone: the whole sample missing.
+            Some(None) | None => true,
+            _ => false,
+        }
+    }
+
     fn tumour_alleles(&self, n_alts: usize, alts: &[&str]) -> Result<Vec<Option<bool>>, String> {
         let Some((t, name)) = &self.tumour else {
             return Ok(vec![None; n_alts]);
@@ -1598,8 +1635,6 @@ chr12\t25245350\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
         let text = format!(
             "{HEAD}##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"d\">\n##FORMAT=<ID=TU,Number=2,Type=Integer,Description=\"t\">\n{COLS}\tNORMAL\tTUMOR\n\
 7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
-7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t./.\n\
-7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t.\n\
 7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0\t1\n\
 7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT:AD\t0/0:10,0\t0|1:5,5\n\
 7\t140453136\t.\tA\tT\t.\tPASS\t.\tAD\t10,0\t5,0\n\
@@ -1610,8 +1645,16 @@ chr12\t25245350\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
         );
         let (calls, stats, _) = read(&kb, &text, Some("GRCh37"));
         let lines: Vec<_> = calls.iter().map(|c| c.sourced.line).collect();
-        assert_eq!(lines, [8, 9, 11, 12, 13, 14]);
-        assert_eq!((stats.not_in_tumour, stats.without_genotype), (4, 1));
+        assert_eq!(lines, [6, 7, 9, 10, 11, 12]);
+        assert_eq!((stats.not_in_tumour, stats.without_genotype), (2, 1));
+        // A tumour no-call at a hotspot cannot tell: an error, never "not carried".
+        for gt in ["./.", "."] {
+            let e = err(
+                &kb,
+                &format!("{HEAD}##reference=GRCh37\n{COLS}\tNORMAL\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t{gt}\n"),
+            );
+            assert!(e.line == 4 && e.message.contains("no-call"), "{gt}: {e}");
+        }
         let e = err(
             &kb,
             &format!("{HEAD}{COLS}\tTUMOR\n7\t1\t.\tA\tT\t.\t.\t.\tGT\t0/2\n"),
