@@ -238,3 +238,21 @@ fn a_no_call_at_a_hotspot_is_not_a_negative() {
     let (code, _, err) = run("f9ok", "r.vcf", vcf);
     assert_eq!(code, Some(0), "{err}");
 }
+
+#[test]
+fn an_ann_protein_change_of_another_allele_is_a_disagreement() {
+    let head = "##fileformat=VCFv4.2\n##reference=GRCh37\n##INFO=<ID=ANN,Number=.,Type=String,Description=\"Functional annotations: 'Allele | Annotation | Annotation_Impact | Gene_Name | Gene_ID | Feature_Type | Feature_ID | Transcript_BioType | Rank | HGVS.c | HGVS.p'\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n";
+    let vcf = format!(
+        "{head}7\t140453136\t.\tA\tC\t.\tPASS\tANN=C|missense_variant|MODERATE|BRAF|ENSG|transcript|NM_004333.4|protein_coding|15/18|c.1799T>A|p.Val600Glu\tGT\t0/1\n"
+    );
+    let (code, a, err) = run("f7", "r.vcf", &vcf);
+    assert_eq!(code, Some(2), "{err} {}", a["molecular"]);
+    assert!(err.contains("line 5") && err.contains("disagree"), "{err}");
+    // The right allele with the same annotation is V600E.
+    let vcf = format!(
+        "{head}7\t140453136\t.\tA\tT\t.\tPASS\tANN=T|missense_variant|MODERATE|BRAF|ENSG|transcript|NM_004333.4|protein_coding|15/18|c.1799T>A|p.Val600Glu\tGT\t0/1\n"
+    );
+    let (code, a, err) = run("f7ok", "r.vcf", &vcf);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "detected");
+}

@@ -1003,6 +1003,26 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
             }
             if let Some(h) = &hit {
                 check_hotspot_agreement(h, &annotated, &chromosome, position, reference, alt)?;
+            } else if let (Some(b), Some(p), Some(prot)) = (self.build, position, &annotated.protein)
+                && let Some(h) = self.kb.hotspot_positions.hotspots.iter().find(|h| {
+                    h.build.eq_ignore_ascii_case(b)
+                        && h.chromosome == chromosome
+                        && h.position == p
+                        && h.reference.eq_ignore_ascii_case(reference)
+                        && !h.alt.eq_ignore_ascii_case(alt)
+                        && hgvs::parse_protein(&h.protein)
+                            .is_ok_and(|x| x.normalized == prot.normalized)
+                })
+            {
+                // The annotation names the change another allele makes here (ANN or CSQ).
+                return Err(format!(
+                    "the annotation gives {} {} but the record is {chromosome}:{p} {reference}>{alt}, and {} is {}>{} there ({b}): the two disagree",
+                    annotated.gene.as_deref().unwrap_or(&h.gene),
+                    prot.normalized,
+                    h.protein,
+                    h.reference,
+                    h.alt
+                ));
             }
             let origin_annotation = self.layout.as_ref().map(|l| l.origin);
             let has_change = annotated.protein.is_some() || annotated.coding.is_some();
