@@ -256,3 +256,19 @@ fn an_ann_protein_change_of_another_allele_is_a_disagreement() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(state(&a, "braf_v600e"), "detected");
 }
+
+#[test]
+fn a_no_break_space_at_the_edge_of_a_symbol_is_refused() {
+    for sp in ['\u{00A0}', '\u{202F}'] {
+        let maf = format!(
+            "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\nS1\tBRAF{sp}\tMissense_Mutation\tp.V600E\n"
+        );
+        let (code, _, err) = run("f11", "r.maf", &maf);
+        assert_eq!(code, Some(2), "{sp:?}: {err}");
+        assert!(err.contains("line 2") && err.contains("U+"), "{sp:?}: {err}");
+        let fus = format!("Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-RET{sp}\n");
+        let (code, _, err) = run("f11f", "f.txt", &fus);
+        assert_eq!(code, Some(2), "{sp:?}: {err}");
+        assert!(err.contains("line 2") && err.contains("U+"), "{sp:?}: {err}");
+    }
+}

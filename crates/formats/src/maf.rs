@@ -326,7 +326,13 @@ fn check_row_fully(
     if fields != header {
         return err(format!("{fields} fields where the header has {header}"));
     }
-    match row.get(Some(columns.gene)) {
+    // Only ASCII white space is trimmed before the symbol check: a no-break space (U+00A0) or
+    // narrow no-break space (U+202F) at the edge of a symbol is refused, as in case files.
+    let gene = std::str::from_utf8(row.untrimmed(Some(columns.gene)))
+        .ok()
+        .map(|g| g.trim_matches(|c: char| c.is_ascii_whitespace()))
+        .filter(|v| !crate::is_missing(v));
+    match gene {
         None => return err("Hugo_Symbol is empty".into()),
         Some(g) => {
             if let Err(m) = atcpath_core::genes::check_symbol_chars(g) {

@@ -199,7 +199,7 @@ fn fusion_cell(text: &str) -> Result<Event, String> {
         Some(i) => &text[..i],
         None => text,
     }
-    .trim();
+    .trim_matches(|c: char| c.is_ascii_whitespace());
     match parse_fusion(name) {
         Ok(FusionName::Pair(a, b)) => Ok(Event::Fusion {
             five_prime: a,
