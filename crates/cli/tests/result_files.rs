@@ -272,3 +272,21 @@ fn a_no_break_space_at_the_edge_of_a_symbol_is_refused() {
         assert!(err.contains("line 2") && err.contains("U+"), "{sp:?}: {err}");
     }
 }
+
+#[test]
+fn the_deprecated_cbioportal_fusion_hugo_symbol_is_checked() {
+    let (code, _, err) = run(
+        "f12",
+        "f.txt",
+        "Hugo_Symbol\tTumor_Sample_Barcode\tFusion\nR\u{0415}T\tS1\tCCDC6-RET\n",
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("line 2") && err.contains("Cyrillic"), "{err}");
+    let (code, _, err) = run(
+        "f12b",
+        "f.txt",
+        "Tumor_Sample_Barcode\tFusion\nS1\tH4-RET\n",
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("CCDC6"), "{err}");
+}

@@ -277,6 +277,25 @@ mod tests {
     }
 
     #[test]
+    fn more_old_names_are_refused_with_the_current_symbol() {
+        let kb = kb();
+        for (old, current) in [
+            ("TRK", "NTRK1"),
+            ("TEL", "ETV6"),
+            ("H4", "CCDC6"),
+            ("D10S170", "CCDC6"),
+            ("ELE1", "NCOA4"),
+            ("RFG", "NCOA4"),
+            ("ARA70", "NCOA4"),
+            ("MTS1", "CDKN2A"),
+            ("COCA2", "MLH1"),
+        ] {
+            let e = gene_symbol(&kb, old).unwrap_err();
+            assert!(e.contains(&format!("did you mean {current:?}")), "{old}: {e}");
+        }
+    }
+
+    #[test]
     fn a_digit_for_a_letter_in_a_kb_symbol_is_refused() {
         let kb = kb();
         for (bad, meant) in [("BR4F", "BRAF"), ("R3T", "RET"), ("A1K", "ALK"), ("8RAF", "BRAF"), ("NTRKI", "NTRK1")] {
