@@ -380,6 +380,11 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     let mut in_file: HashMap<&'static str, BTreeSet<String>> = HashMap::new();
     let mut orphans: BTreeSet<String> = BTreeSet::new();
     let mut skipped = 0;
+    // Symbols the one gene check refuses (`genes::gene_symbol`, as assess): errors, or skipped
+    // rows with --skip-invalid.
+    let mut refused: Vec<String> = Vec::new();
+    let mut refused_skipped = 0;
+    let skip_invalid = a.skip_invalid;
     for p in &profiles {
         bar.set_message(p.meta_file.clone());
         let shown = p.data.display().to_string();
@@ -412,6 +417,27 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
                 {
                     f.finding = fusion_finding(kb, five_prime, three_prime);
                 }
+                let symbols: Vec<&String> = match &f.finding {
+                    Finding::Variant { gene, .. }
+                    | Finding::CopyNumber { gene, .. }
+                    | Finding::Rearrangement { gene } => vec![gene],
+                    Finding::Fusion {
+                        five_prime,
+                        three_prime,
+                    } => vec![five_prime, three_prime],
+                    _ => Vec::new(),
+                };
+                if let Some(m) = symbols
+                    .iter()
+                    .find_map(|g| atcpath_core::genes::gene_symbol(kb, g).err())
+                {
+                    if skip_invalid {
+                        refused_skipped += 1;
+                    } else if refused.len() < 20 {
+                        refused.push(format!("{}: line {}: {m}", f.file, f.line));
+                    }
+                    return;
+                }
                 seen.insert(s.clone());
                 match samples.get_mut(&s) {
                     Some(sample) => {
@@ -429,6 +455,13 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    if !refused.is_empty() {
+        return Err(invalid(format!(
+            "{}\n(rerun with --skip-invalid to leave such rows out)",
+            refused.join("\n")
+        )));
+    }
+    skipped += refused_skipped;
     let first =
         |ids: &BTreeSet<String>| ids.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
     if !orphans.is_empty() {

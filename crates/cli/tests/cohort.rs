@@ -421,3 +421,40 @@ fn disagreeing_rows_of_one_sample_are_shown_not_resolved() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// A symbol `assess` refuses (`alk`, another case) is refused by cohort too, naming file and line.
+#[test]
+fn a_symbol_assess_refuses_is_refused_by_cohort() {
+    let dir = std::env::temp_dir().join(format!("atcpath-study-sym-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write(
+        &dir,
+        "meta_study.txt",
+        "type_of_cancer: thap\ncancer_study_identifier: atc_sym\nname: d\ndescription: d\nreference_genome: hg19\n",
+    );
+    write(
+        &dir,
+        "meta_clinical_samples.txt",
+        "cancer_study_identifier: atc_sym\ngenetic_alteration_type: CLINICAL\ndatatype: SAMPLE_ATTRIBUTES\ndata_filename: data_clinical_samples.txt\n",
+    );
+    write(
+        &dir,
+        "data_clinical_samples.txt",
+        "#P\tS\n#P\tS\n#STRING\tSTRING\n#1\t1\nPATIENT_ID\tSAMPLE_ID\nP1\tS1\n",
+    );
+    write(
+        &dir,
+        "meta_structural_variants.txt",
+        "cancer_study_identifier: atc_sym\ngenetic_alteration_type: STRUCTURAL_VARIANT\ndatatype: SV\ndata_filename: data_sv.txt\nstable_id: structural_variants\nprofile_name: f\nprofile_description: f\nshow_profile_in_analysis_tab: true\n",
+    );
+    write(
+        &dir,
+        "data_sv.txt",
+        "Sample_Id\tSite1_Hugo_Symbol\tSite2_Hugo_Symbol\tSV_Status\nS1\tEML4\talk\tSOMATIC\n",
+    );
+    let (code, _, err, out) = cohort(&dir, "sym");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("line 2") && err.contains("\"ALK\""), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&out);
+}
