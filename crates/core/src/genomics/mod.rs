@@ -495,6 +495,15 @@ pub enum Reconcile {
     WrongBase(String),
 }
 
+/// The upstream position and reference base of a 5' substitution `c.-N X>Y` (`None` otherwise).
+fn upstream_substitution(coding: &str) -> Option<(u32, u8)> {
+    let rest = coding.strip_prefix("c.-")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let n: u32 = rest.get(..digits)?.parse().ok()?;
+    let tail = rest[digits..].as_bytes();
+    (tail.len() == 3 && tail[1] == b'>').then_some((n, tail[0].to_ascii_uppercase()))
+}
+
 /// Checks a variant's protein change against the knowledge base's hotspot reference residues,
 /// and translates a coding change inside a hotspot codon (standard genetic code, the reference
 /// codons of `genes.toml`): it must agree with the protein change, or it supplies it. One rule
@@ -547,6 +556,22 @@ pub fn reconcile(
                 pc.normalized, pc.position, l.length, l.source
             )));
         }
+    }
+    // A promoter hotspot (TERT c.-124C>T, c.-146C>T; `hotspot_positions.toml` [[promoter]]):
+    // a substitution there names the promoter's reference base.
+    if let Some(c) = coding
+        && let Some((upstream, base)) = upstream_substitution(&c.normalized)
+        && let Some(h) = kb.hotspot_positions.promoters.iter().find(|h| {
+            h.gene.eq_ignore_ascii_case(gene)
+                && upstream_substitution(&h.coding).is_some_and(|(u, _)| u == upstream)
+        })
+        && let Some((_, expected)) = upstream_substitution(&h.coding)
+        && expected != base
+    {
+        return Err(Reconcile::WrongBase(format!(
+            "{gene} {}: the reference base at c.-{upstream} is {} ({} {}), not {}: wrong reference base",
+            c.normalized, expected as char, h.name, h.coding, base as char
+        )));
     }
     if let Some(c) = coding
         && let Some(p) = hgvs::coding_start(c)
@@ -842,6 +867,22 @@ mod tests {
         }
         assert_eq!(annotate_fusion(&kb, "RET", "RET").alteration, None);
         assert_eq!(annotate_fusion(&kb, "TMPRSS2", "ERG").oncogenic, "Unknown");
+    }
+
+    #[test]
+    fn a_tert_promoter_change_with_the_wrong_reference_base_is_refused() {
+        let kb = kb();
+        for bad in ["c.-124G>A", "c.-146A>T", "c.-124T>C"] {
+            let c = hgvs::parse_coding(bad).unwrap();
+            assert!(
+                matches!(reconcile(&kb, "TERT", None, Some(&c)), Err(Reconcile::WrongBase(m)) if m.contains("reference base")),
+                "{bad}"
+            );
+        }
+        for ok in ["c.-124C>T", "c.-146C>T", "c.-124C>A"] {
+            let c = hgvs::parse_coding(ok).unwrap();
+            assert!(reconcile(&kb, "TERT", None, Some(&c)).is_ok(), "{ok}");
+        }
     }
 
     #[test]
