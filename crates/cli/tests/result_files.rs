@@ -290,3 +290,11 @@ fn the_deprecated_cbioportal_fusion_hugo_symbol_is_checked() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("CCDC6"), "{err}");
 }
+
+#[test]
+fn a_header_naming_both_builds_is_said_to_contradict_itself() {
+    let vcf = "##fileformat=VCFv4.2\n##reference=GRCh37\n##contig=<ID=7,length=159345973>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n";
+    let (code, _, err) = run("side", "r.vcf", vcf);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("contradicts itself") && err.contains("GRCh38"), "{err}");
+}
