@@ -179,7 +179,11 @@ fn oncokb_sv_list_by_the_sv_flag() {
     assert_eq!(t.len(), 1 + 7);
     let h = &t[0];
     let alk = t.iter().find(|r| r[1] == "ALK" && r[2] == "EML4").unwrap();
-    assert_eq!(alk[col(h, "HIGHEST_LEVEL")], "", "ALK as the 5' partner: no level");
+    assert_eq!(
+        alk[col(h, "HIGHEST_LEVEL")],
+        "",
+        "ALK as the 5' partner: no level"
+    );
     let del = t.iter().find(|r| r[1] == "EGFR").unwrap();
     assert_eq!(del[col(h, "ONCOGENIC")], "Unknown", "DELETION within EGFR");
 }

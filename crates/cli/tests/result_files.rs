@@ -57,7 +57,12 @@ fn state(a: &Value, item: &str) -> String {
 
 #[test]
 fn a_braf_v600e_row_with_an_unrecognised_class_is_an_error_at_its_line() {
-    for class in ["Missense Mutation", "Missense", "Unknown", "missense_variant"] {
+    for class in [
+        "Missense Mutation",
+        "Missense",
+        "Unknown",
+        "missense_variant",
+    ] {
         let maf = format!(
             "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\nS1\tTP53\tMissense_Mutation\tp.R273H\nS1\tBRAF\t{class}\tp.V600E\n"
         );
@@ -85,8 +90,16 @@ fn a_kinase_symbol_with_a_digit_for_a_letter_is_refused_at_its_line() {
             "Tumor_Sample_Barcode\tHugo_Symbol\tVariant_Classification\tHGVSp_Short\nS1\tBR4F\tMissense_Mutation\tp.V600E\n",
             "BRAF",
         ),
-        ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-R3T\n", "RET"),
-        ("g.txt", "Tumor_Sample_Barcode\tFusion\nS1\tEML4-A1K\n", "ALK"),
+        (
+            "f.txt",
+            "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-R3T\n",
+            "RET",
+        ),
+        (
+            "g.txt",
+            "Tumor_Sample_Barcode\tFusion\nS1\tEML4-A1K\n",
+            "ALK",
+        ),
     ] {
         let (code, _, err) = run("f2", file, text);
         assert_eq!(code, Some(2), "{text}: {err}");
@@ -103,7 +116,10 @@ fn a_placeholder_or_unknown_fusion_partner_is_a_rearrangement_not_a_fusion() {
         ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tUnknown-RET\n"),
         ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tNA-RET\n"),
         ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tXYZ1-RET\n"),
-        ("f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tintergenic-RET\n"),
+        (
+            "f.txt",
+            "Tumor_Sample_Barcode\tFusion\nS1\tintergenic-RET\n",
+        ),
         (
             "sv.txt",
             "Tumor_Sample_Barcode\tSite1_Hugo_Symbol\tSite2_Hugo_Symbol\tSV_Status\nS1\tUnknown\tRET\tSOMATIC\n",
@@ -111,7 +127,12 @@ fn a_placeholder_or_unknown_fusion_partner_is_a_rearrangement_not_a_fusion() {
     ] {
         let (code, a, err) = run("f3", file, text);
         assert_eq!(code, Some(0), "{text}: {err}");
-        assert_eq!(state(&a, "ret_fusion"), "unknown", "{text}: {}", a["molecular"]);
+        assert_eq!(
+            state(&a, "ret_fusion"),
+            "unknown",
+            "{text}: {}",
+            a["molecular"]
+        );
         let alerts = a["alerts"].to_string();
         assert!(
             alerts.contains("kinase_rearrangement_partner_unknown"),
@@ -124,14 +145,22 @@ fn a_placeholder_or_unknown_fusion_partner_is_a_rearrangement_not_a_fusion() {
         );
     }
     // A known partner is still a fusion.
-    let (code, a, err) = run("f3ok", "f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-RET\n");
+    let (code, a, err) = run(
+        "f3ok",
+        "f.txt",
+        "Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-RET\n",
+    );
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(state(&a, "ret_fusion"), "detected");
 }
 
 #[test]
 fn a_kinase_named_only_as_the_5_prime_partner_is_a_rearrangement() {
-    let (code, a, err) = run("f13", "f.txt", "Tumor_Sample_Barcode\tFusion\nS1\tALK-EML4\n");
+    let (code, a, err) = run(
+        "f13",
+        "f.txt",
+        "Tumor_Sample_Barcode\tFusion\nS1\tALK-EML4\n",
+    );
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(state(&a, "alk_fusion"), "unknown", "{}", a["molecular"]);
     assert!(
@@ -149,7 +178,12 @@ fn a_one_residue_delins_is_the_substitution() {
         );
         let (code, a, err) = run("f4", "r.maf", &maf);
         assert_eq!(code, Some(0), "{p}: {err}");
-        assert_eq!(state(&a, "braf_v600e"), "detected", "{p}: {}", a["molecular"]);
+        assert_eq!(
+            state(&a, "braf_v600e"),
+            "detected",
+            "{p}: {}",
+            a["molecular"]
+        );
     }
 }
 
@@ -161,7 +195,12 @@ fn refseq_and_zero_padded_chromosome_names_are_read_and_others_refused() {
         let vcf = format!("{VCF_HEAD}{chrom}\t140753336\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n");
         let (code, a, err) = run("f8", "r.vcf", &vcf);
         assert_eq!(code, Some(0), "{chrom}: {err}");
-        assert_eq!(state(&a, "braf_v600e"), "detected", "{chrom}: {}", a["molecular"]);
+        assert_eq!(
+            state(&a, "braf_v600e"),
+            "detected",
+            "{chrom}: {}",
+            a["molecular"]
+        );
     }
     for (chrom, says) in [
         ("NC_000007.13", "GRCh37"),
@@ -171,7 +210,10 @@ fn refseq_and_zero_padded_chromosome_names_are_read_and_others_refused() {
         let vcf = format!("{VCF_HEAD}{chrom}\t140753336\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n");
         let (code, _, err) = run("f8bad", "r.vcf", &vcf);
         assert_eq!(code, Some(2), "{chrom}: {err}");
-        assert!(err.contains("line 4") && err.contains(says), "{chrom}: {err}");
+        assert!(
+            err.contains("line 4") && err.contains(says),
+            "{chrom}: {err}"
+        );
     }
 }
 
@@ -189,7 +231,10 @@ fn a_vcf_position_0_or_beyond_the_chromosome_is_an_error_at_its_line() {
     );
     let (code, _, err) = run("f10c", "r.vcf", &vcf);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("line 5") && err.contains("##contig length 100"), "{err}");
+    assert!(
+        err.contains("line 5") && err.contains("##contig length 100"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -213,13 +258,20 @@ fn hgvsp_short_and_hgvsp_that_disagree_are_an_error_at_the_line() {
 
 #[test]
 fn a_hotspot_position_under_another_symbol_is_an_error() {
-    for (gene, class) in [("Unknown", "Missense_Mutation"), ("Unknown", "IGR"), ("TP53", "Missense_Mutation")] {
+    for (gene, class) in [
+        ("Unknown", "Missense_Mutation"),
+        ("Unknown", "IGR"),
+        ("TP53", "Missense_Mutation"),
+    ] {
         let maf = format!(
             "Hugo_Symbol\tNCBI_Build\tChromosome\tStart_Position\tEnd_Position\tVariant_Classification\tReference_Allele\tTumor_Seq_Allele2\tTumor_Sample_Barcode\n{gene}\tGRCh37\t7\t140453136\t140453136\t{class}\tA\tT\tS1\n"
         );
         let (code, _, err) = run("f5", "r.maf", &maf);
         assert_eq!(code, Some(2), "{gene} {class}: {err}");
-        assert!(err.contains("line 2") && err.contains("BRAF"), "{gene}: {err}");
+        assert!(
+            err.contains("line 2") && err.contains("BRAF"),
+            "{gene}: {err}"
+        );
     }
 }
 
@@ -231,7 +283,10 @@ fn a_no_call_at_a_hotspot_is_not_a_negative() {
         );
         let (code, a, err) = run("f9", "r.vcf", &vcf);
         assert_eq!(code, Some(2), "{gt}: {err} {}", a["molecular"]);
-        assert!(err.contains("line 4") && err.contains("no-call"), "{gt}: {err}");
+        assert!(
+            err.contains("line 4") && err.contains("no-call"),
+            "{gt}: {err}"
+        );
     }
     // A reference call is a negative there.
     let vcf = "##fileformat=VCFv4.2\n##reference=GRCh37\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/0\n";
@@ -265,11 +320,17 @@ fn a_no_break_space_at_the_edge_of_a_symbol_is_refused() {
         );
         let (code, _, err) = run("f11", "r.maf", &maf);
         assert_eq!(code, Some(2), "{sp:?}: {err}");
-        assert!(err.contains("line 2") && err.contains("U+"), "{sp:?}: {err}");
+        assert!(
+            err.contains("line 2") && err.contains("U+"),
+            "{sp:?}: {err}"
+        );
         let fus = format!("Tumor_Sample_Barcode\tFusion\nS1\tCCDC6-RET{sp}\n");
         let (code, _, err) = run("f11f", "f.txt", &fus);
         assert_eq!(code, Some(2), "{sp:?}: {err}");
-        assert!(err.contains("line 2") && err.contains("U+"), "{sp:?}: {err}");
+        assert!(
+            err.contains("line 2") && err.contains("U+"),
+            "{sp:?}: {err}"
+        );
     }
 }
 
@@ -296,5 +357,8 @@ fn a_header_naming_both_builds_is_said_to_contradict_itself() {
     let vcf = "##fileformat=VCFv4.2\n##reference=GRCh37\n##contig=<ID=7,length=159345973>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\n";
     let (code, _, err) = run("side", "r.vcf", vcf);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("contradicts itself") && err.contains("GRCh38"), "{err}");
+    assert!(
+        err.contains("contradicts itself") && err.contains("GRCh38"),
+        "{err}"
+    );
 }

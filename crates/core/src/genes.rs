@@ -291,14 +291,23 @@ mod tests {
             ("COCA2", "MLH1"),
         ] {
             let e = gene_symbol(&kb, old).unwrap_err();
-            assert!(e.contains(&format!("did you mean {current:?}")), "{old}: {e}");
+            assert!(
+                e.contains(&format!("did you mean {current:?}")),
+                "{old}: {e}"
+            );
         }
     }
 
     #[test]
     fn a_digit_for_a_letter_in_a_kb_symbol_is_refused() {
         let kb = kb();
-        for (bad, meant) in [("BR4F", "BRAF"), ("R3T", "RET"), ("A1K", "ALK"), ("8RAF", "BRAF"), ("NTRKI", "NTRK1")] {
+        for (bad, meant) in [
+            ("BR4F", "BRAF"),
+            ("R3T", "RET"),
+            ("A1K", "ALK"),
+            ("8RAF", "BRAF"),
+            ("NTRKI", "NTRK1"),
+        ] {
             let e = gene_symbol(&kb, bad).unwrap_err();
             assert!(e.contains(&format!("did you mean {meant:?}")), "{bad}: {e}");
         }

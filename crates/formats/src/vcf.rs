@@ -346,9 +346,11 @@ fn non_primary(name: &str) -> bool {
     ["_random", "_alt", "_decoy", "_fix", "un_"]
         .iter()
         .any(|t| n.contains(t))
-        || ["gl", "ki", "jh", "hs37d5", "ebv", "chrun", "hla-", "nt_", "nw_"]
-            .iter()
-            .any(|p| n.starts_with(p))
+        || [
+            "gl", "ki", "jh", "hs37d5", "ebv", "chrun", "hla-", "nt_", "nw_",
+        ]
+        .iter()
+        .any(|p| n.starts_with(p))
 }
 
 /// The chromosome a CHROM value names: `7`, `chr7`, `07` → `7`; `X`, `Y`, `M`/`MT` (any case);
@@ -380,7 +382,10 @@ fn chromosome_name(raw: &str, build: Option<&str>, declared: bool) -> Result<Str
         if n == 12920 && v == 1 {
             return Ok("MT".into());
         }
-        if let Some(&(v37, v38)) = (n as usize).checked_sub(1).and_then(|i| REFSEQ_VERSIONS.get(i)) {
+        if let Some(&(v37, v38)) = (n as usize)
+            .checked_sub(1)
+            .and_then(|i| REFSEQ_VERSIONS.get(i))
+        {
             let name = match n {
                 23 => "X".to_string(),
                 24 => "Y".to_string(),
@@ -886,10 +891,13 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
                 .and_then(|c| c.length())
                 .map(|l| (l as u64, format!("its ##contig length {l}")));
             let build_len = self.build.and_then(|b| {
-                LENGTHS.iter().find(|(c, _, _)| *c == chromosome).map(|(_, l37, l38)| {
-                    let l = if b == "GRCh37" { *l37 } else { *l38 };
-                    (l, format!("its length in {b}, {l}"))
-                })
+                LENGTHS
+                    .iter()
+                    .find(|(c, _, _)| *c == chromosome)
+                    .map(|(_, l37, l38)| {
+                        let l = if b == "GRCh37" { *l37 } else { *l38 };
+                        (l, format!("its length in {b}, {l}"))
+                    })
             });
             if let Some((len, what)) = contig_len.or(build_len)
                 && p > len
@@ -1003,7 +1011,8 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
             }
             if let Some(h) = &hit {
                 check_hotspot_agreement(h, &annotated, &chromosome, position, reference, alt)?;
-            } else if let (Some(b), Some(p), Some(prot)) = (self.build, position, &annotated.protein)
+            } else if let (Some(b), Some(p), Some(prot)) =
+                (self.build, position, &annotated.protein)
                 && let Some(h) = self.kb.hotspot_positions.hotspots.iter().find(|h| {
                     h.build.eq_ignore_ascii_case(b)
                         && h.chromosome == chromosome
@@ -1671,7 +1680,9 @@ chr12\t25245350\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
         for gt in ["./.", "."] {
             let e = err(
                 &kb,
-                &format!("{HEAD}##reference=GRCh37\n{COLS}\tNORMAL\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t{gt}\n"),
+                &format!(
+                    "{HEAD}##reference=GRCh37\n{COLS}\tNORMAL\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t{gt}\n"
+                ),
             );
             assert!(e.line == 4 && e.message.contains("no-call"), "{gt}: {e}");
         }

@@ -116,7 +116,11 @@ fn an_unknown_field_is_refused_with_its_file() {
 fn two_symbols_with_one_digit_letter_skeleton_are_refused() {
     // "BR4F" beside BRAF would make a misspelling of either ambiguous.
     let e = sources_with("genes.toml", |t| {
-        t.replacen("fusion_drivers = [\"NTRK1\",", "fusion_drivers = [\"BR4F\", \"NTRK1\",", 1)
+        t.replacen(
+            "fusion_drivers = [\"NTRK1\",",
+            "fusion_drivers = [\"BR4F\", \"NTRK1\",",
+            1,
+        )
     })
     .unwrap_err();
     assert!(

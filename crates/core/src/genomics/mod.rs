@@ -443,7 +443,9 @@ pub fn read_fusion(kb: &Kb, five_prime: &str, three_prime: &str) -> FusionReadin
         return FusionReading::PartnerUnknown {
             kinase: five_prime.to_string(),
             why: if is_placeholder(three_prime) {
-                format!("{written} as written: the 3' partner {three_prime:?} is a placeholder, not a gene")
+                format!(
+                    "{written} as written: the 3' partner {three_prime:?} is a placeholder, not a gene"
+                )
             } else {
                 format!(
                     "{written} as written: the kinase is only the 5' partner (check the orientation)"
@@ -858,10 +860,7 @@ mod tests {
         ] {
             assert_eq!(annotate_fusion(&kb, a, b).highest_level, None, "{a}-{b}");
             assert!(
-                matches!(
-                    read_fusion(&kb, a, b),
-                    FusionReading::PartnerUnknown { .. }
-                ),
+                matches!(read_fusion(&kb, a, b), FusionReading::PartnerUnknown { .. }),
                 "{a}-{b}"
             );
         }
