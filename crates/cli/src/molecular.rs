@@ -424,13 +424,6 @@ pub fn read_findings(
             loop {
                 match maf.next_row() {
                     Ok(Some(row)) => {
-                        if let Some(m) = c.protein_disagreement(&row) {
-                            bad.handle(FormatError {
-                                line: row.line_no,
-                                message: m,
-                            })?;
-                            continue;
-                        }
                         let f = c.finding(&row, o.shown);
                         match contradiction(&f) {
                             Some(e) => bad.handle(e)?,

@@ -470,6 +470,7 @@ mod tests {
                 position: None,
                 reference: None,
                 alternate: None,
+                conflict: None,
             },
             file: "f".into(),
             line: 1,

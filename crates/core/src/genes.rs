@@ -15,8 +15,8 @@
 //!   refused with the current symbol; a knowledge-base symbol in another case (`BRAf`) is refused
 //!   with "did you mean" (case is never fixed silently); a knowledge-base symbol followed by more
 //!   (`BRAF-V600E`, `BRAF V600E`) is refused: a gene field holds the symbol only; a symbol with a
-//!   digit for a look-alike letter or the reverse (`BR4F`, `R3T`, `A1K`: same
-//!   `atcpath_kb::symbol_skeleton` as a knowledge-base symbol) is refused with "did you mean". Any other symbol
+//!   digit for a look-alike letter or the reverse (`BR4F`, `R3T`, `A1K`:
+//!   `atcpath_kb::digit_letter_confusable` with a knowledge-base symbol) is refused with "did you mean". Any other symbol
 //!   passes unchanged (a gene the knowledge base does not know is not an error here).
 
 use atcpath_kb::Kb;
@@ -311,7 +311,7 @@ mod tests {
             let e = gene_symbol(&kb, bad).unwrap_err();
             assert!(e.contains(&format!("did you mean {meant:?}")), "{bad}: {e}");
         }
-        for ok in ["TP53", "TP63", "NTRK1", "NTRK2", "NTRK3"] {
+        for ok in ["TP53", "TP63", "NTRK1", "NTRK2", "NTRK3", "ITK", "TP73"] {
             assert_eq!(gene_symbol(&kb, ok).as_deref(), Ok(ok));
         }
     }

@@ -121,6 +121,7 @@ impl Columns {
                 position: row.get(self.start).and_then(|p| p.parse().ok()),
                 reference: row.get(self.reference).map(str::to_string),
                 alternate: alt.map(str::to_string),
+                conflict: self.protein_disagreement(row),
             },
             file: file.to_string(),
             line: row.line_no,

@@ -1079,6 +1079,7 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
                         position,
                         reference: Some(reference.to_string()),
                         alternate: Some((*alt).to_string()),
+                        conflict: None,
                     },
                     file: self.file.clone(),
                     line: self.line_no,

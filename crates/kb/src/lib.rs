@@ -995,18 +995,15 @@ impl Kb {
                 ));
             }
         }
-        // Two symbols with one skeleton would make a digit/letter misspelling ambiguous.
-        let mut skeletons: Vec<(String, &str)> = self
-            .known_genes()
-            .map(|g| (symbol_skeleton(g), g))
-            .collect();
-        skeletons.sort();
-        skeletons.dedup();
-        for w in skeletons.windows(2) {
-            if w[0].0 == w[1].0 && w[0].1 != w[1].1 {
+        // Two symbols confusable by digits and letters would make a misspelling ambiguous.
+        let genes: Vec<&str> = self.known_genes().collect();
+        for (i, a) in genes.iter().enumerate() {
+            if let Some(b) = genes[i + 1..]
+                .iter()
+                .find(|b| digit_letter_confusable(a, b))
+            {
                 problems.push(format!(
-                    "genes.toml: symbols {} and {} differ only by look-alike digits and letters (0/O, 1/I/L, 2/Z, 3/E, 4/A, 5/S, 6/G, 8/B): a misspelling of one could not be told from the other",
-                    w[0].1, w[1].1
+                    "genes.toml: symbols {a} and {b} differ only by look-alike digits and letters (0/O, 1/I/L, 2/Z, 3/E, 4/A, 5/S, 6/G, 8/B): a misspelling of one could not be told from the other"
                 ));
             }
         }
@@ -1237,13 +1234,14 @@ impl Kb {
         self.references.iter().find(|r| r.key == key)
     }
     /// The knowledge-base symbol a symbol is a digit/letter misspelling of (`BR4F`, `R3T`, `A1K`):
-    /// not itself a knowledge-base symbol, but the same [`symbol_skeleton`]. `None` otherwise.
+    /// not itself a knowledge-base symbol, but [`digit_letter_confusable`] with one. `None`
+    /// otherwise.
     pub fn skeleton_match(&self, text: &str) -> Option<&str> {
         if self.known_genes().any(|g| g == text) {
             return None;
         }
-        let s = symbol_skeleton(text);
-        self.known_genes().find(|g| symbol_skeleton(g) == s)
+        self.known_genes()
+            .find(|g| digit_letter_confusable(text, g))
     }
 
     /// Every gene symbol the knowledge base names (fusions, hotspots).
@@ -1354,22 +1352,40 @@ fn strsim_jw(a: &str, b: &str) -> f64 {
     strsim::jaro_winkler(a, b)
 }
 
-/// A gene symbol with case and digit/letter look-alikes folded (upper case; `0`→`O`, `1`/`L`→`I`,
-/// `2`→`Z`, `3`→`E`, `4`→`A`, `5`→`S`, `6`→`G`, `8`→`B`): `BR4F`, `BRAF` → `BRAF`; `A1K`,
-/// `ALK` → `AIK`. Only digit/letter confusions (and `L`/`I`, which print alike in some
-/// fonts) are folded, so TP53 and TP63 keep distinct skeletons.
-pub fn symbol_skeleton(s: &str) -> String {
-    s.chars()
-        .map(|c| match c.to_ascii_uppercase() {
-            '0' => 'O',
-            '1' | 'L' => 'I',
-            '2' => 'Z',
-            '3' => 'E',
-            '4' => 'A',
-            '5' => 'S',
-            '6' => 'G',
-            '8' => 'B',
-            c => c,
-        })
-        .collect()
+/// Whether two gene symbols differ only where one has a digit and the other the letter it looks
+/// like (`0`~`O`, `1`~`I`/`L`, `2`~`Z`, `3`~`E`, `4`~`A`, `5`~`S`, `6`~`G`, `8`~`B`; letters
+/// compared in any case): `BR4F` and `BRAF`, `A1K` and `ALK`. Two letters or two digits never
+/// match (ITK is not LTK, TP53 is not TP63); equal symbols are not confusable.
+pub fn digit_letter_confusable(a: &str, b: &str) -> bool {
+    let look = |d: char, l: char| {
+        let l = l.to_ascii_uppercase();
+        match d {
+            '0' => l == 'O',
+            '1' => l == 'I' || l == 'L',
+            '2' => l == 'Z',
+            '3' => l == 'E',
+            '4' => l == 'A',
+            '5' => l == 'S',
+            '6' => l == 'G',
+            '8' => l == 'B',
+            _ => false,
+        }
+    };
+    let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if x.len() != y.len() {
+        return false;
+    }
+    let mut differ = false;
+    for (&c, &d) in x.iter().zip(&y) {
+        if c.eq_ignore_ascii_case(&d) {
+            continue;
+        }
+        let ok = (c.is_ascii_digit() && d.is_ascii_alphabetic() && look(c, d))
+            || (d.is_ascii_digit() && c.is_ascii_alphabetic() && look(d, c));
+        if !ok {
+            return false;
+        }
+        differ = true;
+    }
+    differ
 }

@@ -325,6 +325,13 @@ pub fn merge(
                     class,
                     ..
                 } => {
+                    if let Finding::Variant {
+                        conflict: Some(m), ..
+                    } = &s.finding
+                    {
+                        problems.push(format!("{at}: {gene}: {m}"));
+                        continue;
+                    }
                     // A knowledge-base hotspot's position and allele under another symbol
                     // (`Unknown` at BRAF V600E): the symbol and the position disagree.
                     if let Finding::Variant {
@@ -629,6 +636,7 @@ mod tests {
             position: None,
             reference: None,
             alternate: None,
+            conflict: None,
         }
     }
 
@@ -728,6 +736,7 @@ mod tests {
             position: Some(1295113),
             reference: Some("G".into()),
             alternate: Some("A".into()),
+            conflict: None,
         };
         let f = MolecularFile {
             name: "t.vcf".into(),

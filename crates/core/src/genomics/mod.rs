@@ -730,6 +730,7 @@ pub fn annotate_finding(kb: &Kb, f: &Finding) -> Annotation {
             position,
             reference,
             alternate,
+            ..
         } => annotate_variant(
             kb,
             &VariantQuery {
