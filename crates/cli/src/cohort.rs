@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use atcpath_core::cohort::{
     Coverage, FrequencyRow, PatientSummary, Sample, frequency_table, summarise_patient,
 };
-use atcpath_core::genomics::{Finding, Sourced, annotate_finding};
+use atcpath_core::genomics::{Finding, Sourced, annotate_finding, fusion_finding};
 use atcpath_core::pathway::Config;
 use atcpath_formats::cbioportal::{
     GenePanel, Meta, PanelMatrix, build_name, parse_case_list, parse_gene_panel, parse_meta,
@@ -426,6 +426,11 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     let mut in_file: HashMap<&'static str, BTreeSet<String>> = HashMap::new();
     let mut orphans: BTreeSet<String> = BTreeSet::new();
     let mut skipped = 0;
+    // Symbols the one gene check refuses (`genes::gene_symbol`, as assess): errors, or skipped
+    // rows with --skip-invalid.
+    let mut refused: Vec<String> = Vec::new();
+    let mut refused_skipped = 0;
+    let skip_invalid = a.skip_invalid;
     for p in &profiles {
         bar.set_message(p.meta_file.clone());
         let shown = p.data.display().to_string();
@@ -447,8 +452,38 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
                 skip_invalid: a.skip_invalid,
                 offers_skip: true,
             },
-            &mut |f: Sourced| {
+            &mut |mut f: Sourced| {
                 let Some(s) = f.sample.clone() else { return };
+                // A fusion row with an unknown partner or a 5'-only kinase is no fusion
+                // (`genomics::read_fusion`, as in assess and annotate).
+                if let Finding::Fusion {
+                    five_prime,
+                    three_prime,
+                } = &f.finding
+                {
+                    f.finding = fusion_finding(kb, five_prime, three_prime);
+                }
+                let symbols: Vec<&String> = match &f.finding {
+                    Finding::Variant { gene, .. }
+                    | Finding::CopyNumber { gene, .. }
+                    | Finding::Rearrangement { gene } => vec![gene],
+                    Finding::Fusion {
+                        five_prime,
+                        three_prime,
+                    } => vec![five_prime, three_prime],
+                    _ => Vec::new(),
+                };
+                if let Some(m) = symbols
+                    .iter()
+                    .find_map(|g| atcpath_core::genes::gene_symbol(kb, g).err())
+                {
+                    if skip_invalid {
+                        refused_skipped += 1;
+                    } else if refused.len() < 20 {
+                        refused.push(format!("{}: line {}: {m}", f.file, f.line));
+                    }
+                    return;
+                }
                 seen.insert(s.clone());
                 match samples.get_mut(&s) {
                     Some(sample) => {
@@ -466,6 +501,13 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    if !refused.is_empty() {
+        return Err(invalid(format!(
+            "{}\n(rerun with --skip-invalid to leave such rows out)",
+            refused.join("\n")
+        )));
+    }
+    skipped += refused_skipped;
     let first =
         |ids: &BTreeSet<String>| ids.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
     if !orphans.is_empty() {

@@ -510,6 +510,17 @@ pub fn read_findings(
             // Without a build and without CSQ/ANN annotation no call can be recognised (hotspots
             // are matched by position): reading on would turn a BRAF V600E into "not detected".
             if v.build().is_none() && v.annotation().is_none() {
+                if let Some(w) = v
+                    .warnings()
+                    .iter()
+                    .find(|w| w.starts_with("the header names both"))
+                {
+                    let said = w.split(": build unknown").next().unwrap_or(w);
+                    return Err(invalid(format!(
+                        "{}: the header contradicts itself about the reference build ({said}) and the calls carry no CSQ/ANN annotation: correct the header, or give --build GRCh37 or GRCh38 (or \"build\" in molecular.files)",
+                        o.shown
+                    )));
+                }
                 return Err(invalid(format!(
                     "{}: the reference build is not stated in the header and the calls carry no CSQ/ANN annotation: give --build GRCh37 or GRCh38 (or \"build\" in molecular.files); without it hotspots such as BRAF V600E cannot be recognised",
                     o.shown

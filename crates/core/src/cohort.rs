@@ -91,7 +91,7 @@ pub fn protein_changing(
             | VariantClass::InFrame,
         ) => true,
         Some(VariantClass::Silent | VariantClass::Promoter | VariantClass::NonCoding) => false,
-        Some(VariantClass::Other) | None => {
+        Some(VariantClass::Other | VariantClass::Unrecognised) | None => {
             protein.is_some_and(|p| p.consequence != Consequence::Synonymous)
         }
     }
@@ -458,6 +458,7 @@ mod tests {
                 position: None,
                 reference: None,
                 alternate: None,
+                conflict: None,
             },
             file: "f".into(),
             line: 1,

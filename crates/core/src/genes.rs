@@ -14,7 +14,9 @@
 //!   symbol or alias of a knowledge-base gene (`kb/genes.toml` `[[alias]]`, with its HGNC id) is
 //!   refused with the current symbol; a knowledge-base symbol in another case (`BRAf`) is refused
 //!   with "did you mean" (case is never fixed silently); a knowledge-base symbol followed by more
-//!   (`BRAF-V600E`, `BRAF V600E`) is refused: a gene field holds the symbol only. Any other symbol
+//!   (`BRAF-V600E`, `BRAF V600E`) is refused: a gene field holds the symbol only; a symbol with a
+//!   digit for a look-alike letter or the reverse (`BR4F`, `R3T`, `A1K`:
+//!   `atcpath_kb::digit_letter_confusable` with a knowledge-base symbol) is refused with "did you mean". Any other symbol
 //!   passes unchanged (a gene the knowledge base does not know is not an error here).
 
 use atcpath_kb::Kb;
@@ -203,6 +205,12 @@ pub fn gene_symbol(kb: &Kb, text: &str) -> Result<String, String> {
             "{text:?} is not an HGNC symbol; did you mean {g:?}?"
         ));
     }
+    // A digit written for a letter or the reverse (`BR4F`, `R3T`, `A1K`).
+    if let Some(g) = kb.skeleton_match(text) {
+        return Err(format!(
+            "{text:?} is not an HGNC symbol (a digit where a letter belongs, or the reverse); did you mean {g:?}?"
+        ));
+    }
     if let Some((head, _)) = text.split_once(['-', '_', '.'])
         && let Some((g, _)) = resolve(head)
     {
@@ -290,6 +298,46 @@ mod tests {
         );
         // Accepted: knowledge-base symbols and other well-formed symbols, unchanged.
         for ok in ["BRAF", "NTRK3", "EGFR", "C1orf112", "HLA-A"] {
+            assert_eq!(gene_symbol(&kb, ok).as_deref(), Ok(ok));
+        }
+    }
+
+    #[test]
+    fn more_old_names_are_refused_with_the_current_symbol() {
+        let kb = kb();
+        for (old, current) in [
+            ("TRK", "NTRK1"),
+            ("TEL", "ETV6"),
+            ("H4", "CCDC6"),
+            ("D10S170", "CCDC6"),
+            ("ELE1", "NCOA4"),
+            ("RFG", "NCOA4"),
+            ("ARA70", "NCOA4"),
+            ("MTS1", "CDKN2A"),
+            ("COCA2", "MLH1"),
+        ] {
+            let e = gene_symbol(&kb, old).unwrap_err();
+            assert!(
+                e.contains(&format!("did you mean {current:?}")),
+                "{old}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_digit_for_a_letter_in_a_kb_symbol_is_refused() {
+        let kb = kb();
+        for (bad, meant) in [
+            ("BR4F", "BRAF"),
+            ("R3T", "RET"),
+            ("A1K", "ALK"),
+            ("8RAF", "BRAF"),
+            ("NTRKI", "NTRK1"),
+        ] {
+            let e = gene_symbol(&kb, bad).unwrap_err();
+            assert!(e.contains(&format!("did you mean {meant:?}")), "{bad}: {e}");
+        }
+        for ok in ["TP53", "TP63", "NTRK1", "NTRK2", "NTRK3", "ITK", "TP73"] {
             assert_eq!(gene_symbol(&kb, ok).as_deref(), Ok(ok));
         }
     }

@@ -6,7 +6,8 @@
 //!   predicted consequence: `p.V600E`, `p.Val600Glu`, `p.(V600E)`, `p.(Val600Glu)` all normalise
 //!   to `p.Val600Glu`; stop as `*`, `X` or `Ter`; synonymous `p.Val600=`;
 //!   frameshifts `p.K123fs`, `p.Lys123ArgfsTer5`; in-frame `del`, `dup`, `ins`, `delins` over a
-//!   residue or a range `p.Glu746_Ala750del`;
+//!   residue or a range `p.Glu746_Ala750del`; one residue replaced by one (`p.V600delinsE`,
+//!   `p.Val600delinsGlu`) is the substitution and normalises to `p.Val600Glu`;
 //! - coding changes: substitution `c.1799T>A`, `del`, `dup`, `ins`, `delins`, with intronic
 //!   offsets (`c.1234+1G>A`, a splice variant) and 5' upstream positions (`c.-124C>T`).
 //!
@@ -183,6 +184,19 @@ pub fn parse_protein(text: &str) -> Result<ProteinChange, HgvsError> {
                     "{text:?}: an insertion names the two flanking residues (e.g. p.Lys2_Gly3insGln)"
                 )));
             }
+            // One residue replaced by one (`p.V600delinsE`) is the substitution `p.Val600Glu`:
+            // one name for one change.
+            if kw == "delins"
+                && !ranged
+                && let Some((alt, n)) = residue(&aas)
+                && n == aas.len()
+            {
+                return out(
+                    format!("{first}{alt}"),
+                    Some(alt),
+                    substitution(ref_aa, position, alt),
+                );
+            }
             return out(format!("{span}{kw}{aas}"), None, cons);
         }
     }
@@ -240,7 +254,16 @@ pub fn parse_protein(text: &str) -> Result<ProteinChange, HgvsError> {
             "{text:?} mixes one- and three-letter amino-acid codes (write p.V600E or p.Val600Glu)"
         )));
     }
-    let consequence = if alt == "Ter" {
+    out(
+        format!("{first}{alt}"),
+        Some(alt),
+        substitution(ref_aa, position, alt),
+    )
+}
+
+/// The consequence of residue `ref_aa` at `position` replaced by `alt` (three-letter codes).
+fn substitution(ref_aa: &str, position: u32, alt: &str) -> Consequence {
+    if alt == "Ter" {
         Consequence::Nonsense
     } else if alt == ref_aa {
         Consequence::Synonymous
@@ -248,8 +271,7 @@ pub fn parse_protein(text: &str) -> Result<ProteinChange, HgvsError> {
         Consequence::StartLoss
     } else {
         Consequence::Missense
-    };
-    out(format!("{first}{alt}"), Some(alt), consequence)
+    }
 }
 
 /// The standard genetic code: a DNA codon to its three-letter amino acid (`Ter` for stop).
@@ -473,6 +495,8 @@ mod tests {
             "p.(V600E)",
             "p.(Val600Glu)",
             " p.V600E ",
+            "p.V600delinsE",
+            "p.Val600delinsGlu",
         ] {
             let p = parse_protein(f).unwrap();
             assert_eq!(p.normalized, "p.Val600Glu", "{f}");

@@ -142,11 +142,12 @@ impl<'a> Record<'a> {
     pub fn is_empty(&self) -> bool {
         self.bounds.is_empty()
     }
-    /// A field's trimmed text; empty when the line stops before it.
+    /// A field's text trimmed of ASCII white space (only: a no-break space at the edge of a gene
+    /// symbol stays, to be refused by the symbol check); empty when the line stops before it.
     pub fn cell(&self, i: usize) -> &'a str {
-        self.bounds
-            .get(i)
-            .map_or("", |(s, e)| self.text[*s..*e].trim())
+        self.bounds.get(i).map_or("", |(s, e)| {
+            self.text[*s..*e].trim_matches(|c: char| c.is_ascii_whitespace())
+        })
     }
     /// A field's trimmed text, `None` when absent or missing (see [`is_missing`]).
     pub fn get(&self, i: usize) -> Option<&'a str> {

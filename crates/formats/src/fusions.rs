@@ -14,12 +14,13 @@ pub enum FusionName {
 /// # Errors
 /// A message when the text is not one of these forms.
 pub fn parse_fusion(text: &str) -> Result<FusionName, String> {
-    let t = text.trim();
+    // ASCII white space only: a no-break space at the edge of a symbol is refused below.
+    let t = text.trim_matches(|c: char| c.is_ascii_whitespace());
     let t = t
         .strip_suffix(" fusion")
         .or_else(|| t.strip_suffix(" Fusion"))
         .unwrap_or(t)
-        .trim();
+        .trim_matches(|c: char| c.is_ascii_whitespace());
     let (a, b) = t
         .split_once("::")
         .or_else(|| t.split_once('-'))

@@ -98,6 +98,19 @@ impl Columns {
             .filter(|f| *f != "." && !f.eq_ignore_ascii_case("PASS"))
     }
 
+    /// Why a row's HGVSp_Short and HGVSp disagree, if both give a protein change and the two
+    /// normalise differently (`p.V600E` beside `p.Val600Lys`): which one is right cannot be told.
+    pub fn protein_disagreement(&self, row: &Row<'_>) -> Option<String> {
+        let short = row.get(self.hgvsp_short).and_then(maf_protein)?;
+        let long = row.get(self.hgvsp).and_then(maf_protein)?;
+        (short.normalized != long.normalized).then(|| {
+            format!(
+                "HGVSp_Short {} and HGVSp {} name different protein changes",
+                short.normalized, long.normalized
+            )
+        })
+    }
+
     /// The finding a row states: gene, protein (HGVSp_Short, else HGVSp), coding (HGVSc, its
     /// transcript prefix removed), class, build, position and alleles, and the sample.
     /// An HGVS value that does not parse is left out (the row keeps its gene and position).
@@ -125,6 +138,7 @@ impl Columns {
                 position: row.get(self.start).and_then(|p| p.parse().ok()),
                 reference: row.get(self.reference).map(str::to_string),
                 alternate: alt.map(str::to_string),
+                conflict: self.protein_disagreement(row),
             },
             file: file.to_string(),
             line: row.line_no,
@@ -333,7 +347,13 @@ fn check_row_fully(
     if fields != header {
         return err(format!("{fields} fields where the header has {header}"));
     }
-    match row.get(Some(columns.gene)) {
+    // Only ASCII white space is trimmed before the symbol check: a no-break space (U+00A0) or
+    // narrow no-break space (U+202F) at the edge of a symbol is refused, as in case files.
+    let gene = std::str::from_utf8(row.untrimmed(Some(columns.gene)))
+        .ok()
+        .map(|g| g.trim_matches(|c: char| c.is_ascii_whitespace()))
+        .filter(|v| !crate::is_missing(v));
+    match gene {
         None => return err("Hugo_Symbol is empty".into()),
         Some(g) => {
             if let Err(m) = atcpath_core::genes::check_symbol_chars(g) {

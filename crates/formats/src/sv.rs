@@ -102,6 +102,8 @@ pub struct SvCounts {
 enum Cols {
     Fusion {
         fusion: usize,
+        /// The deprecated cBioPortal format's `Hugo_Symbol` (checked as any symbol).
+        hugo: Option<usize>,
     },
     Sv {
         a: Option<usize>,
@@ -199,7 +201,7 @@ fn fusion_cell(text: &str) -> Result<Event, String> {
         Some(i) => &text[..i],
         None => text,
     }
-    .trim();
+    .trim_matches(|c: char| c.is_ascii_whitespace());
     match parse_fusion(name) {
         Ok(FusionName::Pair(a, b)) => Ok(Event::Fusion {
             five_prime: a,
@@ -252,7 +254,13 @@ impl<R: BufRead> SvReader<R> {
             } else {
                 Flavour::OncokbFusions
             };
-            (f, Cols::Fusion { fusion })
+            (
+                f,
+                Cols::Fusion {
+                    fusion,
+                    hugo: col("Hugo_Symbol"),
+                },
+            )
         } else if col("Site1_Entrez_Gene_Id").is_some() || col("Site2_Entrez_Gene_Id").is_some() {
             return Err(FormatError {
                 line,
@@ -321,7 +329,11 @@ impl<R: BufRead> SvReader<R> {
             .get(self.sample)
             .ok_or_else(|| err(format!("{} is empty", self.table.header()[self.sample])))?;
         let (event, explicit) = match self.cols {
-            Cols::Fusion { fusion } => {
+            Cols::Fusion { fusion, hugo } => {
+                if let Some(h) = r.get_opt(hugo) {
+                    atcpath_core::genes::check_symbol_chars(h)
+                        .map_err(|m| err(format!("Hugo_Symbol: {m}")))?;
+                }
                 let text = r.get(fusion).ok_or_else(|| err("Fusion is empty".into()))?;
                 let event = fusion_cell(text).map_err(|e| err(format!("Fusion: {e}")))?;
                 (event, true)

@@ -18,6 +18,16 @@
 //! as in vcf2maf's `test_grch38.vcf` and `test_b37.vcf`, which breaks the spec) is read as `.`.
 //! noodles types never leave this module, so a breaking noodles release touches this file only.
 //!
+//! # Chromosomes and positions
+//! CHROM is read by `chromosome_name`: 1-22, X, Y, M/MT with or without `chr` (and `07` for 7);
+//! a RefSeq accession (`NC_000007.14`) as its chromosome, its version checked against the
+//! build; a non-primary contig (GL..., KI..., chrUn_..., ..._random, ..._alt, hs37d5, EBV) or a
+//! contig declared by a `##contig` line as written (no hotspot lies there). Any other name is an
+//! error at its line, as are POS 0 and a POS beyond the chromosome's end (its `##contig` length,
+//! else its length in the build). A tumour genotype that is a no-call (`./.`, `.`) at a
+//! knowledge-base hotspot position is an error: the file cannot tell, and a no-call is never read
+//! as "not carried" there.
+//!
 //! # Build
 //! From the header when it says: `##reference=` / `##assembly=` values naming GRCh37 (`GRCh37`,
 //! `hg19`, `b37`, `hs37d5`, `human_g1k_v37`, `Homo_sapiens_assembly19`) or GRCh38 (`GRCh38`,
@@ -298,6 +308,114 @@ const LENGTHS: [(&str, u64, u64); 24] = [
     ("X", 155_270_560, 156_040_895),
     ("Y", 59_373_566, 57_227_415),
 ];
+
+/// RefSeq accession versions of chromosomes 1-22, X (23), Y (24) in GRCh37 and GRCh38
+/// (`NC_000007.13` is chromosome 7 of GRCh37, `NC_000007.14` of GRCh38; NCBI assembly reports
+/// GCF_000001405.13 and GCF_000001405.26). Chromosome MT is `NC_012920.1` in both.
+const REFSEQ_VERSIONS: [(u32, u32); 24] = [
+    (10, 11),
+    (11, 12),
+    (11, 12),
+    (11, 12),
+    (9, 10),
+    (11, 12),
+    (13, 14),
+    (10, 11),
+    (11, 12),
+    (10, 11),
+    (9, 10),
+    (11, 12),
+    (10, 11),
+    (8, 9),
+    (9, 10),
+    (9, 10),
+    (10, 11),
+    (9, 10),
+    (9, 10),
+    (10, 11),
+    (8, 9),
+    (10, 11),
+    (10, 11),
+    (9, 10),
+];
+
+/// A non-primary contig by its usual names (unplaced, unlocalised, alternate, decoy, viral):
+/// never a hotspot position.
+fn non_primary(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["_random", "_alt", "_decoy", "_fix", "un_"]
+        .iter()
+        .any(|t| n.contains(t))
+        || [
+            "gl", "ki", "jh", "hs37d5", "ebv", "chrun", "hla-", "nt_", "nw_",
+        ]
+        .iter()
+        .any(|p| n.starts_with(p))
+}
+
+/// The chromosome a CHROM value names: `7`, `chr7`, `07` → `7`; `X`, `Y`, `M`/`MT` (any case);
+/// a RefSeq accession (`NC_000007.14` → `7`), whose version must be that of the build when the
+/// build is known. A non-primary contig (GL000192.1, chrUn_..., ..._alt, hs37d5) or one declared
+/// by a `##contig` line is returned as written (it holds no hotspot).
+///
+/// # Errors
+/// A RefSeq accession of the other build (or of no build), and any other name: an unknown
+/// chromosome name would make a hotspot at its position "not detected".
+fn chromosome_name(raw: &str, build: Option<&str>, declared: bool) -> Result<String, String> {
+    let c = strip_chr(raw);
+    if let Ok(n) = c.parse::<u32>()
+        && (1..=22).contains(&n)
+        && c.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Ok(n.to_string());
+    }
+    match c.to_ascii_uppercase().as_str() {
+        "X" | "Y" | "MT" => return Ok(c.to_ascii_uppercase()),
+        "M" => return Ok("MT".into()),
+        _ => {}
+    }
+    if let Some((acc, version)) = raw.split_once('.')
+        && let Some(num) = acc.strip_prefix("NC_")
+        && num.len() == 6
+        && let (Ok(n), Ok(v)) = (num.parse::<u32>(), version.parse::<u32>())
+    {
+        if n == 12920 && v == 1 {
+            return Ok("MT".into());
+        }
+        if let Some(&(v37, v38)) = (n as usize)
+            .checked_sub(1)
+            .and_then(|i| REFSEQ_VERSIONS.get(i))
+        {
+            let name = match n {
+                23 => "X".to_string(),
+                24 => "Y".to_string(),
+                _ => n.to_string(),
+            };
+            let of = if v == v37 {
+                Some("GRCh37")
+            } else if v == v38 {
+                Some("GRCh38")
+            } else {
+                None
+            };
+            return match (of, build) {
+                (None, _) => Err(format!(
+                    "CHROM {raw:?}: version .{v} of chromosome {name}'s RefSeq accession is neither GRCh37 (.{v37}) nor GRCh38 (.{v38})"
+                )),
+                (Some(o), Some(b)) if o != b => Err(format!(
+                    "CHROM {raw:?} is chromosome {name} of {o}, but the file's build is {b}"
+                )),
+                _ => Ok(name),
+            };
+        }
+    }
+    if declared || non_primary(c) {
+        return Ok(raw.to_string());
+    }
+    Err(format!(
+        "CHROM {raw:?} is not a chromosome name ATCPath knows (1-22, X, Y, MT with or without chr, a RefSeq NC_ accession, or a contig declared by a ##contig line)"
+    ))
+}
 
 /// The canonical build a name or a path says (`GRCh37`, `GRCh38`), token by token.
 pub fn build_named(text: &str) -> Option<&'static str> {
@@ -754,12 +872,42 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
             .read_record(&mut self.record)
             .map_err(|e| format!("not a VCF record: {e}"))?;
         let record = &self.record;
-        let chromosome = strip_chr(record.reference_sequence_name()).to_string();
+        let raw_chrom = record.reference_sequence_name();
+        let declared = self.header.contigs().keys().any(|k| k == raw_chrom);
+        let chromosome = chromosome_name(raw_chrom, self.build, declared)?;
         let position = match record.variant_start() {
             None => None,
             Some(Ok(p)) => Some(usize::from(p) as u64),
             Some(Err(_)) => return Err(format!("POS {:?} is not a position", fields[1])),
         };
+        // POS 0 (a telomere, used by no caller for a variant) or beyond the chromosome's end.
+        if fields[1].trim() == "0" {
+            return Err("POS 0 is not a variant position (positions start at 1)".into());
+        }
+        if let Some(p) = position {
+            let contig_len = self
+                .header
+                .contigs()
+                .get(raw_chrom)
+                .and_then(|c| c.length())
+                .map(|l| (l as u64, format!("its ##contig length {l}")));
+            let build_len = self.build.and_then(|b| {
+                LENGTHS
+                    .iter()
+                    .find(|(c, _, _)| *c == chromosome)
+                    .map(|(_, l37, l38)| {
+                        let l = if b == "GRCh37" { *l37 } else { *l38 };
+                        (l, format!("its length in {b}, {l}"))
+                    })
+            });
+            if let Some((len, what)) = contig_len.or(build_len)
+                && p > len
+            {
+                return Err(format!(
+                    "POS {p} is beyond the end of chromosome {raw_chrom} ({what})"
+                ));
+            }
+        }
         let reference = record.reference_bases();
         if !bases(reference) {
             return Err(format!("REF {reference:?} is not bases (A, C, G, T, N)"));
@@ -784,6 +932,7 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
 
         // Tumour genotype: which alleles it carries (None = no genotype information).
         let carried = self.tumour_alleles(alts.len(), &alts)?;
+        let no_call = self.tumour_no_call();
 
         // Annotation entries of this record.
         let entries: Vec<String> = match &self.layout {
@@ -825,6 +974,17 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
                 stats.not_point += 1;
                 continue;
             }
+            // A no-call at a knowledge-base hotspot: the file cannot tell (never "not detected").
+            if no_call
+                && let (Some(b), Some(p)) = (self.build, position)
+                && let Some(h) = self.kb.hotspot_at(b, &chromosome, p, reference, alt)
+            {
+                return Err(format!(
+                    "the tumour genotype is a no-call (GT missing) at {} {}: the file cannot tell whether it is present",
+                    h.gene,
+                    h.protein.or(h.name).unwrap_or(h.coding)
+                ));
+            }
             let without_genotype = match carried.get(k).copied().flatten() {
                 Some(false) => {
                     stats.not_in_tumour += 1;
@@ -852,6 +1012,27 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
             }
             if let Some(h) = &hit {
                 check_hotspot_agreement(h, &annotated, &chromosome, position, reference, alt)?;
+            } else if let (Some(b), Some(p), Some(prot)) =
+                (self.build, position, &annotated.protein)
+                && let Some(h) = self.kb.hotspot_positions.hotspots.iter().find(|h| {
+                    h.build.eq_ignore_ascii_case(b)
+                        && h.chromosome == chromosome
+                        && h.position == p
+                        && h.reference.eq_ignore_ascii_case(reference)
+                        && !h.alt.eq_ignore_ascii_case(alt)
+                        && hgvs::parse_protein(&h.protein)
+                            .is_ok_and(|x| x.normalized == prot.normalized)
+                })
+            {
+                // The annotation names the change another allele makes here (ANN or CSQ).
+                return Err(format!(
+                    "the annotation gives {} {} but the record is {chromosome}:{p} {reference}>{alt}, and {} is {}>{} there ({b}): the two disagree",
+                    annotated.gene.as_deref().unwrap_or(&h.gene),
+                    prot.normalized,
+                    h.protein,
+                    h.reference,
+                    h.alt
+                ));
             }
             let origin_annotation = self.layout.as_ref().map(|l| l.origin);
             let has_change = annotated.protein.is_some() || annotated.coding.is_some();
@@ -899,6 +1080,7 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
                         position,
                         reference: Some(reference.to_string()),
                         alternate: Some((*alt).to_string()),
+                        conflict: None,
                     },
                     file: self.file.clone(),
                     line: self.line_no,
@@ -913,6 +1095,29 @@ impl<'k, R: BufRead> VcfReader<'k, R> {
     }
 
     /// For each ALT, whether the tumour carries it (`None`: no genotype information).
+    /// Whether the tumour's GT is a no-call (`./.`, `.`): every allele missing.
+    fn tumour_no_call(&self) -> bool {
+        let Some((t, _)) = &self.tumour else {
+            return false;
+        };
+        let samples = self.record.samples();
+        let Some(i) = samples.keys().iter().position(|k| k == "GT") else {
+            return false;
+        };
+        let Some(sample) = samples.get_index(*t) else {
+            return false;
+        };
+        match sample.get_index(&self.header, i) {
+            Some(Some(Ok(SampleValue::Genotype(g)))) => {
+                let alleles: Vec<_> = g.iter().collect();
+                alleles.iter().all(|a| matches!(a, Ok((None, _))))
+            }
+            // `.` alone: the whole sample missing.
+            Some(None) | None => true,
+            _ => false,
+        }
+    }
+
     fn tumour_alleles(&self, n_alts: usize, alts: &[&str]) -> Result<Vec<Option<bool>>, String> {
         let Some((t, name)) = &self.tumour else {
             return Ok(vec![None; n_alts]);
@@ -1461,8 +1666,6 @@ chr12\t25245350\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
         let text = format!(
             "{HEAD}##FORMAT=<ID=AD,Number=R,Type=Integer,Description=\"d\">\n##FORMAT=<ID=TU,Number=2,Type=Integer,Description=\"t\">\n{COLS}\tNORMAL\tTUMOR\n\
 7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
-7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t./.\n\
-7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t.\n\
 7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0\t1\n\
 7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT:AD\t0/0:10,0\t0|1:5,5\n\
 7\t140453136\t.\tA\tT\t.\tPASS\t.\tAD\t10,0\t5,0\n\
@@ -1473,8 +1676,18 @@ chr12\t25245350\t.\tC\tT\t.\tPASS\t.\tGT\t0/1\t0/0\n\
         );
         let (calls, stats, _) = read(&kb, &text, Some("GRCh37"));
         let lines: Vec<_> = calls.iter().map(|c| c.sourced.line).collect();
-        assert_eq!(lines, [8, 9, 11, 12, 13, 14]);
-        assert_eq!((stats.not_in_tumour, stats.without_genotype), (4, 1));
+        assert_eq!(lines, [6, 7, 9, 10, 11, 12]);
+        assert_eq!((stats.not_in_tumour, stats.without_genotype), (2, 1));
+        // A tumour no-call at a hotspot cannot tell: an error, never "not carried".
+        for gt in ["./.", "."] {
+            let e = err(
+                &kb,
+                &format!(
+                    "{HEAD}##reference=GRCh37\n{COLS}\tNORMAL\tTUMOR\n7\t140453136\t.\tA\tT\t.\tPASS\t.\tGT\t0/1\t{gt}\n"
+                ),
+            );
+            assert!(e.line == 4 && e.message.contains("no-call"), "{gt}: {e}");
+        }
         let e = err(
             &kb,
             &format!("{HEAD}{COLS}\tTUMOR\n7\t1\t.\tA\tT\t.\t.\t.\tGT\t0/2\n"),

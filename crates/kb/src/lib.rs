@@ -1001,6 +1001,18 @@ impl Kb {
                 ));
             }
         }
+        // Two symbols confusable by digits and letters would make a misspelling ambiguous.
+        let genes: Vec<&str> = self.known_genes().collect();
+        for (i, a) in genes.iter().enumerate() {
+            if let Some(b) = genes[i + 1..]
+                .iter()
+                .find(|b| digit_letter_confusable(a, b))
+            {
+                problems.push(format!(
+                    "genes.toml: symbols {a} and {b} differ only by look-alike digits and letters (0/O, 1/I/L, 2/Z, 3/E, 4/A, 5/S, 6/G, 8/B): a misspelling of one could not be told from the other"
+                ));
+            }
+        }
         for p in &self.genes.proteins {
             if !self.known_genes().any(|g| g == p.gene)
                 || p.length == 0
@@ -1273,6 +1285,17 @@ impl Kb {
     pub fn reference(&self, key: &str) -> Option<&Reference> {
         self.references.iter().find(|r| r.key == key)
     }
+    /// The knowledge-base symbol a symbol is a digit/letter misspelling of (`BR4F`, `R3T`, `A1K`):
+    /// not itself a knowledge-base symbol, but [`digit_letter_confusable`] with one. `None`
+    /// otherwise.
+    pub fn skeleton_match(&self, text: &str) -> Option<&str> {
+        if self.known_genes().any(|g| g == text) {
+            return None;
+        }
+        self.known_genes()
+            .find(|g| digit_letter_confusable(text, g))
+    }
+
     /// Every gene symbol the knowledge base names (fusions, hotspots).
     pub fn known_genes(&self) -> impl Iterator<Item = &str> {
         self.genes
@@ -1402,4 +1425,42 @@ fn is_iso_date(s: &str) -> bool {
 /// Jaro-Winkler similarity, for "did you mean" checks.
 fn strsim_jw(a: &str, b: &str) -> f64 {
     strsim::jaro_winkler(a, b)
+}
+
+/// Whether two gene symbols differ only where one has a digit and the other the letter it looks
+/// like (`0`~`O`, `1`~`I`/`L`, `2`~`Z`, `3`~`E`, `4`~`A`, `5`~`S`, `6`~`G`, `8`~`B`; letters
+/// compared in any case): `BR4F` and `BRAF`, `A1K` and `ALK`. Two letters or two digits never
+/// match (ITK is not LTK, TP53 is not TP63); equal symbols are not confusable.
+pub fn digit_letter_confusable(a: &str, b: &str) -> bool {
+    let look = |d: char, l: char| {
+        let l = l.to_ascii_uppercase();
+        match d {
+            '0' => l == 'O',
+            '1' => l == 'I' || l == 'L',
+            '2' => l == 'Z',
+            '3' => l == 'E',
+            '4' => l == 'A',
+            '5' => l == 'S',
+            '6' => l == 'G',
+            '8' => l == 'B',
+            _ => false,
+        }
+    };
+    let (x, y): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if x.len() != y.len() {
+        return false;
+    }
+    let mut differ = false;
+    for (&c, &d) in x.iter().zip(&y) {
+        if c.eq_ignore_ascii_case(&d) {
+            continue;
+        }
+        let ok = (c.is_ascii_digit() && d.is_ascii_alphabetic() && look(c, d))
+            || (d.is_ascii_digit() && c.is_ascii_alphabetic() && look(d, c));
+        if !ok {
+            return false;
+        }
+        differ = true;
+    }
+    differ
 }

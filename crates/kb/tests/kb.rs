@@ -152,3 +152,20 @@ fn drug_names_are_normalised_once_salts_forms_and_brands() {
         Ok("mitoxantrone")
     );
 }
+
+#[test]
+fn two_symbols_with_one_digit_letter_skeleton_are_refused() {
+    // "BR4F" beside BRAF would make a misspelling of either ambiguous.
+    let e = sources_with("genes.toml", |t| {
+        t.replacen(
+            "fusion_drivers = [\"NTRK1\",",
+            "fusion_drivers = [\"BR4F\", \"NTRK1\",",
+            1,
+        )
+    })
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("BR4F") && e.to_string().contains("look-alike"),
+        "{e}"
+    );
+}

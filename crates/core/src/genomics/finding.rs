@@ -86,6 +86,11 @@ pub enum Finding {
         position: Option<u64>,
         reference: Option<String>,
         alternate: Option<String>,
+        /// Why the row cannot be read as one variant, when it cannot (a MAF row whose
+        /// HGVSp_Short and HGVSp name different changes): the merge refuses such a row of the
+        /// patient's sample at its line.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        conflict: Option<String>,
     },
     /// A fusion, 5' then 3' partner as written (the kinase kept is the 3' partner's when it is a driver: `genomics::fusion_kinase`).
     Fusion {

@@ -9,7 +9,11 @@
 //!   (`coverage::not_shown`, the one rule): the others stay unknown, recorded in
 //!   `molecular.coverage_not_shown` and raised as a `coverage_not_shown` alert. A test the case
 //!   file types as resulted keeps its meaning (the clinician's statement of its genes);
-//! - a row whose class contradicts its protein change (`class_contradiction`) is an error;
+//! - a fusion row whose partner is a placeholder or not a knowledge-base fusion gene, or whose
+//!   kinase is only the 5' partner, is a kinase rearrangement with the partner unknown
+//!   (`read_fusion`), never a named fusion;
+//! - a row whose class contradicts its protein change (`class_contradiction`) is an error, and so
+//!   is a row of a knowledge-base gene with a protein change and an unrecognised class;
 //! - what the tumour board must see (coverage not shown, an IHC/sequencing BRAF discordance, the
 //!   readers' alerts such as MSI status against MSIsensor score) is a [`FileAlert`], which
 //!   `pathway::alerts::file_alerts` turns into the report's alerts;
@@ -333,10 +337,49 @@ pub fn merge(
                     class,
                     ..
                 } => {
+                    if let Finding::Variant {
+                        conflict: Some(m), ..
+                    } = &s.finding
+                    {
+                        problems.push(format!("{at}: {gene}: {m}"));
+                        continue;
+                    }
+                    // A knowledge-base hotspot's position and allele under another symbol
+                    // (`Unknown` at BRAF V600E): the symbol and the position disagree.
+                    if let Finding::Variant {
+                        build: Some(b),
+                        chromosome: Some(c),
+                        position: Some(p),
+                        reference: Some(r),
+                        alternate: Some(a),
+                        ..
+                    } = &s.finding
+                        && let Some(h) = kb.hotspot_at(b, c, *p, r, a)
+                        && !h.gene.eq_ignore_ascii_case(gene)
+                    {
+                        problems.push(format!(
+                            "{at}: the gene {gene:?} disagrees with the position: {b} {c}:{p} {r}>{a} is {} {} (correct the symbol or the position)",
+                            h.gene,
+                            h.protein.unwrap_or_default()
+                        ));
+                        continue;
+                    }
                     if let (Some(c), Some(p)) = (class, protein)
                         && let Some(m) = class_contradiction(*c, p)
                     {
                         problems.push(format!("{at}: {gene} {m}"));
+                        continue;
+                    }
+                    // An unrecognised class is not read as "non-coding": the row of a gene the
+                    // pathway reads, with a protein change, would otherwise vanish.
+                    if *class == Some(VariantClass::Unrecognised)
+                        && protein.is_some()
+                        && kb.known_genes().any(|k| k == gene)
+                    {
+                        problems.push(format!(
+                            "{at}: {gene} {}: the variant class is not one ATCPath recognises (MAF Variant_Classification such as Missense_Mutation); correct the class so the row is not dropped",
+                            protein.as_ref().map_or("", |p| p.normalized.as_str())
+                        ));
                         continue;
                     }
                     if !merged_class(*class, &ann) {
@@ -407,6 +450,33 @@ pub fn merge(
                                 "{g:?} at {at} is not a gene ATCPath knows; did you mean {k:?}? (a misspelt symbol would hide the fusion)"
                             ));
                         }
+                    }
+                    // A placeholder or unknown partner, or a kinase only at 5': a rearrangement
+                    // with the partner unknown, never a named fusion (`read_fusion`).
+                    if let super::FusionReading::PartnerUnknown { kinase, why } =
+                        super::read_fusion(kb, five_prime, three_prime)
+                    {
+                        let gene = canonical(kb, &kinase);
+                        if !out.molecular.rearrangements.iter().any(|r| r.gene == gene) {
+                            out.molecular
+                                .rearrangements
+                                .push(crate::case::model::Rearrangement {
+                                    gene: gene.clone(),
+                                    source: Some(format!("{at} ({why})")),
+                                });
+                        } else {
+                            status = "repeated";
+                        }
+                        report.sources.push(MolecularSource {
+                            fact: format!("{gene} rearrangement, partner unknown ({why})"),
+                            file: s.file.clone(),
+                            line: s.line,
+                            sample: s.sample.clone(),
+                            alteration: None,
+                            highest_level: None,
+                            status: status.into(),
+                        });
+                        continue;
                     }
                     let (five_c, three_c) = (canonical(kb, five_prime), canonical(kb, three_prime));
                     let (five_prime, three_prime) = (&five_c, &three_c);
@@ -581,6 +651,7 @@ mod tests {
             position: None,
             reference: None,
             alternate: None,
+            conflict: None,
         }
     }
 
@@ -680,6 +751,7 @@ mod tests {
             position: Some(1295113),
             reference: Some("G".into()),
             alternate: Some("A".into()),
+            conflict: None,
         };
         let f = MolecularFile {
             name: "t.vcf".into(),

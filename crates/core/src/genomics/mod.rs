@@ -32,13 +32,20 @@ pub enum VariantClass {
     /// `3'UTR`, `IGR`, `RNA`; SO `intron_variant`, `3_prime_UTR_variant`, `intergenic_variant`,
     /// `non_coding_transcript_(exon_)variant`, `downstream_gene_variant`).
     NonCoding,
+    /// A recognised class that changes no protein in the way the classes above do and is not a
+    /// promoter or non-coding variant (splice region, start or stop codon, targeted region, ...).
     Other,
+    /// A class the reader does not recognise (`Missense Mutation` with a space, a class from
+    /// another vocabulary): never read as non-coding; a row of a knowledge-base gene with a
+    /// protein change and this class is an error (`merge`).
+    Unrecognised,
 }
 
 impl VariantClass {
     /// From a MAF Variant_Classification (GDC / cBioPortal spelling, case-insensitive).
     /// `Splice_Region` is Other, not Splice: near the canonical site, not at it (see
-    /// [`VariantClass::from_so_term`]).
+    /// [`VariantClass::from_so_term`]). A value outside the MAF specification's classes
+    /// (`Missense Mutation`, `Unknown`, a typo) is [`VariantClass::Unrecognised`].
     pub fn from_maf(s: &str) -> VariantClass {
         match s.trim().to_ascii_lowercase().as_str() {
             "missense_mutation" => VariantClass::Missense,
@@ -49,7 +56,19 @@ impl VariantClass {
             "silent" => VariantClass::Silent,
             "5'flank" | "5'utr" => VariantClass::Promoter,
             "intron" | "3'utr" | "igr" | "rna" => VariantClass::NonCoding,
-            _ => VariantClass::Other,
+            // The other classes of the MAF specification (GDC MAF format v1.0.0).
+            "translation_start_site"
+            | "3'flank"
+            | "targeted_region"
+            | "de_novo_start_inframe"
+            | "de_novo_start_outofframe"
+            | "splice_region"
+            | "start_codon_snp"
+            | "start_codon_del"
+            | "start_codon_ins"
+            | "stop_codon_del"
+            | "stop_codon_ins" => VariantClass::Other,
+            _ => VariantClass::Unrecognised,
         }
     }
 
@@ -381,12 +400,97 @@ pub fn fusion_kinase_of<'a>(
     [three_prime, five_prime].into_iter().find(|g| driver(g))
 }
 
-/// Annotates a fusion of two genes by the kinase it keeps ([`fusion_kinase`]); an intragenic
-/// event is no fusion.
+/// What a fusion row of a result file (`five_prime`-`three_prime` as written) is evidence of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FusionReading {
+    /// A fusion of the 3' kinase with a partner the knowledge base knows.
+    Fusion { kinase: String },
+    /// A rearrangement of the kinase whose fusion the row cannot name: the partner is a
+    /// placeholder (`Unknown`, `NA`, `.`, `intergenic`, ...) or not one of the knowledge base's
+    /// fusion genes (`genes.toml` `partners`, `fusion_drivers`), or the kinase is only the 5'
+    /// partner (`ALK-EML4`: its kinase domain is not in the product as written). `why` says
+    /// which, with the row as written. Never a detected fusion, never "not detected".
+    PartnerUnknown { kinase: String, why: String },
+    /// No fusion driver in the row (or an intragenic event).
+    NoKinase,
+}
+
+/// Reads a fusion row of a result file: one rule for `assess`, `annotate` and `cohort`
+/// ([`FusionReading`]). Case files refuse the same rows (`case::read`).
+pub fn read_fusion(kb: &Kb, five_prime: &str, three_prime: &str) -> FusionReading {
+    if five_prime.eq_ignore_ascii_case(three_prime) {
+        return FusionReading::NoKinase;
+    }
+    let drivers = &kb.genes.fusion_drivers;
+    let is_driver = |g: &str| drivers.iter().any(|d| d.eq_ignore_ascii_case(g));
+    let written = format!("{five_prime}-{three_prime}");
+    let is_placeholder = |g: &str| {
+        let g = g.trim().to_ascii_lowercase();
+        matches!(
+            g.as_str(),
+            "" | "unknown" | "na" | "n/a" | "nan" | "." | "-" | "?" | "none" | "null"
+        ) || g.starts_with("intergenic")
+    };
+    if is_driver(three_prime) {
+        let partner = five_prime.trim();
+        let placeholder = is_placeholder(partner);
+        let known = drivers
+            .iter()
+            .chain(&kb.genes.partners)
+            .any(|g| g.eq_ignore_ascii_case(partner));
+        if placeholder || !known {
+            return FusionReading::PartnerUnknown {
+                kinase: three_prime.to_string(),
+                why: format!(
+                    "{written} as written: the 5' partner {partner:?} is {}",
+                    if placeholder {
+                        "a placeholder, not a gene"
+                    } else {
+                        "not one of the knowledge base's fusion partners"
+                    }
+                ),
+            };
+        }
+        return FusionReading::Fusion {
+            kinase: three_prime.to_string(),
+        };
+    }
+    if is_driver(five_prime) {
+        return FusionReading::PartnerUnknown {
+            kinase: five_prime.to_string(),
+            why: if is_placeholder(three_prime) {
+                format!(
+                    "{written} as written: the 3' partner {three_prime:?} is a placeholder, not a gene"
+                )
+            } else {
+                format!(
+                    "{written} as written: the kinase is only the 5' partner (check the orientation)"
+                )
+            },
+        };
+    }
+    FusionReading::NoKinase
+}
+
+/// The finding a fusion row of a result file is: the fusion, or a rearrangement of its kinase
+/// with the partner unknown ([`read_fusion`]).
+pub fn fusion_finding(kb: &Kb, five_prime: &str, three_prime: &str) -> Finding {
+    match read_fusion(kb, five_prime, three_prime) {
+        FusionReading::PartnerUnknown { kinase, .. } => Finding::Rearrangement { gene: kinase },
+        _ => Finding::Fusion {
+            five_prime: five_prime.to_string(),
+            three_prime: three_prime.to_string(),
+        },
+    }
+}
+
+/// Annotates a fusion of two genes by the kinase it keeps ([`read_fusion`]): a row whose partner
+/// is unknown or whose kinase is only 5' gets no level; an intragenic event is no fusion.
 pub fn annotate_fusion(kb: &Kb, a: &str, b: &str) -> Annotation {
-    let Some(kinase) = fusion_kinase(kb, a, b) else {
+    let FusionReading::Fusion { kinase } = read_fusion(kb, a, b) else {
         return Annotation::unknown();
     };
+    let kinase = kinase.as_str();
     kb.actionability
         .iter()
         .find(|e| e.kind == MatchKind::Fusion && e.genes().any(|g| g.eq_ignore_ascii_case(kinase)))
@@ -407,6 +511,15 @@ pub enum Reconcile {
     /// The coding change is impossible on the reference: it names another reference base inside
     /// a hotspot codon (`BRAF c.1799A>T`; the codon is GTG), or lies beyond the coding sequence.
     WrongBase(String),
+}
+
+/// The upstream position and reference base of a 5' substitution `c.-N X>Y` (`None` otherwise).
+fn upstream_substitution(coding: &str) -> Option<(u32, u8)> {
+    let rest = coding.strip_prefix("c.-")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let n: u32 = rest.get(..digits)?.parse().ok()?;
+    let tail = rest[digits..].as_bytes();
+    (tail.len() == 3 && tail[1] == b'>').then_some((n, tail[0].to_ascii_uppercase()))
 }
 
 /// Checks a variant's protein change against the knowledge base's hotspot reference residues,
@@ -461,6 +574,22 @@ pub fn reconcile(
                 pc.normalized, pc.position, l.length, l.source
             )));
         }
+    }
+    // A promoter hotspot (TERT c.-124C>T, c.-146C>T; `hotspot_positions.toml` [[promoter]]):
+    // a substitution there names the promoter's reference base.
+    if let Some(c) = coding
+        && let Some((upstream, base)) = upstream_substitution(&c.normalized)
+        && let Some(h) = kb.hotspot_positions.promoters.iter().find(|h| {
+            h.gene.eq_ignore_ascii_case(gene)
+                && upstream_substitution(&h.coding).is_some_and(|(u, _)| u == upstream)
+        })
+        && let Some((_, expected)) = upstream_substitution(&h.coding)
+        && expected != base
+    {
+        return Err(Reconcile::WrongBase(format!(
+            "{gene} {}: the reference base at c.-{upstream} is {} ({} {}), not {}: wrong reference base",
+            c.normalized, expected as char, h.name, h.coding, base as char
+        )));
     }
     if let Some(c) = coding
         && let Some(p) = hgvs::coding_start(c)
@@ -617,6 +746,7 @@ pub fn annotate_finding(kb: &Kb, f: &Finding) -> Annotation {
             position,
             reference,
             alternate,
+            ..
         } => annotate_variant(
             kb,
             &VariantQuery {
@@ -724,7 +854,7 @@ mod tests {
     }
 
     #[test]
-    fn fusions_in_either_orientation_but_not_intragenic() {
+    fn fusions_with_the_kinase_3_prime_and_a_known_partner_only() {
         let kb = kb();
         assert_eq!(
             annotate_fusion(&kb, "CCDC6", "RET")
@@ -733,11 +863,42 @@ mod tests {
             Some("LEVEL_1")
         );
         assert_eq!(
-            annotate_fusion(&kb, "ALK", "EML4").highest_level.as_deref(),
+            annotate_fusion(&kb, "EML4", "ALK").highest_level.as_deref(),
             Some("LEVEL_3B")
         );
+        // The kinase only 5', or a placeholder or unknown partner: no level, a rearrangement.
+        for (a, b) in [
+            ("ALK", "EML4"),
+            ("Unknown", "RET"),
+            ("RET", "Unknown"),
+            ("NA", "RET"),
+            (".", "RET"),
+            ("XYZ1", "RET"),
+        ] {
+            assert_eq!(annotate_fusion(&kb, a, b).highest_level, None, "{a}-{b}");
+            assert!(
+                matches!(read_fusion(&kb, a, b), FusionReading::PartnerUnknown { .. }),
+                "{a}-{b}"
+            );
+        }
         assert_eq!(annotate_fusion(&kb, "RET", "RET").alteration, None);
         assert_eq!(annotate_fusion(&kb, "TMPRSS2", "ERG").oncogenic, "Unknown");
+    }
+
+    #[test]
+    fn a_tert_promoter_change_with_the_wrong_reference_base_is_refused() {
+        let kb = kb();
+        for bad in ["c.-124G>A", "c.-146A>T", "c.-124T>C"] {
+            let c = hgvs::parse_coding(bad).unwrap();
+            assert!(
+                matches!(reconcile(&kb, "TERT", None, Some(&c)), Err(Reconcile::WrongBase(m)) if m.contains("reference base")),
+                "{bad}"
+            );
+        }
+        for ok in ["c.-124C>T", "c.-146C>T", "c.-124C>A"] {
+            let c = hgvs::parse_coding(ok).unwrap();
+            assert!(reconcile(&kb, "TERT", None, Some(&c)).is_ok(), "{ok}");
+        }
     }
 
     #[test]
