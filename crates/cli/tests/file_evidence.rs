@@ -343,3 +343,41 @@ fn a_germline_maf_call_is_a_detection_with_a_note() {
     assert!(a.to_string().contains("Mutation_Status Germline"), "{a}");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// CR-only line endings make a whole file one line: read as LF it would be a header and no rows,
+/// so BRAF V600E "not detected" under a whole-exome statement. Every table reader refuses the
+/// header line instead, naming line 1; CRLF still reads.
+#[test]
+fn a_file_with_carriage_return_only_line_endings_is_refused_at_line_1() {
+    let d = dir("cr-only");
+    let case = pending_case(&d);
+    let rows = [
+        "Hugo_Symbol\tVariant_Classification\tTumor_Sample_Barcode\tHGVSp_Short",
+        "BRAF\tMissense_Mutation\tS1\tp.V600E",
+    ];
+    let cr = file(&d, "cr.maf", &(rows.join("\r") + "\r"));
+    let (code, _, err) = assess(&case, &["--molecular", &cr, "--covers", "WES"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("line 1") && err.contains("carriage return"),
+        "{err}"
+    );
+    let fus = file(
+        &d,
+        "cr-fusions.txt",
+        "Tumor_Sample_Barcode\tFusion\rS1\tCCDC6-RET\r",
+    );
+    // Refused, whether as a header with a CR or as no file kind ATCPath knows.
+    let (code, _, err) = assess(&case, &["--molecular", &fus]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("carriage return") || err.contains("not a molecular result file"),
+        "{err}"
+    );
+    // The same rows with CRLF endings read, and V600E is detected.
+    let crlf = file(&d, "crlf.maf", &(rows.join("\r\n") + "\r\n"));
+    let (code, a, err) = assess(&case, &["--molecular", &crlf, "--covers", "WES"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(state(&a, "braf_v600e"), "detected");
+    let _ = std::fs::remove_dir_all(&d);
+}

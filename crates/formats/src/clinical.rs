@@ -194,6 +194,12 @@ impl<R: BufRead> TableReader<R> {
                 });
             }
             let l = trim_eol(&buf);
+            if crate::limits::holds_carriage_return(l) {
+                return Err(FormatError {
+                    line: line_no,
+                    message: crate::limits::carriage_return_message(),
+                });
+            }
             let text = std::str::from_utf8(l).map_err(|_| FormatError {
                 line: line_no,
                 message: "not valid UTF-8".into(),

@@ -35,6 +35,20 @@ pub fn file_too_large(limit: u64) -> String {
     format!("file is larger than {limit} bytes (the limit for this kind of file)")
 }
 
+/// Whether a line (its end of line already removed) still holds a carriage return: CR-only
+/// line endings (old Mac files) make a whole file one line, which would read as a header with no
+/// rows, so every reader refuses such a header line instead of reading it.
+pub fn holds_carriage_return(line: &[u8]) -> bool {
+    memchr::memchr(b'\r', line).is_some()
+}
+
+/// The message for [`holds_carriage_return`].
+pub fn carriage_return_message() -> String {
+    "a carriage return (CR) inside the line: lines must end in LF or CRLF (CR-only line endings? \
+     convert with `tr '\\r' '\\n'`)"
+        .into()
+}
+
 /// A limit crossed: the error inside the `io::Error` a [`Bounded`] reader returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitError(pub String);

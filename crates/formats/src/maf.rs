@@ -176,6 +176,12 @@ impl<R: BufRead> MafReader<R> {
                 });
             }
             let mut l = trim_eol(&line);
+            if crate::limits::holds_carriage_return(l) {
+                return Err(FormatError {
+                    line: line_no,
+                    message: crate::limits::carriage_return_message(),
+                });
+            }
             // A UTF-8 byte-order mark at the start of the file.
             if line_no == 1 {
                 l = l.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(l);
