@@ -122,12 +122,24 @@ fn describe(c: char) -> (String, Option<String>) {
     )
 }
 
+/// The longest gene symbol accepted: HGNC's approved symbols are far shorter; a longer cell is
+/// not a symbol (and is never echoed whole).
+pub const MAX_SYMBOL_LEN: usize = 40;
+
 /// Checks that a gene symbol is written in printable ASCII only (no space, no control character).
 ///
 /// # Errors
 /// A message naming the first offending character (invisible, look-alike, compatibility form or
 /// other) and, when every such character stands for ASCII, the symbol meant (`did you mean`).
 pub fn check_symbol_chars(text: &str) -> Result<(), String> {
+    if text.len() > MAX_SYMBOL_LEN {
+        let start: String = text.chars().take(20).collect();
+        return Err(format!(
+            "gene symbol of {} bytes starting {start:?}…: longer than any HGNC symbol (at most \
+             {MAX_SYMBOL_LEN} characters)",
+            text.len()
+        ));
+    }
     let Some(bad) = text.chars().find(|c| !allowed(*c)) else {
         return if text.is_empty() {
             Err("empty gene symbol".into())
@@ -254,6 +266,18 @@ mod tests {
 
     fn kb() -> Kb {
         Kb::embedded().unwrap()
+    }
+
+    #[test]
+    fn a_symbol_longer_than_any_hgnc_symbol_is_refused_without_echoing_it() {
+        let long = "A".repeat(5_000_000);
+        let e = check_symbol_chars(&long).unwrap_err();
+        assert!(
+            e.contains("5000000 bytes") && e.len() < 200,
+            "{}",
+            &e[..e.len().min(300)]
+        );
+        assert!(check_symbol_chars(&"A".repeat(MAX_SYMBOL_LEN)).is_ok());
     }
 
     /// Invisible characters and compatibility forms to insert into symbols.
