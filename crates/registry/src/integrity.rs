@@ -105,7 +105,36 @@ fn version_problem(json: &str, sha: &str, audited: Option<&String>) -> Option<&'
     }
 }
 
-/// Checks one version read from `tx` (see the module documentation).
+/// The newest version the audit trail records as created for `pseudonym`, with its SHA-256.
+fn newest_audited<'a>(
+    audited: &'a HashMap<(String, i64), String>,
+    pseudonym: &str,
+) -> Option<(i64, &'a String)> {
+    audited
+        .iter()
+        .filter(|((p, _), _)| p == pseudonym)
+        .map(|((_, v), h)| (*v, h))
+        .max_by_key(|(v, _)| *v)
+}
+
+/// What is wrong when `version` is read as a patient's current version but the audit trail
+/// records a newer one (the newer version was removed outside ATCPath).
+fn missing_newer(
+    audited: &HashMap<(String, i64), String>,
+    pseudonym: &str,
+    version: i64,
+) -> Option<String> {
+    match newest_audited(audited, pseudonym) {
+        Some((newest, h)) if newest > version => Some(format!(
+            "patient {pseudonym:?} version {version} is read as the current version but the audit trail records version {newest} (sha256 {h}) as its newest: version {newest} was removed outside ATCPath"
+        )),
+        _ => None,
+    }
+}
+
+/// Checks one version read from `tx` (see the module documentation); when `current` (the
+/// version is read as the patient's current one), also that no newer version was created
+/// according to the audit trail.
 ///
 /// # Errors
 /// [`Error::Tampered`] naming the patient and version; database errors.
@@ -115,13 +144,17 @@ pub(crate) async fn check_version(
     version: i64,
     json: &str,
     sha: &str,
+    current: bool,
 ) -> Result<()> {
     let audited = audited_hashes(&mut **tx, Some(pseudonym)).await?;
-    match version_problem(json, sha, audited.get(&(pseudonym.to_string(), version))) {
-        None => Ok(()),
-        Some(p) => Err(Error::Tampered(format!(
+    if let Some(p) = version_problem(json, sha, audited.get(&(pseudonym.to_string(), version))) {
+        return Err(Error::Tampered(format!(
             "patient {pseudonym:?} version {version}: {p}"
-        ))),
+        )));
+    }
+    match missing_newer(&audited, pseudonym, version).filter(|_| current) {
+        None => Ok(()),
+        Some(p) => Err(Error::Tampered(p)),
     }
 }
 
@@ -134,6 +167,7 @@ pub(crate) async fn check_all_versions(
     conn: &mut AnyConnection,
 ) -> Result<std::result::Result<i64, Difference>> {
     let audited = audited_hashes(&mut *conn, None).await?;
+    let mut stored: HashMap<String, i64> = HashMap::new();
     let mut after = 0i64;
     let mut n = 0;
     loop {
@@ -147,11 +181,13 @@ pub(crate) async fn check_all_versions(
         .fetch_all(&mut *conn)
         .await?;
         let Some(last) = rows.last() else {
-            return Ok(Ok(n));
+            break;
         };
         after = last.0;
         for (_, pseudonym, version, sha, json) in rows {
             n += 1;
+            let newest = stored.entry(pseudonym.clone()).or_insert(version);
+            *newest = (*newest).max(version);
             let key = (pseudonym, version);
             if let Some(p) = version_problem(&json, &sha, audited.get(&key)) {
                 return Ok(Err(Difference {
@@ -163,6 +199,36 @@ pub(crate) async fn check_all_versions(
             }
         }
     }
+    // Every patient's newest stored version is the newest its audit trail records.
+    let mut by_patient: HashMap<&String, (i64, &String)> = HashMap::new();
+    for ((p, v), h) in &audited {
+        let e = by_patient.entry(p).or_insert((*v, h));
+        if e.0 < *v {
+            *e = (*v, h);
+        }
+    }
+    let mut newest: Vec<(&String, i64, &String)> = by_patient
+        .into_iter()
+        .map(|(p, (v, h))| (p, v, h))
+        .collect();
+    newest.sort();
+    for (p, v, h) in newest {
+        let found = stored.get(p).copied();
+        if found.is_none_or(|s| s < v) {
+            return Ok(Err(Difference {
+                table: "case_versions".into(),
+                patient: p.clone(),
+                version: v,
+                problem: format!(
+                    "the audit trail records version {v} (sha256 {h}) as its newest but {}: removed outside ATCPath",
+                    found.map_or("no version is stored".to_string(), |s| format!(
+                        "the newest stored is version {s}"
+                    ))
+                ),
+            }));
+        }
+    }
+    Ok(Ok(n))
 }
 
 /// `check_all_versions` as an error: the number of versions checked.
