@@ -354,43 +354,103 @@ pub(crate) async fn verify(pool: &AnyPool, backend: Backend, kb: &Kb) -> Result<
         .copied()
         .filter(|t| analysis_current || !matches!(*t, "fasttrack" | "survival"))
         .collect();
-    let patients: Vec<(i64, String, i64, i64, String)> = sqlx::query_as(
-        "SELECT p.id, p.pseudonym, v.id, v.version, v.case_json FROM patients p
-         JOIN case_versions v ON v.patient_id = p.id
-         WHERE v.version = (SELECT MAX(version) FROM case_versions WHERE patient_id = p.id)
-         ORDER BY p.pseudonym",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut found = None;
-    let mut patients_checked = 0;
-    for (patient_id, pseudonym, version_id, version, json) in patients {
-        // A version this knowledge base no longer reads has nothing to derive from.
-        let Ok(case) = read_record(json.as_bytes(), kb, None) else {
-            continue;
-        };
-        patients_checked += 1;
-        let before = projection_rows(&mut tx, patient_id, &tables).await?;
-        projection::rebuild(&mut tx, patient_id, version_id, &case, kb, false).await?;
-        let after = projection_rows(&mut tx, patient_id, &tables).await?;
-        if let Some(((table, _), _)) = before.iter().zip(&after).find(|((_, a), (_, b))| a != b) {
-            found = Some(Difference {
-                table: table.clone(),
-                patient: pseudonym,
-                version,
-                problem:
-                    "the stored rows are not those its case version gives (changed outside ATCPath)"
-                        .into(),
-            });
-            break;
-        }
-    }
+    let (patients_checked, found) = first_projection_difference(&mut tx, kb, &tables).await?;
     tx.rollback().await?;
     Ok(Integrity {
         case_versions: checked,
         patients: patients_checked,
         first_difference: found,
     })
+}
+
+/// The first patient (by pseudonym) whose stored rows of `tables` are not those its current
+/// version gives, deriving them again in `tx` (which the caller rolls back, or rolls back to a
+/// savepoint); with the number of patients compared. A version this knowledge base no longer
+/// reads is skipped (nothing to derive from).
+///
+/// # Errors
+/// Database errors only.
+async fn first_projection_difference(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+    tables: &[&str],
+) -> Result<(i64, Option<Difference>)> {
+    let patients: Vec<(i64, String, i64, i64, String)> = sqlx::query_as(
+        "SELECT p.id, p.pseudonym, v.id, v.version, v.case_json FROM patients p
+         JOIN case_versions v ON v.patient_id = p.id
+         WHERE v.version = (SELECT MAX(version) FROM case_versions WHERE patient_id = p.id)
+         ORDER BY p.pseudonym",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut patients_checked = 0;
+    for (patient_id, pseudonym, version_id, version, json) in patients {
+        let Ok(case) = read_record(json.as_bytes(), kb, None) else {
+            continue;
+        };
+        patients_checked += 1;
+        let before = projection_rows(tx, patient_id, tables).await?;
+        projection::rebuild(tx, patient_id, version_id, &case, kb, false).await?;
+        let after = projection_rows(tx, patient_id, tables).await?;
+        if let Some(((table, _), _)) = before.iter().zip(&after).find(|((_, a), (_, b))| a != b) {
+            return Ok((
+                patients_checked,
+                Some(Difference {
+                    table: table.clone(),
+                    patient: pseudonym,
+                    version,
+                    problem:
+                        "the stored rows are not those its case version gives (changed outside ATCPath)"
+                            .into(),
+                }),
+            ));
+        }
+    }
+    Ok((patients_checked, None))
+}
+
+/// The case projections (every table of `PROJECTIONS` but the analysis ones).
+pub(crate) const CASE_PROJECTIONS: &[&str] = &[
+    "events",
+    "molecular",
+    "molecular_tests",
+    "molecular_variants",
+    "molecular_fusions",
+    "treatments",
+    "outcomes",
+];
+
+/// Refuses when a patient's stored rows of `tables` are not those its current version gives
+/// (`verify`'s comparison, run inside `tx` under a savepoint that is rolled back: nothing
+/// changes). Used before `outcomes` and `metrics` compute from the analysis projections and
+/// before `restore` accepts a backup. Cost: every patient's projections derived again (one
+/// case read and one rebuild per patient).
+///
+/// # Errors
+/// [`Error::Tampered`] `projection T of patient P differs from its version N: run audit
+/// verify`; database errors.
+pub(crate) async fn require_projections(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+    tables: &[&str],
+) -> Result<()> {
+    sqlx::query("SAVEPOINT projection_check")
+        .execute(&mut **tx)
+        .await?;
+    let found = first_projection_difference(tx, kb, tables).await?.1;
+    sqlx::query("ROLLBACK TO SAVEPOINT projection_check")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("RELEASE SAVEPOINT projection_check")
+        .execute(&mut **tx)
+        .await?;
+    match found {
+        None => Ok(()),
+        Some(d) => Err(Error::Tampered(format!(
+            "projection {} of patient {:?} differs from its version {}: run `registry audit verify`",
+            d.table, d.patient, d.version
+        ))),
+    }
 }
 
 #[cfg(test)]
