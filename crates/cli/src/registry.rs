@@ -402,7 +402,8 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
     match args.command {
         RegistryCommand::Dictionary { out } => return dictionary(out.as_deref()),
         RegistryCommand::Restore { file, format } => {
-            let r = Registry::restore(&target, &file, &actor)
+            let kb = crate::load_kb(None)?;
+            let r = Registry::restore(&target, &file, &kb, &actor)
                 .await
                 .map_err(fail)?;
             return match format {

@@ -434,6 +434,25 @@ pub(crate) async fn require_projections(
     kb: &Kb,
     tables: &[&str],
 ) -> Result<()> {
+    match projection_difference(tx, kb, tables).await? {
+        None => Ok(()),
+        Some(d) => Err(Error::Tampered(format!(
+            "projection {} of patient {:?} differs from its version {}: run `registry audit verify`",
+            d.table, d.patient, d.version
+        ))),
+    }
+}
+
+/// The first patient whose stored rows of `tables` are not those its current version gives,
+/// derived again inside `tx` under a savepoint that is rolled back (nothing changes).
+///
+/// # Errors
+/// Database errors only.
+pub(crate) async fn projection_difference(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+    tables: &[&str],
+) -> Result<Option<Difference>> {
     sqlx::query("SAVEPOINT projection_check")
         .execute(&mut **tx)
         .await?;
@@ -444,13 +463,7 @@ pub(crate) async fn require_projections(
     sqlx::query("RELEASE SAVEPOINT projection_check")
         .execute(&mut **tx)
         .await?;
-    match found {
-        None => Ok(()),
-        Some(d) => Err(Error::Tampered(format!(
-            "projection {} of patient {:?} differs from its version {}: run `registry audit verify`",
-            d.table, d.patient, d.version
-        ))),
-    }
+    Ok(found)
 }
 
 #[cfg(test)]
