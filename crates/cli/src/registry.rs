@@ -21,6 +21,10 @@ use clap::{Args, Subcommand, ValueEnum};
 use crate::{Fail, invalid, other};
 
 /// Arguments of `atcpath registry`.
+/// What `audit verify` cannot see from the chain alone: rows removed from its end leave a
+/// shorter chain that still holds.
+const TRUNCATION: &str = "Rows removed from the end of the trail leave a chain that still holds: only a copy of this head hash and row count kept outside the registry (e.g. from the last backup) detects that.";
+
 #[derive(Args)]
 pub struct RegistryArgs {
     /// SQLite registry file (default: atcpath.db in the current folder).
@@ -402,7 +406,8 @@ async fn run_async(args: RegistryArgs) -> Result<String, Fail> {
     match args.command {
         RegistryCommand::Dictionary { out } => return dictionary(out.as_deref()),
         RegistryCommand::Restore { file, format } => {
-            let r = Registry::restore(&target, &file, &actor)
+            let kb = crate::load_kb(None)?;
+            let r = Registry::restore(&target, &file, &kb, &actor)
                 .await
                 .map_err(fail)?;
             return match format {
@@ -632,7 +637,7 @@ async fn command(reg: &Registry, actor: &Actor, cmd: RegistryCommand) -> Result<
                 DataFormat::Text => {
                     let mut t = match &v.first_break {
                         None => format!(
-                            "Audit chain intact: {} row{}; head hash {}\n",
+                            "Audit chain intact: {} row{}; head hash {}\n{TRUNCATION}\n",
                             v.rows,
                             if v.rows == 1 { "" } else { "s" },
                             v.head

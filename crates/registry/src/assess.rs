@@ -48,7 +48,8 @@ pub(crate) async fn assess(
             "patient {pseudonym:?} has no case version"
         )));
     };
-    crate::integrity::check_version(&mut tx, &patient.pseudonym, version, &text, &sha).await?;
+    crate::integrity::check_version(&mut tx, &patient.pseudonym, version, &text, &sha, true)
+        .await?;
     let case = read_record(text.as_bytes(), kb, None).map_err(Error::InvalidCase)?;
     if let Some(death) = case.death() {
         return Err(Error::Invalid(format!(

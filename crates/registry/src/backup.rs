@@ -20,6 +20,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use atcpath_kb::Kb;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
@@ -689,13 +690,18 @@ async fn seal(tmp: &Path) -> Result<(Vec<TableRows>, i64, String)> {
 
 /// Restores the backup `file` into the empty registry at `target` (see the module
 /// documentation).
-pub(crate) async fn restore(target: &Target, file: &Path, actor: &Actor) -> Result<RestoreReport> {
+pub(crate) async fn restore(
+    target: &Target,
+    file: &Path,
+    kb: &Kb,
+    actor: &Actor,
+) -> Result<RestoreReport> {
     let shown = file.display().to_string();
     if !file.is_file() {
         return Err(Error::Invalid(format!("{shown}: no such backup file")));
     }
     let src = db::sqlite_pool(file, "ro", 1).await?;
-    let result = restore_from(&src, target, &shown, actor).await;
+    let result = restore_from(&src, target, &shown, kb, actor).await;
     src.close().await;
     result
 }
@@ -704,6 +710,7 @@ async fn restore_from(
     src: &AnyPool,
     target: &Target,
     shown: &str,
+    kb: &Kb,
     actor: &Actor,
 ) -> Result<RestoreReport> {
     // The backup: this schema version, every table, an intact chain, every case version whole.
@@ -792,6 +799,16 @@ async fn restore_from(
         .bind(db::now_utc())
         .execute(&mut *tx)
         .await?;
+        // The case projections copied are those the (verified) case versions give.
+        if let Some(d) = crate::integrity::projection_difference(
+            &mut tx,
+            kb,
+            crate::integrity::CASE_PROJECTIONS,
+        )
+        .await?
+        {
+            return Err(Error::Invalid(format!("{shown}: {d}; not restored")));
+        }
         db::ensure_user(&mut tx, actor.user(), "admin").await?;
         audit::append(
             &mut tx,

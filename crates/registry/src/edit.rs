@@ -126,7 +126,8 @@ pub(crate) async fn add_event(
             "patient {pseudonym:?} has no case version"
         )));
     };
-    crate::integrity::check_version(&mut tx, &patient.pseudonym, current, &text, &sha).await?;
+    crate::integrity::check_version(&mut tx, &patient.pseudonym, current, &text, &sha, true)
+        .await?;
     let mut result = EventAdded {
         pseudonym: patient.pseudonym.clone(),
         version: current,

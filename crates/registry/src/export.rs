@@ -72,8 +72,15 @@ pub(crate) async fn export(
     .fetch_all(&mut *tx)
     .await?;
     for r in &rows {
-        crate::integrity::check_version(&mut tx, &r.pseudonym, r.version, &r.case_json, &r.sha256)
-            .await?;
+        crate::integrity::check_version(
+            &mut tx,
+            &r.pseudonym,
+            r.version,
+            &r.case_json,
+            &r.sha256,
+            true,
+        )
+        .await?;
     }
     let mut left_out = Vec::new();
     let mut exported: Vec<&Current> = Vec::new();

@@ -489,7 +489,7 @@ async fn store(
             match current {
                 Some((_, v, s, _)) if s == sha => (p, Stored::Unchanged, v),
                 Some((_, v, s, json)) => {
-                    crate::integrity::check_version(tx, &p.pseudonym, v, &json, &s).await?;
+                    crate::integrity::check_version(tx, &p.pseudonym, v, &json, &s, true).await?;
                     let old = read_record(json.as_bytes(), kb, None).map_err(|e| {
                         problem(
                             "id",

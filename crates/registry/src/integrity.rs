@@ -105,7 +105,36 @@ fn version_problem(json: &str, sha: &str, audited: Option<&String>) -> Option<&'
     }
 }
 
-/// Checks one version read from `tx` (see the module documentation).
+/// The newest version the audit trail records as created for `pseudonym`, with its SHA-256.
+fn newest_audited<'a>(
+    audited: &'a HashMap<(String, i64), String>,
+    pseudonym: &str,
+) -> Option<(i64, &'a String)> {
+    audited
+        .iter()
+        .filter(|((p, _), _)| p == pseudonym)
+        .map(|((_, v), h)| (*v, h))
+        .max_by_key(|(v, _)| *v)
+}
+
+/// What is wrong when `version` is read as a patient's current version but the audit trail
+/// records a newer one (the newer version was removed outside ATCPath).
+fn missing_newer(
+    audited: &HashMap<(String, i64), String>,
+    pseudonym: &str,
+    version: i64,
+) -> Option<String> {
+    match newest_audited(audited, pseudonym) {
+        Some((newest, h)) if newest > version => Some(format!(
+            "patient {pseudonym:?} version {version} is read as the current version but the audit trail records version {newest} (sha256 {h}) as its newest: version {newest} was removed outside ATCPath"
+        )),
+        _ => None,
+    }
+}
+
+/// Checks one version read from `tx` (see the module documentation); when `current` (the
+/// version is read as the patient's current one), also that no newer version was created
+/// according to the audit trail.
 ///
 /// # Errors
 /// [`Error::Tampered`] naming the patient and version; database errors.
@@ -115,13 +144,17 @@ pub(crate) async fn check_version(
     version: i64,
     json: &str,
     sha: &str,
+    current: bool,
 ) -> Result<()> {
     let audited = audited_hashes(&mut **tx, Some(pseudonym)).await?;
-    match version_problem(json, sha, audited.get(&(pseudonym.to_string(), version))) {
-        None => Ok(()),
-        Some(p) => Err(Error::Tampered(format!(
+    if let Some(p) = version_problem(json, sha, audited.get(&(pseudonym.to_string(), version))) {
+        return Err(Error::Tampered(format!(
             "patient {pseudonym:?} version {version}: {p}"
-        ))),
+        )));
+    }
+    match missing_newer(&audited, pseudonym, version).filter(|_| current) {
+        None => Ok(()),
+        Some(p) => Err(Error::Tampered(p)),
     }
 }
 
@@ -134,6 +167,7 @@ pub(crate) async fn check_all_versions(
     conn: &mut AnyConnection,
 ) -> Result<std::result::Result<i64, Difference>> {
     let audited = audited_hashes(&mut *conn, None).await?;
+    let mut stored: HashMap<String, i64> = HashMap::new();
     let mut after = 0i64;
     let mut n = 0;
     loop {
@@ -147,11 +181,13 @@ pub(crate) async fn check_all_versions(
         .fetch_all(&mut *conn)
         .await?;
         let Some(last) = rows.last() else {
-            return Ok(Ok(n));
+            break;
         };
         after = last.0;
         for (_, pseudonym, version, sha, json) in rows {
             n += 1;
+            let newest = stored.entry(pseudonym.clone()).or_insert(version);
+            *newest = (*newest).max(version);
             let key = (pseudonym, version);
             if let Some(p) = version_problem(&json, &sha, audited.get(&key)) {
                 return Ok(Err(Difference {
@@ -163,6 +199,36 @@ pub(crate) async fn check_all_versions(
             }
         }
     }
+    // Every patient's newest stored version is the newest its audit trail records.
+    let mut by_patient: HashMap<&String, (i64, &String)> = HashMap::new();
+    for ((p, v), h) in &audited {
+        let e = by_patient.entry(p).or_insert((*v, h));
+        if e.0 < *v {
+            *e = (*v, h);
+        }
+    }
+    let mut newest: Vec<(&String, i64, &String)> = by_patient
+        .into_iter()
+        .map(|(p, (v, h))| (p, v, h))
+        .collect();
+    newest.sort();
+    for (p, v, h) in newest {
+        let found = stored.get(p).copied();
+        if found.is_none_or(|s| s < v) {
+            return Ok(Err(Difference {
+                table: "case_versions".into(),
+                patient: p.clone(),
+                version: v,
+                problem: format!(
+                    "the audit trail records version {v} (sha256 {h}) as its newest but {}: removed outside ATCPath",
+                    found.map_or("no version is stored".to_string(), |s| format!(
+                        "the newest stored is version {s}"
+                    ))
+                ),
+            }));
+        }
+    }
+    Ok(Ok(n))
 }
 
 /// `check_all_versions` as an error: the number of versions checked.
@@ -288,43 +354,116 @@ pub(crate) async fn verify(pool: &AnyPool, backend: Backend, kb: &Kb) -> Result<
         .copied()
         .filter(|t| analysis_current || !matches!(*t, "fasttrack" | "survival"))
         .collect();
-    let patients: Vec<(i64, String, i64, i64, String)> = sqlx::query_as(
-        "SELECT p.id, p.pseudonym, v.id, v.version, v.case_json FROM patients p
-         JOIN case_versions v ON v.patient_id = p.id
-         WHERE v.version = (SELECT MAX(version) FROM case_versions WHERE patient_id = p.id)
-         ORDER BY p.pseudonym",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut found = None;
-    let mut patients_checked = 0;
-    for (patient_id, pseudonym, version_id, version, json) in patients {
-        // A version this knowledge base no longer reads has nothing to derive from.
-        let Ok(case) = read_record(json.as_bytes(), kb, None) else {
-            continue;
-        };
-        patients_checked += 1;
-        let before = projection_rows(&mut tx, patient_id, &tables).await?;
-        projection::rebuild(&mut tx, patient_id, version_id, &case, kb, false).await?;
-        let after = projection_rows(&mut tx, patient_id, &tables).await?;
-        if let Some(((table, _), _)) = before.iter().zip(&after).find(|((_, a), (_, b))| a != b) {
-            found = Some(Difference {
-                table: table.clone(),
-                patient: pseudonym,
-                version,
-                problem:
-                    "the stored rows are not those its case version gives (changed outside ATCPath)"
-                        .into(),
-            });
-            break;
-        }
-    }
+    let (patients_checked, found) = first_projection_difference(&mut tx, kb, &tables).await?;
     tx.rollback().await?;
     Ok(Integrity {
         case_versions: checked,
         patients: patients_checked,
         first_difference: found,
     })
+}
+
+/// The first patient (by pseudonym) whose stored rows of `tables` are not those its current
+/// version gives, deriving them again in `tx` (which the caller rolls back, or rolls back to a
+/// savepoint); with the number of patients compared. A version this knowledge base no longer
+/// reads is skipped (nothing to derive from).
+///
+/// # Errors
+/// Database errors only.
+async fn first_projection_difference(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+    tables: &[&str],
+) -> Result<(i64, Option<Difference>)> {
+    let patients: Vec<(i64, String, i64, i64, String)> = sqlx::query_as(
+        "SELECT p.id, p.pseudonym, v.id, v.version, v.case_json FROM patients p
+         JOIN case_versions v ON v.patient_id = p.id
+         WHERE v.version = (SELECT MAX(version) FROM case_versions WHERE patient_id = p.id)
+         ORDER BY p.pseudonym",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut patients_checked = 0;
+    for (patient_id, pseudonym, version_id, version, json) in patients {
+        let Ok(case) = read_record(json.as_bytes(), kb, None) else {
+            continue;
+        };
+        patients_checked += 1;
+        let before = projection_rows(tx, patient_id, tables).await?;
+        projection::rebuild(tx, patient_id, version_id, &case, kb, false).await?;
+        let after = projection_rows(tx, patient_id, tables).await?;
+        if let Some(((table, _), _)) = before.iter().zip(&after).find(|((_, a), (_, b))| a != b) {
+            return Ok((
+                patients_checked,
+                Some(Difference {
+                    table: table.clone(),
+                    patient: pseudonym,
+                    version,
+                    problem:
+                        "the stored rows are not those its case version gives (changed outside ATCPath)"
+                            .into(),
+                }),
+            ));
+        }
+    }
+    Ok((patients_checked, None))
+}
+
+/// The case projections (every table of `PROJECTIONS` but the analysis ones).
+pub(crate) const CASE_PROJECTIONS: &[&str] = &[
+    "events",
+    "molecular",
+    "molecular_tests",
+    "molecular_variants",
+    "molecular_fusions",
+    "treatments",
+    "outcomes",
+];
+
+/// Refuses when a patient's stored rows of `tables` are not those its current version gives
+/// (`verify`'s comparison, run inside `tx` under a savepoint that is rolled back: nothing
+/// changes). Used before `outcomes` and `metrics` compute from the analysis projections and
+/// before `restore` accepts a backup. Cost: every patient's projections derived again (one
+/// case read and one rebuild per patient).
+///
+/// # Errors
+/// [`Error::Tampered`] `projection T of patient P differs from its version N: run audit
+/// verify`; database errors.
+pub(crate) async fn require_projections(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+    tables: &[&str],
+) -> Result<()> {
+    match projection_difference(tx, kb, tables).await? {
+        None => Ok(()),
+        Some(d) => Err(Error::Tampered(format!(
+            "projection {} of patient {:?} differs from its version {}: run `registry audit verify`",
+            d.table, d.patient, d.version
+        ))),
+    }
+}
+
+/// The first patient whose stored rows of `tables` are not those its current version gives,
+/// derived again inside `tx` under a savepoint that is rolled back (nothing changes).
+///
+/// # Errors
+/// Database errors only.
+pub(crate) async fn projection_difference(
+    tx: &mut Transaction<'static, Any>,
+    kb: &Kb,
+    tables: &[&str],
+) -> Result<Option<Difference>> {
+    sqlx::query("SAVEPOINT projection_check")
+        .execute(&mut **tx)
+        .await?;
+    let found = first_projection_difference(tx, kb, tables).await?.1;
+    sqlx::query("ROLLBACK TO SAVEPOINT projection_check")
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("RELEASE SAVEPOINT projection_check")
+        .execute(&mut **tx)
+        .await?;
+    Ok(found)
 }
 
 #[cfg(test)]

@@ -445,14 +445,16 @@ impl Registry {
     ///
     /// # Errors
     /// [`Error::Invalid`] (no backup there, another schema version, a damaged backup, a case
-    /// version that no audit row created or whose SHA-256 is not the audited one, a target that
+    /// version that no audit row created or whose SHA-256 is not the audited one, a case
+    /// projection row that is not what its current version gives under `kb`, a target that
     /// holds data), database errors.
     pub async fn restore(
         target: &Target,
         file: &std::path::Path,
+        kb: &Kb,
         actor: &Actor,
     ) -> Result<RestoreReport> {
-        backup::restore(target, file, actor).await
+        backup::restore(target, file, kb, actor).await
     }
 
     /// Closes the connections.

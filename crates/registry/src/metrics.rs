@@ -67,6 +67,8 @@ pub(crate) async fn metrics(
     let mut tx = db::begin_write(pool, backend).await?;
     db::ensure_user(&mut tx, actor.user(), "clinician").await?;
     projection::refresh_analysis(&mut tx, kb).await?;
+    // Rows edited outside ATCPath would be counted as they are: compared with the versions first.
+    crate::integrity::require_projections(&mut tx, kb, &["fasttrack"]).await?;
     if let Some(c) = &query.centre {
         db::known_centre(&mut tx, c).await?;
     }

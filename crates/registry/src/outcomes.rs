@@ -29,6 +29,8 @@ pub(crate) async fn outcomes(
     let mut tx = db::begin_write(pool, backend).await?;
     db::ensure_user(&mut tx, actor.user(), "clinician").await?;
     projection::refresh_analysis(&mut tx, kb).await?;
+    // Rows edited outside ATCPath would be counted as they are: compared with the versions first.
+    crate::integrity::require_projections(&mut tx, kb, &["survival"]).await?;
     if let Some(c) = centre {
         db::known_centre(&mut tx, c).await?;
     }

@@ -262,7 +262,15 @@ pub(crate) async fn show(
     .bind(shown)
     .fetch_one(&mut *tx)
     .await?;
-    crate::integrity::check_version(&mut tx, &patient.pseudonym, shown, &case_json, &sha).await?;
+    crate::integrity::check_version(
+        &mut tx,
+        &patient.pseudonym,
+        shown,
+        &case_json,
+        &sha,
+        shown == current,
+    )
+    .await?;
     let (events, outcome) = if shown == current {
         let events: Vec<EventRow> = sqlx::query_as(
             "SELECT kind, date FROM events WHERE patient_id = $1 ORDER BY date, seq",

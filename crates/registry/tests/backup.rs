@@ -149,7 +149,9 @@ async fn round_trip(source: &Target, dest: &Target, dir: &Path) {
     let last = reg.verify_audit().await.unwrap();
     reg.close().await;
 
-    let r = Registry::restore(dest, &file, &writer()).await.unwrap();
+    let r = Registry::restore(dest, &file, &kb(), &writer())
+        .await
+        .unwrap();
     assert_eq!(r.total_rows, b.total_rows);
     assert_eq!(r.backup_audit_head, b.audit_head);
     assert_eq!(r.audit_rows, b.audit_rows + 1, "plus the restore row");
@@ -257,7 +259,7 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
             // A target that was initialised (it holds an audit row) is refused, untouched.
             let (target, _) = Registry::init(&db.target, &writer()).await.unwrap();
             let before = target.counts().await.unwrap();
-            let e = Registry::restore(&db.target, &file, &writer())
+            let e = Registry::restore(&db.target, &file, &kb(), &writer())
                 .await
                 .unwrap_err();
             assert!(
@@ -299,7 +301,7 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
                 "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (99, 'future', TRUE, x'00', 0)",
             )
             .await;
-            let e = Registry::restore(&fresh("t1.db"), &newer, &writer())
+            let e = Registry::restore(&fresh("t1.db"), &newer, &kb(), &writer())
                 .await
                 .unwrap_err();
             assert!(
@@ -313,7 +315,7 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
                 "DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'changed' WHERE seq = 3",
             )
             .await;
-            let e = Registry::restore(&fresh("t2.db"), &chain, &writer())
+            let e = Registry::restore(&fresh("t2.db"), &chain, &kb(), &writer())
                 .await
                 .unwrap_err();
             assert!(
@@ -327,7 +329,7 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
                 "DROP TRIGGER case_versions_no_update; UPDATE case_versions SET case_json = case_json || ' ' WHERE id = 2",
             )
             .await;
-            let e = Registry::restore(&fresh("t3.db"), &case, &writer())
+            let e = Registry::restore(&fresh("t3.db"), &case, &kb(), &writer())
                 .await
                 .unwrap_err();
             assert!(
@@ -343,7 +345,7 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
                  SELECT patient_id, 99, case_json, sha256, source, as_of, created_at, created_by FROM case_versions WHERE id = 1",
             )
             .await;
-            let e = Registry::restore(&fresh("t5.db"), &extra, &writer())
+            let e = Registry::restore(&fresh("t5.db"), &extra, &kb(), &writer())
                 .await
                 .unwrap_err();
             assert!(
@@ -379,14 +381,42 @@ fn restore_refuses_a_registry_with_data_another_schema_or_a_damaged_backup() {
                     .unwrap();
                 c.close().await.ok();
             }
-            let e = Registry::restore(&fresh("t6.db"), &rewritten, &writer())
+            let e = Registry::restore(&fresh("t6.db"), &rewritten, &kb(), &writer())
                 .await
                 .unwrap_err();
             assert!(
                 matches!(&e, Error::Invalid(m) if m.contains("version 1") && m.contains("audit row")),
                 "{e}"
             );
-            let e = Registry::restore(&fresh("t4.db"), &dir.join("missing.db"), &writer())
+            // A case projection row edited (outcomes has no trigger): named, not restored.
+            let projection = tamper(
+                &dir,
+                &file,
+                "projection.db",
+                "UPDATE outcomes SET vital_status = 'alive', death_date = NULL WHERE patient_id = (SELECT MIN(patient_id) FROM outcomes)",
+            )
+            .await;
+            let e = Registry::restore(&fresh("t7.db"), &projection, &kb(), &writer())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&e, Error::Invalid(m) if m.contains("outcomes: patient") && m.contains("not restored")),
+                "{e}"
+            );
+            let empty: (i64,) = {
+                let mut c = sqlx::AnyConnection::connect(&format!(
+                    "sqlite://{}?mode=ro",
+                    dir.join("t7.db").display()
+                ))
+                .await
+                .unwrap();
+                sqlx::query_as("SELECT COUNT(*) FROM patients")
+                    .fetch_one(&mut c)
+                    .await
+                    .unwrap()
+            };
+            assert_eq!(empty.0, 0, "nothing restored");
+            let e = Registry::restore(&fresh("t4.db"), &dir.join("missing.db"), &kb(), &writer())
                 .await
                 .unwrap_err();
             assert!(matches!(e, Error::Invalid(_)), "{e}");
@@ -440,7 +470,7 @@ fn a_backup_taken_while_another_writer_imports_is_consistent() {
             });
             reg.close().await;
             // Whatever the moment, the backup restores and checks: whole patients, one chain.
-            let r = Registry::restore(&Target::sqlite(dir.join("r.db")), &file, &writer())
+            let r = Registry::restore(&Target::sqlite(dir.join("r.db")), &file, &kb, &writer())
                 .await
                 .unwrap();
             assert_eq!(r.total_rows, b.total_rows);

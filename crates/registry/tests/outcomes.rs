@@ -133,13 +133,35 @@ fn outcomes_known_numbers_and_same_as_direct_analysis() {
             serde_json::to_value(&again).unwrap(),
             serde_json::to_value(&direct).unwrap()
         );
-        // Rows that do not read (edited outside ATCPath): rebuilt from the case versions.
+        // Rows edited outside ATCPath (read or not): refused, naming the projection and patient,
+        // before anything is computed from them.
         let mut conn = raw(&db).await;
-        sqlx::query("UPDATE survival SET end_date = 'not a date' WHERE stage = 'IVB'")
+        sqlx::query("UPDATE survival SET died = 0")
             .execute(&mut conn)
             .await
             .unwrap();
         sqlx::query("UPDATE fasttrack SET spans = 'x,y,z'")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let e = reg.outcomes(&kb, None, &reader()).await.unwrap_err();
+        assert!(matches!(e, atcpath_registry::Error::Tampered(_)), "{e:?}");
+        assert!(
+            e.to_string().contains("projection survival of patient")
+                && e.to_string().contains("run `registry audit verify`"),
+            "{e}"
+        );
+        let q = atcpath_registry::MetricsQuery {
+            as_of: Some("2019-06-01".parse().unwrap()),
+            ..Default::default()
+        };
+        let e = reg.metrics(&kb, &q, &reader()).await.unwrap_err();
+        assert!(
+            e.to_string().contains("projection fasttrack of patient"),
+            "{e}"
+        );
+        // Rebuilt from the case versions (as after a knowledge base change): the same figures.
+        sqlx::query("UPDATE projection_state SET fingerprint = 'another-kb'")
             .execute(&mut conn)
             .await
             .unwrap();
@@ -149,10 +171,6 @@ fn outcomes_known_numbers_and_same_as_direct_analysis() {
             serde_json::to_value(&rebuilt).unwrap(),
             serde_json::to_value(&direct).unwrap()
         );
-        let q = atcpath_registry::MetricsQuery {
-            as_of: Some("2019-06-01".parse().unwrap()),
-            ..Default::default()
-        };
         let m = reg.metrics(&kb, &q, &reader()).await.unwrap();
         assert_eq!(m.patients, 5);
         assert!(m.unreadable.is_empty());

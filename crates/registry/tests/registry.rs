@@ -1076,3 +1076,115 @@ fn verify_records_names_a_changed_version_or_projection_and_reads_refuse_the_ver
         reg.close().await;
     });
 }
+
+/// Removes a patient's newest case version outside ATCPath (triggers dropped, the projection
+/// rows pointed back at the previous version so that foreign keys hold).
+async fn remove_newest_version(db: &TestDb, pseudonym: &str) {
+    let mut conn = raw(db).await;
+    let drop = if db.backend == "sqlite" {
+        "DROP TRIGGER case_versions_no_delete"
+    } else {
+        "DROP TRIGGER case_versions_no_delete ON case_versions"
+    };
+    conn.execute(drop).await.unwrap();
+    let ids: Vec<(i64,)> = sqlx::query_as(
+        "SELECT v.id FROM case_versions v JOIN patients p ON p.id = v.patient_id
+         WHERE p.pseudonym = $1 ORDER BY v.version DESC",
+    )
+    .bind(pseudonym)
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    let (newest, previous) = (ids[0].0, ids[1].0);
+    for t in [
+        "events",
+        "molecular",
+        "molecular_tests",
+        "molecular_variants",
+        "molecular_fusions",
+        "treatments",
+        "outcomes",
+        "fasttrack",
+        "survival",
+        "assessments",
+    ] {
+        // A table without the column is left alone.
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {t} SET case_version_id = $1 WHERE case_version_id = $2"
+        )))
+        .bind(previous)
+        .bind(newest)
+        .execute(&mut conn)
+        .await;
+    }
+    sqlx::query("DELETE FROM case_versions WHERE id = $1")
+        .bind(newest)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
+
+#[test]
+fn a_removed_newest_version_is_refused_by_every_read_naming_patient_and_version() {
+    run("a_removed_newest_version_is_refused", |db| async move {
+        let reg = init(&db).await;
+        let kb = kb();
+        import_all(&reg).await;
+        let added = reg
+            .add_event(&kb, "example-ivc-braf", "death", "2022-10-01", &writer())
+            .await
+            .unwrap();
+        assert_eq!(added.version, 2, "{added:?}");
+        remove_newest_version(&db, "example-ivc-braf").await;
+        let named = |e: &Error| {
+            assert!(matches!(e, Error::Tampered(_)), "{e:?}");
+            let s = e.to_string();
+            assert!(
+                s.contains("example-ivc-braf") && s.contains("version 2"),
+                "{s}"
+            );
+        };
+        named(
+            &reg.show(&kb, "example-ivc-braf", None, &reader())
+                .await
+                .unwrap_err(),
+        );
+        // Asked for by number, version 1 would be shown as "version 1 of 1": refused too.
+        named(
+            &reg.show(&kb, "example-ivc-braf", Some(1), &reader())
+                .await
+                .unwrap_err(),
+        );
+        let config = atcpath_core::Config::from_kb(&kb);
+        named(
+            &reg.assess(&kb, &config, "example-ivc-braf", &reader())
+                .await
+                .unwrap_err(),
+        );
+        named(
+            &reg.add_event(&kb, "example-ivc-braf", "mdt", "2022-08-21", &writer())
+                .await
+                .unwrap_err(),
+        );
+        let dir = common::temp_dir();
+        named(
+            &reg.export_cases(&kb, &dir.join("out"), &reader())
+                .await
+                .unwrap_err(),
+        );
+        named(&reg.backup(&dir.join("b.db"), &reader()).await.unwrap_err());
+        assert!(!dir.join("b.db").exists());
+        let d = reg
+            .verify_records(&kb)
+            .await
+            .unwrap()
+            .first_difference
+            .unwrap();
+        assert_eq!(
+            (d.table.as_str(), d.patient.as_str(), d.version),
+            ("case_versions", "example-ivc-braf", 2),
+            "{d:?}"
+        );
+        reg.close().await;
+    });
+}
