@@ -678,3 +678,24 @@ fn a_one_line_maf_longer_than_the_limit_is_refused_at_line_1() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn combined_and_look_alike_drug_names_are_refused_at_the_drug() {
+    for (name, needle) in [
+        ("doxorubicin + cisplatin", "write one treatment per drug"),
+        ("doxorubicin/cisplatin", "write one treatment per drug"),
+        (
+            "AC (doxorubicin cyclophosphamide)",
+            "write one treatment per drug",
+        ),
+        ("ｄｏｘｏｒｕｂｉｃｉｎ", "U+FF44"),
+        ("doxorubicin\u{200B}", "U+200B"),
+        ("DOXORUBİCİN", "U+0130"),
+    ] {
+        let bytes = with(|v| {
+            v["treatments"] = json!([{"drug": name, "start": "2024-01-01", "end": "2024-02-01",
+                "cumulative_dose": {"value": 600, "unit": "mg/m2"}}]);
+        });
+        expect_invalid(name, &bytes, &["treatments[0].drug", needle]);
+    }
+}

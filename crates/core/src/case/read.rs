@@ -1082,15 +1082,29 @@ impl Reader<'_> {
                 continue;
             };
             let drug = match field(m, "drug") {
-                Some(d) => self.string(d, &join(&path, "drug")).and_then(|given| match self.kb.generic_drug(&given) {
+                Some(d) => self.string(d, &join(&path, "drug")).and_then(|given| {
+                    if let Err(e) = crate::genes::check_drug_chars(&given) {
+                        self.err(join(&path, "drug"), e);
+                        return None;
+                    }
+                    match self.kb.generic_drug(&given) {
                     Ok(generic) => Some((generic, Some(given))),
                     Err(Some(near)) => {
                         self.err(join(&path, "drug"), format!("{given:?} is not a drug name ATCPath knows; did you mean {near:?}? (write the generic name)"));
                         None
                     }
-                    // An unknown drug is kept as written: the safety checks cannot recognise it.
-                    Err(None) => Some((given.trim().to_lowercase(), None)),
-                }),
+                    Err(None) => {
+                        let named = self.kb.drug_mentions(&given);
+                        if named.is_empty() {
+                            // An unknown drug is kept as written: the safety checks cannot
+                            // recognise it.
+                            Some((given.trim().to_lowercase(), None))
+                        } else {
+                            self.err(join(&path, "drug"), format!("{given:?} names {} among other words (a combination or unparsed text): write one treatment per drug, with its generic name", named.join(" and ")));
+                            None
+                        }
+                    }
+                }}),
                 None => {
                     self.err(join(&path, "drug"), "required: the generic drug name");
                     None
