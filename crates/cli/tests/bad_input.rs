@@ -244,6 +244,26 @@ fn implausible_values_and_unit_confusion() {
         &with(|v| v["tumor"]["largest_dimension_mm"] = json!(680)),
         &["tumor.largest_dimension_mm"],
     );
+    expect_invalid(
+        "LVEF 1.0",
+        &with(|v| v["labs"] = json!({"lvef_percent": 1.0})),
+        &["labs.lvef_percent", "5-90 %"],
+    );
+    expect_invalid(
+        "empty id",
+        &with(|v| v["id"] = json!(" ")),
+        &["id: is empty: required"],
+    );
+    expect_invalid(
+        "invasion twice",
+        &with(|v| v["tumor"]["invasion"] = json!(["trachea", "larynx", "trachea"])),
+        &["tumor.invasion[2]", "listed twice", "tumor.invasion[0]"],
+    );
+    expect_invalid(
+        "tumour 0.5 mm (centimetres?)",
+        &with(|v| v["tumor"]["largest_dimension_mm"] = json!(0.5)),
+        &["tumor.largest_dimension_mm", "centimetres"],
+    );
 }
 
 #[test]
@@ -507,6 +527,18 @@ fn drug_typos_config_ranges_and_future_dates() {
             |v| v["events"] = json!([{"kind": "radiotherapy_start", "date": "2024-04-20"}, {"kind": "radiotherapy_end", "date": "2024-04-10"}]),
         ),
         &["events", "radiotherapy_end"],
+    );
+    expect_invalid(
+        "second radiotherapy course ends before it starts",
+        &with(|v| {
+            v["events"] = json!([
+                {"kind": "radiotherapy_start", "date": "2024-03-10"},
+                {"kind": "radiotherapy_end", "date": "2024-03-20"},
+                {"kind": "radiotherapy_start", "date": "2024-04-10"},
+                {"kind": "radiotherapy_end", "date": "2024-04-01"}
+            ])
+        }),
+        &["events[3].date", "events[0]", "already ended"],
     );
     expect_invalid(
         "implausible anthracycline exposure",
