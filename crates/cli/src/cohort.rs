@@ -378,7 +378,7 @@ pub fn run(a: CohortArgs, kb: &Kb) -> Result<String, Fail> {
     let mut anaplastic: BTreeSet<String> = BTreeSet::new();
     for p in profiles.iter().filter(|p| p.kind == Detected::Clinical) {
         let shown = p.data.display().to_string();
-        let f = std::fs::File::open(&p.data)
+        let f = atcpath_formats::limits::open_file(&p.data)
             .map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
         let mut r = ClinicalReader::new(std::io::BufReader::new(f), &shown)
             .map_err(|e| invalid(format!("{shown}: {e}")))?;

@@ -251,8 +251,8 @@ fn load_kb(dir: Option<&PathBuf>) -> Result<Kb, Fail> {
 /// Reads a whole text file (study metadata, case lists, a config) within
 /// `formats::limits::MAX_WHOLE_FILE_BYTES` and the line limit; `shown` names it in errors.
 pub(crate) fn read_text_bounded(path: &std::path::Path, shown: &str) -> Result<String, Fail> {
-    let file =
-        std::fs::File::open(path).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
+    let file = atcpath_formats::limits::open_file(path)
+        .map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
     atcpath_formats::limits::read_text(
         std::io::BufReader::new(file),
         atcpath_formats::limits::MAX_WHOLE_FILE_BYTES,
@@ -281,13 +281,18 @@ fn read_input(path: &str) -> Result<Vec<u8>, Fail> {
         if meta.is_dir() {
             return Err(other(format!("{path}: is a folder; expected a case file")));
         }
+        if !meta.is_file() {
+            return Err(other(format!(
+                "{path}: not a regular file (a FIFO, socket or device could wait forever); expected a case file"
+            )));
+        }
         if meta.len() > MAX_CASE_BYTES as u64 {
             return Err(invalid(format!(
                 "{path}: $: file is {} bytes; a case file is at most {MAX_CASE_BYTES} bytes",
                 meta.len()
             )));
         }
-        std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut buf))
+        atcpath_formats::limits::open_file(path).and_then(|f| f.take(limit).read_to_end(&mut buf))
     };
     res.map_err(|e| other(format!("{path}: cannot read the case file: {e}")))?;
     Ok(buf)

@@ -55,7 +55,7 @@ impl Detected {
 
 /// Reads the first lines of a file and says which format it is; `None` when none fits.
 pub fn detect(path: &Path) -> Result<Option<Detected>, Fail> {
-    let file = std::fs::File::open(path)
+    let file = atcpath_formats::limits::open_file(path)
         .map_err(|e| other(format!("{}: cannot read: {e}", path.display())))?;
     let mut r = atcpath_formats::limits::Bounded::new(std::io::BufReader::new(file));
     let mut line = String::new();
@@ -346,7 +346,7 @@ pub struct ReadSummary {
 }
 
 fn open(path: &Path, shown: &str) -> Result<std::io::BufReader<std::fs::File>, Fail> {
-    std::fs::File::open(path)
+    atcpath_formats::limits::open_file(path)
         .map(|f| std::io::BufReader::with_capacity(1 << 20, f))
         .map_err(|e| other(format!("{shown}: cannot read: {e}")))
 }

@@ -829,7 +829,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
         Err(e) => return Err(format!("cannot read: {e}")),
         Ok(_) => {}
     }
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let f = atcpath_formats::limits::open_file(path).map_err(|e| format!("cannot read: {e}"))?;
     let mut buf = Vec::new();
     f.take(MAX_CASE_BYTES as u64 + 1)
         .read_to_end(&mut buf)

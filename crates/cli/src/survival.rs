@@ -94,7 +94,7 @@ pub struct SurvivalArgs {
 
 /// Reads a CSV or TSV into a table of strings.
 pub fn read_table(path: &Path) -> Result<Table, Fail> {
-    let file = std::fs::File::open(path)
+    let file = atcpath_formats::limits::open_file(path)
         .map_err(|e| other(format!("{}: cannot read: {e}", path.display())))?;
     let text = atcpath_formats::limits::read_whole(
         std::io::BufReader::new(file),

@@ -244,6 +244,26 @@ fn implausible_values_and_unit_confusion() {
         &with(|v| v["tumor"]["largest_dimension_mm"] = json!(680)),
         &["tumor.largest_dimension_mm"],
     );
+    expect_invalid(
+        "LVEF 1.0",
+        &with(|v| v["labs"] = json!({"lvef_percent": 1.0})),
+        &["labs.lvef_percent", "5-90 %"],
+    );
+    expect_invalid(
+        "empty id",
+        &with(|v| v["id"] = json!(" ")),
+        &["id: is empty: required"],
+    );
+    expect_invalid(
+        "invasion twice",
+        &with(|v| v["tumor"]["invasion"] = json!(["trachea", "larynx", "trachea"])),
+        &["tumor.invasion[2]", "listed twice", "tumor.invasion[0]"],
+    );
+    expect_invalid(
+        "tumour 0.5 mm (centimetres?)",
+        &with(|v| v["tumor"]["largest_dimension_mm"] = json!(0.5)),
+        &["tumor.largest_dimension_mm", "centimetres"],
+    );
 }
 
 #[test]
@@ -509,6 +529,18 @@ fn drug_typos_config_ranges_and_future_dates() {
         &["events", "radiotherapy_end"],
     );
     expect_invalid(
+        "second radiotherapy course ends before it starts",
+        &with(|v| {
+            v["events"] = json!([
+                {"kind": "radiotherapy_start", "date": "2024-03-10"},
+                {"kind": "radiotherapy_end", "date": "2024-03-20"},
+                {"kind": "radiotherapy_start", "date": "2024-04-10"},
+                {"kind": "radiotherapy_end", "date": "2024-04-01"}
+            ])
+        }),
+        &["events[3].date", "events[0]", "already ended"],
+    );
+    expect_invalid(
         "implausible anthracycline exposure",
         &with(|v| {
             v["treatments"] = json!([{"drug": "doxorubicin", "cumulative_dose": {"value": 5000, "unit": "mg/m2"}}])
@@ -595,39 +627,64 @@ fn atcpath(args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 #[test]
-fn endless_result_files_end_with_the_line_limit() {
-    // /dev/zero has no end and no newline: the line limit ends the read (memory stays bounded by
-    // formats::limits::Bounded, tested on an endless reader there).
-    let dir = std::env::temp_dir().join(format!("atcpath-bad-limits-{}", std::process::id()));
+fn devices_and_fifos_are_refused_without_reading() {
+    // /dev/zero has no end and a FIFO with no writer blocks its reader forever: every command
+    // that opens an input file refuses anything but a regular file at once
+    // (formats::limits::open_file). The line limit on endless regular input is tested on an
+    // endless reader in formats::limits.
+    let dir = std::env::temp_dir().join(format!("atcpath-bad-fifo-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let case = dir.join("case.json");
     std::fs::write(&case, serde_json::to_vec(&base()).unwrap()).unwrap();
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let out = dir.join("out.maf");
+    let (c, f, o) = (
+        case.to_str().unwrap(),
+        fifo.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
     for args in [
-        vec!["assess", case.to_str().unwrap(), "--molecular", "/dev/zero"],
+        vec!["assess", c, "--molecular", "/dev/zero"],
+        vec!["annotate", "--maf", "/dev/zero", "--out", o],
+        vec!["annotate", "--cna", "/dev/zero", "--out", o],
+        vec!["assess", f],
+        vec!["assess", c, "--config", f],
+        vec!["assess", c, "--molecular", f],
         vec![
-            "annotate",
-            "--maf",
-            "/dev/zero",
-            "--out",
-            out.to_str().unwrap(),
+            "survival", "km", "--input", f, "--time", "t", "--event", "e",
         ],
-        vec![
-            "annotate",
-            "--cna",
-            "/dev/zero",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+        vec!["annotate", "--maf", f, "--out", o],
     ] {
-        let (code, stdout, err) = atcpath(&args);
-        assert_eq!(code, Some(2), "{args:?}: {err}");
-        assert!(stdout.is_empty());
-        assert!(
-            err.contains("/dev/zero: line 1: line is longer than"),
-            "{args:?}: {err}"
-        );
+        let mut child = Command::new(env!("CARGO_BIN_EXE_atcpath"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("{args:?} blocked on a FIFO or device");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let res = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&res.stderr);
+        assert_ne!(res.status.code(), Some(0), "{args:?}: {err}");
+        assert!(res.stdout.is_empty(), "{args:?}");
+        assert!(err.contains("not a regular file"), "{args:?}: {err}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -652,4 +709,25 @@ fn a_one_line_maf_longer_than_the_limit_is_refused_at_line_1() {
         "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn combined_and_look_alike_drug_names_are_refused_at_the_drug() {
+    for (name, needle) in [
+        ("doxorubicin + cisplatin", "write one treatment per drug"),
+        ("doxorubicin/cisplatin", "write one treatment per drug"),
+        (
+            "AC (doxorubicin cyclophosphamide)",
+            "write one treatment per drug",
+        ),
+        ("ｄｏｘｏｒｕｂｉｃｉｎ", "U+FF44"),
+        ("doxorubicin\u{200B}", "U+200B"),
+        ("DOXORUBİCİN", "U+0130"),
+    ] {
+        let bytes = with(|v| {
+            v["treatments"] = json!([{"drug": name, "start": "2024-01-01", "end": "2024-02-01",
+                "cumulative_dose": {"value": 600, "unit": "mg/m2"}}]);
+        });
+        expect_invalid(name, &bytes, &["treatments[0].drug", needle]);
+    }
 }

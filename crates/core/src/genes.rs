@@ -122,6 +122,32 @@ fn describe(c: char) -> (String, Option<String>) {
     )
 }
 
+/// The first character of `text` that `ok` refuses, described, with the text meant when every
+/// refused character stands for ASCII (`did you mean`): the one character check of gene symbols
+/// and drug names.
+fn foreign(text: &str, ok: impl Fn(char) -> bool) -> Option<(String, String)> {
+    let bad = text.chars().find(|c| !ok(*c))?;
+    let (what, _) = describe(bad);
+    let mut meant = String::new();
+    let mut all = true;
+    for c in text.chars() {
+        if ok(c) {
+            meant.push(c);
+        } else {
+            match describe(c).1 {
+                Some(s) => meant.push_str(&s),
+                None => all = false,
+            }
+        }
+    }
+    let hint = if all && !meant.is_empty() && meant != text {
+        format!("; did you mean {meant:?}?")
+    } else {
+        String::new()
+    };
+    Some((what, hint))
+}
+
 /// The longest gene symbol accepted: HGNC's approved symbols are far shorter; a longer cell is
 /// not a symbol (and is never echoed whole).
 pub const MAX_SYMBOL_LEN: usize = 40;
@@ -140,34 +166,29 @@ pub fn check_symbol_chars(text: &str) -> Result<(), String> {
             text.len()
         ));
     }
-    let Some(bad) = text.chars().find(|c| !allowed(*c)) else {
-        return if text.is_empty() {
-            Err("empty gene symbol".into())
-        } else {
-            Ok(())
-        };
-    };
-    let (what, _) = describe(bad);
-    let mut meant = String::new();
-    let mut all = true;
-    for c in text.chars() {
-        if allowed(c) {
-            meant.push(c);
-        } else {
-            match describe(c).1 {
-                Some(s) => meant.push_str(&s),
-                None => all = false,
-            }
-        }
+    match foreign(text, allowed) {
+        None if text.is_empty() => Err("empty gene symbol".into()),
+        None => Ok(()),
+        Some((what, hint)) => Err(format!(
+            "gene symbol {text:?} contains {what}: symbols are written in ASCII letters and digits{hint}"
+        )),
     }
-    let hint = if all && !meant.is_empty() && meant != text {
-        format!("; did you mean {meant:?}?")
-    } else {
-        String::new()
-    };
-    Err(format!(
-        "gene symbol {text:?} contains {what}: symbols are written in ASCII letters and digits{hint}"
-    ))
+}
+
+/// Checks that a drug name is written in printable ASCII and plain spaces (the trademark signs
+/// ® ™ © are allowed; the drug-name normaliser drops them). A fullwidth, Cyrillic, Greek or
+/// dotted-capital letter (`DOXORUBİCİN`) or an invisible character would make a known drug
+/// unrecognisable, so it is refused, not guessed.
+///
+/// # Errors
+/// A message naming the first offending character and, where it can tell, the name meant.
+pub fn check_drug_chars(text: &str) -> Result<(), String> {
+    match foreign(text, |c| allowed(c) || matches!(c, ' ' | '®' | '™' | '©')) {
+        None => Ok(()),
+        Some((what, hint)) => Err(format!(
+            "drug name {text:?} contains {what}: write the generic name in ASCII letters{hint}"
+        )),
+    }
 }
 
 /// The gene symbol to use for `text`, checked against the knowledge base (see module docs).

@@ -49,6 +49,31 @@ pub fn carriage_return_message() -> String {
         .into()
 }
 
+/// Opens an input file for reading, refusing anything but a regular file (after symlinks): a
+/// FIFO with no writer or a character device would block or read forever, a folder cannot be
+/// read. The one way the CLI and the registry open an input file (`-` for standard input is the
+/// caller's, where a command documents it).
+///
+/// # Errors
+/// `io::ErrorKind::InvalidInput` "not a regular file (...)" naming what it is; the error of
+/// `metadata` or `open` otherwise.
+pub fn open_file(path: impl AsRef<std::path::Path>) -> io::Result<std::fs::File> {
+    let path = path.as_ref();
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "a FIFO, socket or device"
+        };
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a regular file (it is {what}; reading it could wait forever)"),
+        ));
+    }
+    std::fs::File::open(path)
+}
+
 /// A limit crossed: the error inside the `io::Error` a [`Bounded`] reader returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LimitError(pub String);

@@ -1324,6 +1324,37 @@ impl Kb {
         Err(near)
     }
 
+    /// The generic names of the known drugs whose generic or brand name (`facts.toml`
+    /// `[drug_names]`) appears inside `name` after normalisation, in knowledge-base order, for a
+    /// name [`Kb::generic_drug`] does not resolve: a combination ("doxorubicin + cisplatin") or a
+    /// known drug among unparsed words. Empty when no known name appears.
+    pub fn drug_mentions(&self, name: &str) -> Vec<String> {
+        let n = self.normalise_drug(name);
+        let names = &self.facts.drug_names;
+        let mut out: Vec<String> = Vec::new();
+        let hits = names
+            .known
+            .iter()
+            .map(|k| (k, k))
+            .chain(names.aliases.iter())
+            .filter(|(written, _)| {
+                // A short name ("rai") only as a whole word, a longer one anywhere
+                // ("doxorubicinhcl").
+                if written.len() >= 5 {
+                    n.contains(written.as_str())
+                } else {
+                    n.split(|c: char| !c.is_alphanumeric() && c != '-')
+                        .any(|w| w == written.as_str())
+                }
+            });
+        for (_, generic) in hits {
+            if !out.contains(generic) {
+                out.push(generic.clone());
+            }
+        }
+        out
+    }
+
     /// The one drug-name normaliser (every reader of a drug name goes through it, directly or
     /// through [`Kb::generic_drug`]): lower case, trademark signs and a trailing full stop
     /// dropped, runs of white space made one space, then salt, ester and formulation words of
@@ -1337,12 +1368,46 @@ impl Kb {
             .filter(|c| !matches!(c, '®' | '™' | '©'))
             .collect::<String>()
             .to_lowercase();
-        let mut n = cleaned
+        // A parenthesised brand or synonym of the same drug ("Doxorubicin (Adriamycin)") is
+        // dropped; anything else in brackets stays, so the name stays unrecognised.
+        let cleaned = match cleaned.split_once('(') {
+            Some((outer, rest)) if rest.trim_end().ends_with(')') && !rest.contains('(') => {
+                let inner = rest.trim_end().trim_end_matches(')');
+                let (o, i) = (self.normalise_drug(outer), self.normalise_drug(inner));
+                if !o.is_empty() && o == i && self.facts.drug_names.known.contains(&o) {
+                    o
+                } else {
+                    cleaned
+                }
+            }
+            _ => cleaned,
+        };
+        let salts = &self.facts.drug_names.salts;
+        // Strength and unit words ("2 mg/mL", "50mg") and a salt or form word joined by a hyphen
+        // ("doxorubicin-HCl") or written first ("liposomal doxorubicin") are dropped.
+        let strength = |w: &str| {
+            let unit = w.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+            (unit.len() < w.len() && w.starts_with(|c: char| c.is_ascii_digit()) || unit == w)
+                && matches!(
+                    unit,
+                    "" | "mg" | "mcg" | "g" | "ml" | "mg/ml" | "mg/m2" | "%" | "iu"
+                )
+        };
+        let words: Vec<String> = cleaned
             .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .trim_end_matches('.')
-            .to_string();
+            .flat_map(|w| match w.split_once('-') {
+                Some((a, b)) if salts.iter().any(|s| s == b) && !a.is_empty() => {
+                    vec![a.to_string(), b.to_string()]
+                }
+                _ => vec![w.to_string()],
+            })
+            .filter(|w| !strength(w))
+            .collect();
+        let mut start = 0;
+        while start + 1 < words.len() && salts.iter().any(|s| *s == words[start]) {
+            start += 1;
+        }
+        let mut n = words[start..].join(" ").trim_end_matches('.').to_string();
         loop {
             let stripped = self.facts.drug_names.salts.iter().find_map(|salt| {
                 n.strip_suffix(salt.as_str())

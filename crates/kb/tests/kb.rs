@@ -144,6 +144,38 @@ fn drug_names_are_normalised_once_salts_forms_and_brands() {
             "{written}"
         );
     }
+    for written in [
+        "liposomal doxorubicin",
+        "pegylated liposomal doxorubicin",
+        "doxorubicin-HCl",
+        "Doxorubicin (Adriamycin)",
+        "Doxorubicin HCl 2 mg/mL injection",
+        "hydroxydaunorubicin",
+        "Doxorubicin 50mg",
+    ] {
+        assert_eq!(
+            kb.generic_drug(written).as_deref(),
+            Ok("doxorubicin"),
+            "{written}"
+        );
+    }
+    // Combinations and known names among other words are not resolved, but named.
+    for (written, named) in [
+        ("doxorubicin + cisplatin", vec!["doxorubicin", "cisplatin"]),
+        ("doxorubicin/cisplatin", vec!["doxorubicin", "cisplatin"]),
+        ("doxorubicin, cisplatin", vec!["doxorubicin", "cisplatin"]),
+        ("cisplatin + doxorubicin", vec!["doxorubicin", "cisplatin"]),
+        (
+            "AC (doxorubicin cyclophosphamide)",
+            vec!["doxorubicin", "cyclophosphamide"],
+        ),
+        ("Adriamycin (epirubicin)", vec!["epirubicin", "doxorubicin"]),
+    ] {
+        assert_eq!(kb.generic_drug(written), Err(None), "{written}");
+        assert_eq!(kb.drug_mentions(written), named, "{written}");
+    }
+    assert!(kb.drug_mentions("trabectedin").is_empty());
+    assert!(kb.drug_mentions("brain irradiation").is_empty());
     // Not a salt: nothing left once stripped, or an unknown drug stays unknown.
     assert_eq!(kb.generic_drug("sodium"), Err(None));
     assert_eq!(kb.generic_drug("trabectedin hydrochloride"), Err(None));

@@ -503,7 +503,7 @@ fn publish(tmp: &Path, to: &Path, dir: &Path) -> Result<()> {
         }
     }
     // Make the new directory entry durable (not possible on every platform: best effort).
-    if let Ok(d) = std::fs::File::open(dir) {
+    if let Ok(d) = atcpath_formats::limits::open_file(dir) {
         let _ = d.sync_all();
     }
     Ok(())
@@ -569,7 +569,7 @@ pub(crate) async fn backup(
         };
         p.close().await;
         checked?;
-        std::fs::File::open(&tmp)?.sync_all()?;
+        atcpath_formats::limits::open_file(&tmp)?.sync_all()?;
         let bytes = std::fs::metadata(&tmp)?.len();
         publish(&tmp, to, &dir)?;
         Ok::<_, Error>((tables, audit_rows, audit_head, bytes))

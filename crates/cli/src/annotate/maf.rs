@@ -57,8 +57,8 @@ pub fn run(
     written: &mut Vec<Output>,
 ) -> Result<String, Fail> {
     let shown = maf_path.display().to_string();
-    let file =
-        std::fs::File::open(maf_path).map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
+    let file = atcpath_formats::limits::open_file(maf_path)
+        .map_err(|e| other(format!("{shown}: cannot read: {e}")))?;
     // A small buffer for the header: the blocks are then read straight into their own buffers.
     let maf = MafReader::new(std::io::BufReader::with_capacity(64 << 10, file))
         .map_err(|e| invalid(format!("{shown}: {e}")))?;

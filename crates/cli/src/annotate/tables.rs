@@ -162,7 +162,7 @@ fn open(path: &Path) -> Result<BufReader<std::fs::File>, Fail> {
             path.display()
         )));
     }
-    std::fs::File::open(path)
+    atcpath_formats::limits::open_file(path)
         .map(|f| BufReader::with_capacity(1 << 20, f))
         .map_err(|e| other(format!("{}: cannot read: {e}", path.display())))
 }

@@ -244,6 +244,14 @@ impl Reader<'_> {
         if let Some(x) = v.as_f64()
             && let Err(why) = units::percent_not_fraction(x, v.is_i64() || v.is_u64())
         {
+            // Where 1 % itself is out of range (LVEF 5-90 %), 1.0 can only be a fraction.
+            let why = if lo > 1.0 && x == 1.0 {
+                format!(
+                    "1.0 looks like a fraction (100 %); give the value in percent ({lo}-{hi} %)"
+                )
+            } else {
+                why
+            };
             self.err(path, why);
             return None;
         }
@@ -403,6 +411,10 @@ impl Reader<'_> {
             None => self.err("schema", format!("required: {SCHEMA:?}")),
         }
         let id = match field(m, "id") {
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                self.err("id", "is empty: required, the case's identifier");
+                None
+            }
             Some(v) => self.string(v, "id"),
             None => {
                 self.err("id", "required: the case's identifier");
@@ -725,6 +737,11 @@ impl Reader<'_> {
                 self.err("tumor.largest_dimension_mm", "must be greater than 0 mm (omit the field when unknown)");
                 return None;
             }
+            // No primary that is staged is under 1 mm; a value below it looks like centimetres.
+            if let Some(x) = x.filter(|x| *x > 0.0 && *x < 1.0) {
+                self.err("tumor.largest_dimension_mm", format!("{x} mm is implausible for a thyroid primary (accepted: 1 to 300 mm); was it written in centimetres ({} mm)?", x * 10.0));
+                return None;
+            }
             self.number(v, "tumor.largest_dimension_mm", 0.0, 300.0, " mm")
         });
         use Invasion::*;
@@ -745,6 +762,18 @@ impl Reader<'_> {
                 ],
             )
         });
+        // The same structure twice is a copy error, not more invasion.
+        if let Some(Value::Array(items)) = field(m, "invasion") {
+            for (i, item) in items.iter().enumerate() {
+                if let Some(j) = items[..i].iter().position(|x| x == item) {
+                    self.err(
+                        format!("tumor.invasion[{i}]"),
+                        format!("{item} is listed twice (also tumor.invasion[{j}])"),
+                    );
+                    t.invasion = None;
+                }
+            }
+        }
         use MetastaticSite as S;
         t.metastatic_sites = field(m, "metastatic_sites").and_then(|v| {
             self.choices(
@@ -1082,15 +1111,29 @@ impl Reader<'_> {
                 continue;
             };
             let drug = match field(m, "drug") {
-                Some(d) => self.string(d, &join(&path, "drug")).and_then(|given| match self.kb.generic_drug(&given) {
+                Some(d) => self.string(d, &join(&path, "drug")).and_then(|given| {
+                    if let Err(e) = crate::genes::check_drug_chars(&given) {
+                        self.err(join(&path, "drug"), e);
+                        return None;
+                    }
+                    match self.kb.generic_drug(&given) {
                     Ok(generic) => Some((generic, Some(given))),
                     Err(Some(near)) => {
                         self.err(join(&path, "drug"), format!("{given:?} is not a drug name ATCPath knows; did you mean {near:?}? (write the generic name)"));
                         None
                     }
-                    // An unknown drug is kept as written: the safety checks cannot recognise it.
-                    Err(None) => Some((given.trim().to_lowercase(), None)),
-                }),
+                    Err(None) => {
+                        let named = self.kb.drug_mentions(&given);
+                        if named.is_empty() {
+                            // An unknown drug is kept as written: the safety checks cannot
+                            // recognise it.
+                            Some((given.trim().to_lowercase(), None))
+                        } else {
+                            self.err(join(&path, "drug"), format!("{given:?} names {} among other words (a combination or unparsed text): write one treatment per drug, with its generic name", named.join(" and ")));
+                            None
+                        }
+                    }
+                }}),
                 None => {
                     self.err(join(&path, "drug"), "required: the generic drug name");
                     None
@@ -1223,22 +1266,42 @@ impl Reader<'_> {
                 out.push(Event { kind, date });
             }
         }
-        let first = |k: EventKind| {
-            out.iter()
-                .enumerate()
-                .filter(|(_, e)| e.kind == k)
-                .map(|(i, e)| (e.date, i))
-                .min()
-        };
-        if let (Some((start, s)), Some((end, e))) = (
-            first(EventKind::RadiotherapyStart),
-            first(EventKind::RadiotherapyEnd),
-        ) && end < start
-        {
-            self.err(
-                format!("events[{e}].date"),
-                format!("radiotherapy_end {end} (events[{e}]) is before radiotherapy_start {start} (events[{s}])"),
-            );
+        // Each radiotherapy_end closes the latest radiotherapy_start before it (same day
+        // allowed) that no earlier end has closed: a second course whose end precedes its own
+        // start is refused, naming both events.
+        let mut rt: Vec<(Date, bool, usize)> = out
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e.kind {
+                EventKind::RadiotherapyStart => Some((e.date, false, i)),
+                EventKind::RadiotherapyEnd => Some((e.date, true, i)),
+                _ => None,
+            })
+            .collect();
+        rt.sort();
+        let mut open: Option<(Date, usize)> = None;
+        let mut latest: Option<(Date, usize)> = None;
+        for &(date, is_end, i) in &rt {
+            if !is_end {
+                open = Some((date, i));
+                latest = Some((date, i));
+                continue;
+            }
+            if open.take().is_some() {
+                continue;
+            }
+            let msg = match latest {
+                Some((sd, si)) => format!(
+                    "radiotherapy_end {date} (events[{i}]) has no radiotherapy_start of its own: the latest start before it, {sd} (events[{si}]), is already ended; is a date wrong?"
+                ),
+                None => match rt.iter().find(|r| !r.1) {
+                    Some((sd, _, si)) => format!(
+                        "radiotherapy_end {date} (events[{i}]) is before radiotherapy_start {sd} (events[{si}])"
+                    ),
+                    None => continue,
+                },
+            };
+            self.err(format!("events[{i}].date"), msg);
         }
         // A decision is assessed for a living patient: death on or before the decision date is
         // an input error (a registry record may hold it); any event after death is one too.

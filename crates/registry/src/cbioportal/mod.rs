@@ -162,7 +162,7 @@ fn read_text(path: &Path) -> Result<String> {
 
 fn open(path: &Path) -> Result<BufReader<std::fs::File>> {
     Ok(BufReader::new(
-        std::fs::File::open(path).map_err(|e| io(path, e))?,
+        atcpath_formats::limits::open_file(path).map_err(|e| io(path, e))?,
     ))
 }
 
