@@ -835,6 +835,25 @@ pub fn merge_files(
             })
         }
     };
+    // A flag about result files with no file to apply it to would be silently ignored: refused,
+    // so that nobody believes a coverage statement was applied.
+    if !covers.is_empty() && extra.is_empty() {
+        return Err(invalid(
+            "--covers states what the --molecular files covered, and no --molecular file is \
+             given (for a file listed in the case, write molecular.files[].covers)"
+                .to_string(),
+        ));
+    }
+    if extra.is_empty() && case.molecular.files.is_empty() {
+        for (flag, given) in [("--sample", sample.is_some()), ("--build", build.is_some())] {
+            if given {
+                return Err(invalid(format!(
+                    "{flag} applies to result files, and none is given (--molecular FILE or \
+                     molecular.files in the case)"
+                )));
+            }
+        }
+    }
     let extra_coverage = statement(covers, "--covers")?;
     let base = if case_path == "-" {
         PathBuf::from(".")

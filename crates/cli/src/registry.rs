@@ -275,7 +275,9 @@ enum EventCommand {
     Add {
         /// The patient's pseudonym.
         patient: String,
-        /// Event kind (first_contact, biopsy, pathology_confirmed, mdt, treatment_start, ...).
+        /// Event kind: first_contact, referral, biopsy, pathology_confirmed, braf_result,
+        /// ngs_result, mdt, treatment_start, surgery, radiotherapy_start, radiotherapy_end,
+        /// systemic_start, response_assessment, progression, death, last_follow_up.
         #[arg(long)]
         kind: String,
         /// Event date.

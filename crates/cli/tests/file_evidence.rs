@@ -381,3 +381,21 @@ fn a_file_with_carriage_return_only_line_endings_is_refused_at_line_1() {
     assert_eq!(state(&a, "braf_v600e"), "detected");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `--covers`, `--sample` and `--build` with no result file to apply them to are refused, so that
+/// nobody believes a coverage statement was applied.
+#[test]
+fn result_file_flags_without_a_result_file_are_refused() {
+    let d = dir("flags-alone");
+    let case = pending_case(&d);
+    for (flags, named) in [
+        (&["--covers", "WES"][..], "--covers"),
+        (&["--sample", "S1"][..], "--sample"),
+        (&["--build", "GRCh38"][..], "--build"),
+    ] {
+        let (code, _, err) = assess(&case, flags);
+        assert_eq!(code, Some(2), "{flags:?}: {err}");
+        assert!(err.contains(named) && err.contains("--molecular"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&d);
+}
