@@ -25,20 +25,10 @@ use crate::projection;
 /// Rows read per query while walking the case versions.
 const PAGE: i64 = 500;
 
-/// The projection tables compared by `verify`, each with the columns that order its rows.
-/// `fasttrack` and `survival` depend on the knowledge base too: compared only when they were
-/// built with this one.
-const PROJECTIONS: &[&str] = &[
-    "events",
-    "molecular",
-    "molecular_tests",
-    "molecular_variants",
-    "molecular_fusions",
-    "treatments",
-    "outcomes",
-    "fasttrack",
-    "survival",
-];
+/// The analysis projections compared by `verify`: they depend on the knowledge base too, so they
+/// are compared only when they were built with this one (the case projections are
+/// [`CASE_PROJECTIONS`]).
+const ANALYSIS_PROJECTIONS: &[&str] = &["fasttrack", "survival"];
 
 /// The version number and SHA-256 an audit row's detail records for the version it created
 /// (`version N imported from F (sha256 H)`, `event K on D added: version N (sha256 H)…`): the
@@ -349,11 +339,12 @@ pub(crate) async fn verify(pool: &AnyPool, backend: Backend, kb: &Kb) -> Result<
             .fetch_optional(&mut *tx)
             .await?;
     let analysis_current = stored.is_some_and(|(f,)| f == projection::analysis_fingerprint(kb));
-    let tables: Vec<&str> = PROJECTIONS
-        .iter()
-        .copied()
-        .filter(|t| analysis_current || !matches!(*t, "fasttrack" | "survival"))
-        .collect();
+    let analysis: &[&str] = if analysis_current {
+        ANALYSIS_PROJECTIONS
+    } else {
+        &[]
+    };
+    let tables: Vec<&str> = CASE_PROJECTIONS.iter().chain(analysis).copied().collect();
     let (patients_checked, found) = first_projection_difference(&mut tx, kb, &tables).await?;
     tx.rollback().await?;
     Ok(Integrity {
@@ -409,7 +400,7 @@ async fn first_projection_difference(
     Ok((patients_checked, None))
 }
 
-/// The case projections (every table of `PROJECTIONS` but the analysis ones).
+/// The case projections: derived from a case version alone.
 pub(crate) const CASE_PROJECTIONS: &[&str] = &[
     "events",
     "molecular",
