@@ -919,7 +919,7 @@ pub fn merge_files(
         .collect::<Result<Vec<_>, _>>()?;
     let (merged, report) = merge(&case, &files, kb).map_err(|problems| {
         invalid(format!(
-            "molecular files disagree with the case:\n  {}",
+            "molecular files refused (each problem with its file and line):\n  {}",
             problems.join("\n  ")
         ))
     })?;
