@@ -381,8 +381,9 @@ pub fn annotate_variant(kb: &Kb, v: &VariantQuery) -> Annotation {
 /// The kinase a fusion of `five_prime` and `three_prime` keeps: the 3' partner when it is one of
 /// the knowledge base's fusion drivers (`genes.toml` `fusion_drivers`), since the kinase domain
 /// of a driver lies at its 3' end (NTRK1::RET is a RET fusion, RET::NTRK1 an NTRK1 fusion);
-/// otherwise the 5' partner when it is a driver (a file naming the pair gene-first, `ALK-EML4`);
-/// `None` when neither is, or for an intragenic event.
+/// `None` otherwise: a driver only at the 5' end (`ALK-EML4`) keeps no kinase as written (the
+/// case reader refuses it, result files read it as a rearrangement: [`read_fusion`]), and an
+/// intragenic event is no fusion.
 pub fn fusion_kinase<'a>(kb: &Kb, five_prime: &'a str, three_prime: &'a str) -> Option<&'a str> {
     fusion_kinase_of(&kb.genes.fusion_drivers, five_prime, three_prime)
 }
@@ -396,8 +397,10 @@ pub fn fusion_kinase_of<'a>(
     if five_prime.eq_ignore_ascii_case(three_prime) {
         return None;
     }
-    let driver = |g: &str| drivers.iter().any(|d| d.eq_ignore_ascii_case(g));
-    [three_prime, five_prime].into_iter().find(|g| driver(g))
+    drivers
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(three_prime))
+        .then_some(three_prime)
 }
 
 /// What a fusion row of a result file (`five_prime`-`three_prime` as written) is evidence of.
@@ -424,14 +427,18 @@ pub fn read_fusion(kb: &Kb, five_prime: &str, three_prime: &str) -> FusionReadin
     let drivers = &kb.genes.fusion_drivers;
     let is_driver = |g: &str| drivers.iter().any(|d| d.eq_ignore_ascii_case(g));
     let written = format!("{five_prime}-{three_prime}");
+    // Missing cells as every reader knows them, plus the words fusion callers write for "no
+    // gene" in a partner column.
     let is_placeholder = |g: &str| {
-        let g = g.trim().to_ascii_lowercase();
-        matches!(
-            g.as_str(),
-            "" | "unknown" | "na" | "n/a" | "nan" | "." | "-" | "?" | "none" | "null"
-        ) || g.starts_with("intergenic")
+        let lower = g.trim().to_ascii_lowercase();
+        crate::cells::is_missing(g)
+            || matches!(
+                lower.as_str(),
+                "unknown" | "na" | "n/a" | "nan" | "." | "-" | "?" | "none" | "null"
+            )
+            || lower.starts_with("intergenic")
     };
-    if is_driver(three_prime) {
+    if fusion_kinase_of(drivers, five_prime, three_prime).is_some() {
         let partner = five_prime.trim();
         let placeholder = is_placeholder(partner);
         let known = drivers
